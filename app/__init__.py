@@ -1,0 +1,3 @@
+"""LlamaLog: a music catalog admin with a provenance log."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,73 @@
+"""Every page, /api and /admin/db need a logged-in admin; anonymous pages go to /login."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from app.auth.users import user_for_session
+from app.llamalog.context import job_scope, user_job
+
+SESSION_COOKIE = "id"  # piccolo-admin reads the same cookie
+PUBLIC_PREFIXES = ("/login", "/static/", "/healthz", "/favicon.ico")
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                k, _, v = part.strip().partition("=")
+                if k == name:
+                    return v
+    return None
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def login_guard(app: ASGIApp) -> ASGIApp:
+    """ASGI middleware: put the user in scope["user"] and run the request as a user job."""
+
+    async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        user = await user_for_session(_cookie(scope, SESSION_COOKIE))
+        scope["user"] = user  # type: ignore[typeddict-unknown-key]
+        if user is None and not path.startswith(PUBLIC_PREFIXES):
+            await _refuse(scope, send, path)
+            return
+        if user is None:
+            await app(scope, receive, send)
+            return
+        with job_scope(user_job(user.id, user.username)):
+            await app(scope, receive, send)
+
+    return guarded
+
+
+async def _refuse(scope: Scope, send: Send, path: str) -> None:
+    if path.startswith("/api") or path.startswith("/schema"):
+        body = json.dumps({"status_code": 401, "detail": "log in first"}).encode()
+        headers = [(b"content-type", b"application/json")]
+        status = 401
+    else:
+        query = scope.get("query_string", b"").decode("latin-1")
+        target = path + (f"?{query}" if query else "")
+        location = "/login?next=" + quote(target, safe="")
+        headers = [(b"location", location.encode()), (b"content-type", b"text/plain")]
+        if _header(scope, b"hx-request") == "true":
+            headers.append((b"hx-redirect", location.encode()))
+        body = b"log in first"
+        status = 303
+    start: Any = {"type": "http.response.start", "status": status, "headers": headers}
+    await send(start)
+    await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -1,0 +1,154 @@
+"""Album services: create (by hand or in a job) and correct fields with optimistic concurrency."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.catalog.artists import find_or_create_artist
+from app.catalog.records import AlbumInput
+from app.catalog.state import refresh_album_state
+from app.catalog.tables import Album, AlbumArtist
+from app.catalog.tracks import create_tracks
+from app.catalog.validation import clean_album_fields
+from app.db import transaction
+from app.llamalog.logger import record
+
+
+@dataclass
+class CreatedAlbum:
+    id: uuid.UUID
+    artists_created: int = 0
+    artists_linked: int = 0
+    tracks_created: int = 0
+    tracks_failed: int = 0
+    failed_tracks: list[dict[str, Any]] = field(default_factory=list)
+
+
+class VersionConflict(Exception):
+    """The album changed since the editor loaded it: nothing was saved."""
+
+    def __init__(self, current: dict[str, Any], attempted: dict[str, Any]) -> None:
+        super().__init__(f"album changed since version {attempted.get('_version')}")
+        self.current = current
+        self.attempted = attempted
+
+
+@dataclass(frozen=True)
+class AlbumUpdate:
+    changed: dict[str, dict[str, Any]]
+    version: int
+    log_id: int | None
+
+
+async def create_album(
+    album: AlbumInput,
+    *,
+    operation_path: str,
+    sources: list[str],
+    source: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> CreatedAlbum:
+    """Create an album with its artists and tracks: CREATED row, then child rows for each."""
+    values: dict[str, Any] = album.column_values()
+    if not str(values.get("title") or "").strip():
+        raise ValueError("an album needs a title")
+    async with transaction():
+        row = Album(**values, source=source or (sources[0] if sources else "USER"))
+        await row.save()
+        await record(
+            entity_type="ALBUM",
+            entity_id=row.id,
+            operation=f"album:created:{operation_path}",
+            category="CREATED",
+            sources=sources,
+            entity_label=album.title,
+            metadata=extra,
+        )
+        result = CreatedAlbum(id=row.id)
+        for position, artist in enumerate(album.artists):
+            linked = await find_or_create_artist(
+                artist, operation_path=operation_path, sources=sources, album_id=row.id
+            )
+            if linked.created:
+                result.artists_created += 1
+            else:
+                result.artists_linked += 1
+            await AlbumArtist.insert(
+                AlbumArtist(
+                    album=row.id,
+                    artist=linked.id,
+                    position=position,
+                    join_phrase=artist.join_phrase,
+                )
+            ).on_conflict(action="DO NOTHING")
+        if album.tracks:
+            tracks = await create_tracks(row.id, album.tracks, operation_path=operation_path, sources=sources)
+            result.tracks_created = len(tracks.created)
+            result.tracks_failed = len(tracks.failed)
+            result.failed_tracks = tracks.failed
+            result.artists_created += tracks.artists_created
+            result.artists_linked += tracks.artists_linked
+        await refresh_album_state(row.id)
+    return result
+
+
+async def update_album(
+    album_id: Any,
+    fields: dict[str, Any],
+    *,
+    expected_version: int,
+    operation: str = "album:corrected:admin",
+    sources: list[str] | None = None,
+    lock: bool = True,
+    metadata: dict[str, Any] | None = None,
+) -> AlbumUpdate:
+    """Apply field changes as one CORRECTED row with per-field before/after.
+
+    Raises VersionConflict when the album moved past `expected_version`; a save that changes
+    nothing writes nothing (no row, no version bump).
+    """
+    clean = clean_album_fields(fields)
+    async with transaction():
+        current = await Album.select().where(Album.id == album_id).first()
+        if current is None:
+            raise LookupError(f"album {album_id} not found")
+        if current["version"] != expected_version:
+            raise VersionConflict(current, {**clean, "_version": expected_version})
+        changed = {
+            name: {"before": current[name], "after": value}
+            for name, value in clean.items()
+            if current[name] != value
+        }
+        if not changed:
+            return AlbumUpdate(changed={}, version=current["version"], log_id=None)
+        locked = sorted(set(current["locked_fields"] or []) | set(changed)) if lock else None
+        updates: dict[Any, Any] = {getattr(Album, name): v["after"] for name, v in changed.items()}
+        updates[Album.version] = current["version"] + 1
+        updates[Album.updated_at] = dt.datetime.now(dt.UTC)
+        if locked is not None:
+            updates[Album.locked_fields] = locked
+        moved = (
+            await Album.update(updates)
+            .where((Album.id == album_id) & (Album.version == expected_version))
+            .returning(Album.id)
+        )
+        if not moved:
+            raise VersionConflict(current, {**clean, "_version": expected_version})
+        quality_before, quality_after = await refresh_album_state(album_id)
+        row = await record(
+            entity_type="ALBUM",
+            entity_id=album_id,
+            operation=operation,
+            category="CORRECTED",
+            sources=sources or ["USER"],
+            entity_label=clean.get("title") or current["title"],
+            changes=changed,
+            fields_enriched=sorted(changed),
+            data_quality_before=quality_before,
+            data_quality_after=quality_after,
+            metadata=metadata,
+        )
+        return AlbumUpdate(changed=changed, version=current["version"] + 1, log_id=row.id)

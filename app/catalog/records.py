@@ -1,0 +1,63 @@
+"""Typed inputs of the catalog services: what a source or a form hands over."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ArtistInput:
+    name: str
+    sort_name: str | None = None
+    musicbrainz_id: str | None = None
+    spotify_id: str | None = None
+    discogs_id: str | None = None
+    country: str | None = None
+    join_phrase: str = ""
+
+
+@dataclass(frozen=True)
+class TrackInput:
+    title: str
+    track_number: int
+    disc_number: int = 1
+    duration_ms: int | None = None
+    isrc: str | None = None
+    explicit: bool = False
+    preview_url: str | None = None
+    musicbrainz_id: str | None = None
+    spotify_id: str | None = None
+    artists: tuple[ArtistInput, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlbumInput:
+    title: str
+    release_date: str | None = None
+    release_type: str | None = None
+    release_status: str | None = None
+    release_country: str | None = None
+    genres: tuple[str, ...] = ()
+    secondary_types: tuple[str, ...] = ()
+    track_count: int | None = None
+    duration_ms: int | None = None
+    cover_art_url: str | None = None
+    barcode: str | None = None
+    label: str | None = None
+    catalog_number: str | None = None
+    musicbrainz_id: str | None = None
+    spotify_id: str | None = None
+    discogs_id: str | None = None
+    artists: tuple[ArtistInput, ...] = ()
+    tracks: tuple[TrackInput, ...] = field(default=())
+
+    def column_values(self) -> dict[str, object]:
+        """The album's own columns (no artists, no tracks)."""
+        skip = {"artists", "tracks"}
+        values: dict[str, object] = {}
+        for name in self.__dataclass_fields__:
+            if name in skip:
+                continue
+            value = getattr(self, name)
+            values[name] = list(value) if isinstance(value, tuple) else value
+        return values

@@ -1,0 +1,182 @@
+"""Field rules for albums and tracks, shared by forms, the API and the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from typing import Any
+
+RELEASE_TYPES = ("album", "single", "ep", "compilation", "broadcast", "other")
+EDITABLE_ALBUM_FIELDS = (
+    "title",
+    "release_date",
+    "release_type",
+    "release_status",
+    "release_country",
+    "track_count",
+    "cover_art_url",
+    "barcode",
+    "label",
+    "catalog_number",
+    "musicbrainz_id",
+    "spotify_id",
+    "discogs_id",
+)
+_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
+
+
+class ValidationError(ValueError):
+    """Field-level errors: {field: message}."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def parse_partial_date(value: str) -> str:
+    """`YYYY`, `YYYY-MM` or `YYYY-MM-DD`, and a real calendar date."""
+    if not _PARTIAL_DATE.match(value):
+        raise ValueError("use YYYY, YYYY-MM or YYYY-MM-DD")
+    parts = [int(p) for p in value.split("-")]
+    year = parts[0]
+    if not 1000 <= year <= dt.date.today().year + 2:
+        raise ValueError(f"year {year} is out of range")
+    try:
+        dt.date(year, parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        raise ValueError("not a calendar date") from None
+    return value
+
+
+def clean_album_fields(raw: dict[str, Any]) -> dict[str, Any]:
+    """Normalise submitted album fields; raise ValidationError naming every bad field."""
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in EDITABLE_ALBUM_FIELDS:
+            errors[name] = "is not an editable field"
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+        if value in ("", None):
+            if name == "title":
+                errors[name] = "a title is required"
+            else:
+                clean[name] = None
+            continue
+        try:
+            clean[name] = _clean_album_value(name, value)
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _clean_album_value(name: str, value: Any) -> Any:
+    if name == "title":
+        if len(value) > 500:
+            raise ValueError("at most 500 characters")
+        return value
+    if name == "release_date":
+        return parse_partial_date(str(value))
+    if name == "release_type":
+        lowered = str(value).lower()
+        if lowered not in RELEASE_TYPES:
+            raise ValueError(f"one of {', '.join(RELEASE_TYPES)}")
+        return lowered
+    if name == "track_count":
+        try:
+            count = int(value)
+        except (TypeError, ValueError):
+            raise ValueError("a whole number") from None
+        if not 0 <= count <= 999:
+            raise ValueError("between 0 and 999")
+        return count
+    if name == "musicbrainz_id":
+        try:
+            return str(uuid.UUID(str(value)))
+        except ValueError:
+            raise ValueError("a MusicBrainz ID looks like 8-4-4-4-12 hex digits") from None
+    if name == "spotify_id":
+        if not _SPOTIFY_ID.match(str(value)):
+            raise ValueError("a Spotify ID has 22 letters and digits")
+        return str(value)
+    if name == "barcode":
+        digits = str(value).replace(" ", "")
+        if not digits.isdigit() or not 8 <= len(digits) <= 14:
+            raise ValueError("8 to 14 digits")
+        return digits
+    if name == "release_country":
+        code = str(value).upper()
+        if not re.match(r"^[A-Z]{2}$|^XW$|^XE$", code):
+            raise ValueError("a two-letter country code")
+        return code
+    if name == "cover_art_url":
+        if not str(value).startswith(("http://", "https://")):
+            raise ValueError("an http(s) URL")
+        return str(value)[:1000]
+    return str(value)[:300]
+
+
+def clean_track_fields(raw: dict[str, Any]) -> dict[str, Any]:
+    """Normalise a track's title, numbers, duration (m:ss or ms) and ISRC."""
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    for name, value in raw.items():
+        value = value.strip() if isinstance(value, str) else value
+        try:
+            clean[name] = _clean_track_value(name, value)
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _clean_track_value(name: str, value: Any) -> Any:
+    if name == "title":
+        if not value:
+            raise ValueError("a title is required")
+        if len(value) > 500:
+            raise ValueError("at most 500 characters")
+        return value
+    if name in ("track_number", "disc_number"):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ValueError("a whole number") from None
+        if not 1 <= number <= 999:
+            raise ValueError("between 1 and 999")
+        return number
+    if name == "duration_ms":
+        return parse_duration(value)
+    if name == "isrc":
+        if not value:
+            return None
+        code = str(value).replace("-", "").upper()
+        if not re.match(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$", code):
+            raise ValueError("an ISRC looks like CCXXXYYNNNNN")
+        return code
+    if name == "explicit":
+        return value in (True, "1", "on", "true", "yes")
+    raise ValueError("is not an editable field")
+
+
+def parse_duration(value: Any) -> int | None:
+    """`3:45`, `1:02:03` or milliseconds → milliseconds."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if text.isdigit():
+        return int(text)
+    if re.match(r"^\d{1,3}(:\d{2}){1,2}$", text):
+        seconds = 0
+        for part in text.split(":"):
+            seconds = seconds * 60 + int(part)
+        return seconds * 1000
+    raise ValueError("a duration like 3:45")

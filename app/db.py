@@ -1,0 +1,79 @@
+"""The database engine (SQLite or Postgres from DATABASE_URL) and write transactions."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from app.config import Settings
+
+SQLITE_TIMEOUT = 10.0
+
+
+class LoopPostgresEngine(PostgresEngine):
+    """A Postgres engine whose pool belongs to one event loop.
+
+    Litestar, Dramatiq's AsyncIO thread and tests each run their own loop; an asyncpg pool
+    cannot cross loops, so a loop without its own pool falls back to fresh connections.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._pools: dict[int, Any] = {}
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def _loop_key() -> int:
+        try:
+            return id(asyncio.get_running_loop())
+        except RuntimeError:
+            return 0
+
+    @property  # type: ignore[override]
+    def pool(self) -> Any:
+        return self._pools.get(self._loop_key())
+
+    @pool.setter
+    def pool(self, value: Any) -> None:
+        if value is None:
+            self._pools.pop(self._loop_key(), None)
+        else:
+            self._pools[self._loop_key()] = value
+
+
+class LlamaSQLiteEngine(SQLiteEngine):
+    """SQLite in WAL mode whose write transactions take the lock up front (no 'database is locked')."""
+
+    def transaction(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("transaction_type", TransactionType.immediate)
+        return super().transaction(*args, **kwargs)
+
+    async def get_connection(self) -> Any:
+        connection = await super().get_connection()
+        await connection.execute("PRAGMA busy_timeout = 10000")
+        await connection.execute("PRAGMA synchronous = NORMAL")
+        return connection
+
+
+def build_engine(settings: Settings) -> Engine:
+    if settings.is_postgres:
+        return LoopPostgresEngine(config={"dsn": settings.database_url})
+    path = settings.sqlite_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return LlamaSQLiteEngine(path=str(path), timeout=SQLITE_TIMEOUT)
+
+
+def engine() -> Engine:
+    from piccolo.engine import engine_finder
+
+    found = engine_finder()
+    assert found is not None, "piccolo_conf.py defines DB"
+    return found
+
+
+def transaction() -> Any:
+    """A write transaction; nested calls join the outer one."""
+    return engine().transaction()

@@ -1,0 +1,192 @@
+"""The log filters shared by /logs, /api/logs and /api/chain: parsed once, errors in plain words."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from app.llamalog.tables import CATEGORIES, ENTITY_TYPES, SOURCES, STATUSES
+
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+MAX_TEXT = 200
+
+
+class FilterError(ValueError):
+    """A query parameter that cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    created_at: dt.datetime
+    id: int
+
+    def encode(self) -> str:
+        raw = f"{self.created_at.isoformat()}|{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            text = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
+            stamp, _, row_id = text.partition("|")
+            created_at = dt.datetime.fromisoformat(stamp)
+            if created_at.tzinfo is None:
+                raise ValueError
+            return cls(created_at=created_at, id=int(row_id))
+        except (ValueError, UnicodeError, binascii.Error):
+            raise FilterError("cursor: not a cursor from this site (follow the next-page link)") from None
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    categories: tuple[str, ...] = ()
+    entity_type: str | None = None
+    status: str | None = None
+    operation: str | None = None
+    source: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    job: uuid.UUID | None = None
+    q: str | None = None
+    cursor: Cursor | None = None
+    limit: int = DEFAULT_LIMIT
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(
+            (
+                self.categories,
+                self.entity_type,
+                self.status,
+                self.operation,
+                self.source,
+                self.since,
+                self.until,
+                self.job,
+                self.q,
+            )
+        )
+
+    def with_cursor(self, cursor: Cursor | None) -> LogFilter:
+        return replace(self, cursor=cursor)
+
+    def query_items(self, *, with_cursor: bool = True) -> list[tuple[str, str]]:
+        """The filter as URL query items, so it can be shared and paged."""
+        items: list[tuple[str, str]] = [("category", c) for c in self.categories]
+        for name in ("entity_type", "status", "operation", "source", "q"):
+            value = getattr(self, name)
+            if value:
+                items.append((name, value))
+        if self.since:
+            items.append(("since", self.since.isoformat()))
+        if self.until:
+            items.append(("until", self.until.isoformat()))
+        if self.job:
+            items.append(("job", str(self.job)))
+        if self.limit != DEFAULT_LIMIT:
+            items.append(("limit", str(self.limit)))
+        if with_cursor and self.cursor:
+            items.append(("cursor", self.cursor.encode()))
+        return items
+
+    def urlencode(self, *, with_cursor: bool = True) -> str:
+        return urlencode(self.query_items(with_cursor=with_cursor))
+
+
+def _one(params: Mapping[str, Any], name: str) -> str | None:
+    value = params.get(name)
+    if isinstance(value, (list, tuple)):
+        value = value[-1] if value else None
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def _many(params: Mapping[str, Any], name: str) -> list[str]:
+    value = params.get(name)
+    if value is None:
+        return []
+    values = value if isinstance(value, (list, tuple)) else [value]
+    out: list[str] = []
+    for item in values:
+        out.extend(part.strip() for part in str(item).split(",") if part.strip())
+    return out
+
+
+def _choice(name: str, value: str | None, allowed: Sequence[str]) -> str | None:
+    if value is None:
+        return None
+    upper = value.upper()
+    if upper not in allowed:
+        raise FilterError(f"{name}: unknown value {value!r}; use one of {', '.join(allowed)}")
+    return upper
+
+
+def parse_when(name: str, value: str | None) -> dt.datetime | None:
+    """An ISO date or datetime, read as UTC when it names no zone."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+        stamp = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise FilterError(
+            f"{name}: {value!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+00:00]"
+        ) from None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.UTC)
+    return stamp.astimezone(dt.UTC)
+
+
+def parse_filter(params: Mapping[str, Any], *, default_limit: int = DEFAULT_LIMIT) -> LogFilter:
+    """Read the shared query parameters; raise FilterError naming the bad one."""
+    categories = tuple(
+        dict.fromkeys(_choice("category", c, CATEGORIES) or "" for c in _many(params, "category"))
+    )
+    since = parse_when("since", _one(params, "since"))
+    until = parse_when("until", _one(params, "until"))
+    if since and until and since >= until:
+        raise FilterError("since: must be before until")
+    job_raw = _one(params, "job")
+    try:
+        job = uuid.UUID(job_raw) if job_raw else None
+    except ValueError:
+        raise FilterError(f"job: {job_raw!r} is not a job id") from None
+    limit_raw = _one(params, "limit")
+    try:
+        limit = int(limit_raw) if limit_raw else default_limit
+    except ValueError:
+        raise FilterError(f"limit: {limit_raw!r} is not a number") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise FilterError(f"limit: must be between 1 and {MAX_LIMIT}")
+    cursor_raw = _one(params, "cursor")
+    q = _one(params, "q")
+    operation = _one(params, "operation")
+    for name, text in (("q", q), ("operation", operation)):
+        if text and len(text) > MAX_TEXT:
+            raise FilterError(f"{name}: at most {MAX_TEXT} characters")
+    return LogFilter(
+        categories=categories,
+        entity_type=_choice("entity_type", _one(params, "entity_type"), ENTITY_TYPES),
+        status=_choice("status", _one(params, "status"), STATUSES),
+        operation=operation,
+        source=_choice("source", _one(params, "source"), SOURCES),
+        since=since,
+        until=until,
+        job=job,
+        q=q,
+        cursor=Cursor.decode(cursor_raw) if cursor_raw else None,
+        limit=limit,
+    )

@@ -1,0 +1,111 @@
+"""create_app(): the Litestar application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar, MediaType, Request, Response, get
+from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import HTTPException, PermissionDeniedException
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+
+from app import __version__
+from app.auth.guard import login_guard
+from app.auth.routes import login_page, login_submit, logout_submit
+from app.catalog.validation import ValidationError
+from app.config import ROOT, get_settings
+from app.db import engine
+from app.llamalog.api import api_chain, api_logs
+from app.llamalog.filters import FilterError
+from app.web import render, template_config
+
+
+def _wants_json(request: Request) -> bool:
+    return (
+        request.url.path.startswith("/api")
+        or "application/json" in request.headers.get("accept", "").split(",")[0]
+    )
+
+
+def bad_request(request: Request, exc: Exception) -> Response[Any]:
+    message = str(exc)
+    errors = getattr(exc, "errors", None)
+    if _wants_json(request):
+        return Response(
+            {"status_code": 400, "detail": message, "errors": errors},
+            status_code=400,
+            media_type=MediaType.JSON,
+        )
+    return render(request, "error.html", {"status": 400, "message": message}, status_code=400)
+
+
+def forbidden(request: Request, exc: Exception) -> Response[Any]:
+    message = "Your form expired or came from another site: reload the page and try again."
+    if "CSRF" not in str(getattr(exc, "detail", exc)):
+        message = str(getattr(exc, "detail", exc))
+    if _wants_json(request):
+        return Response({"status_code": 403, "detail": message}, status_code=403)
+    return render(request, "error.html", {"status": 403, "message": message}, status_code=403, block=None)
+
+
+@get("/healthz", include_in_schema=False)
+async def healthz() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+@get("/", name="dashboard")
+async def dashboard(request: Request) -> Response[str]:
+    return render(request, "dashboard.html", {})
+
+
+async def _start_pool() -> None:
+    if get_settings().is_postgres:
+        db: Any = engine()
+        await db.start_connection_pool(min_size=1, max_size=10)
+
+
+async def _close_pool() -> None:
+    db: Any = engine()
+    if get_settings().is_postgres and db.pool is not None:
+        await db.close_connection_pool()
+
+
+def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
+    settings = get_settings()
+    handlers: list[Any] = [
+        healthz,
+        login_page,
+        login_submit,
+        logout_submit,
+        dashboard,
+        api_logs,
+        api_chain,
+        create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
+        *(extra_route_handlers or []),
+    ]
+    app = Litestar(
+        route_handlers=handlers,
+        template_config=template_config(),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="llama_csrf",
+            header_name="x-csrftoken",
+            cookie_samesite="lax",
+            exclude=["/admin/db"],
+        ),
+        openapi_config=OpenAPIConfig(title="LlamaLog", version=__version__, path="/schema"),
+        exception_handlers={
+            FilterError: bad_request,
+            ValidationError: bad_request,
+            PermissionDeniedException: forbidden,
+        },
+        on_startup=[_start_pool],
+        on_shutdown=[_close_pool],
+        debug=False,
+    )
+    app.asgi_handler = login_guard(app.asgi_handler)
+    return app
+
+
+__all__ = ["create_app", "HTTPException"]

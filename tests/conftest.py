@@ -1,0 +1,162 @@
+"""Test setup: the suite runs on SQLite (embedded broker) or on Postgres + Redis.
+
+LLAMA_TEST_DB=sqlite|postgres picks the pair. With CI=true a missing service fails the run
+instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TEST_DB = os.environ.get("LLAMA_TEST_DB", "sqlite")
+PG_ADMIN_DSN = os.environ.get("LLAMA_TEST_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_TEST_URL = os.environ.get("LLAMA_TEST_REDIS", "redis://127.0.0.1:6379/15")
+_TMP = Path(tempfile.mkdtemp(prefix="llamalog-test-"))
+PG_DB_NAME = f"llama_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _service_missing(what: str) -> None:
+    message = f"{what} is not reachable on 127.0.0.1"
+    if os.environ.get("CI") == "true":
+        pytest.exit(f"CI=true and {message}: failing instead of skipping", returncode=3)
+    pytest.skip(message, allow_module_level=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
+    os.environ["LLAMALOG_CONSOLE"] = os.environ.get("LLAMALOG_CONSOLE", "1")
+    os.environ["SECRET_KEY"] = "test-secret-key-0123456789abcdef0123456789"
+    if TEST_DB == "postgres":
+        if not _port_open("127.0.0.1", 5432) or not _port_open("127.0.0.1", 6379):
+            if os.environ.get("CI") == "true":
+                raise pytest.UsageError("CI=true and Postgres or Redis is not reachable on 127.0.0.1")
+        base = PG_ADMIN_DSN.rsplit("/", 1)[0]
+        os.environ["DATABASE_URL"] = f"{base}/{PG_DB_NAME}"
+        os.environ["REDIS_URL"] = REDIS_TEST_URL
+    else:
+        os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'test.sqlite3'}"
+        os.environ.pop("REDIS_URL", None)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL", "-")
+    return f"llamalog: database={TEST_DB} url={url} redis={redis_url}"
+
+
+async def _create_pg_database() -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(f'CREATE DATABASE "{PG_DB_NAME}"')
+    finally:
+        await conn.close()
+
+
+async def _drop_pg_database() -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB_NAME}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database() -> Iterator[str]:
+    """A fresh, migrated database for the whole run."""
+    from app.migrate import migrate
+
+    if TEST_DB == "postgres":
+        if not _port_open("127.0.0.1", 5432):
+            _service_missing("PostgreSQL")
+        asyncio.run(_create_pg_database())
+    asyncio.run(migrate(quiet=True))
+    if TEST_DB == "postgres":
+        import redis
+
+        redis.Redis.from_url(REDIS_TEST_URL).flushdb()
+    yield os.environ["DATABASE_URL"]
+    if TEST_DB == "postgres":
+        asyncio.run(_drop_pg_database())
+
+
+DATA_TABLES = [
+    "llama_log",
+    "track_artist",
+    "album_artist",
+    "track",
+    "album",
+    "artist",
+    "job",
+    "admin_session",
+    "admin_user",
+]
+
+
+async def wipe() -> None:
+    from app.db import engine
+
+    db = engine()
+    if TEST_DB == "postgres":
+        await db.run_ddl(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE")
+    else:
+        for table in DATA_TABLES:
+            await db.run_ddl(f"DELETE FROM {table}")
+
+
+@pytest.fixture(autouse=True)
+async def clean_db(database: str) -> AsyncIterator[None]:
+    """Every test starts with empty tables."""
+    await wipe()
+    from app.auth.users import throttle
+
+    throttle._failures.clear()
+    yield
+
+
+@pytest.fixture
+def query_counter() -> Iterator[dict[str, int]]:
+    """Counts statements sent to the database while the test runs."""
+    from app.db import engine
+
+    db: Any = engine()
+    original = db.run_querystring
+    counts = {"n": 0}
+
+    async def counting(querystring: Any, *args: Any, **kwargs: Any) -> Any:
+        counts["n"] += 1
+        return await original(querystring, *args, **kwargs)
+
+    db.run_querystring = counting
+    try:
+        yield counts
+    finally:
+        db.run_querystring = original
+
+
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "llama-pass-123"
+
+
+@pytest.fixture
+async def admin_user() -> int:
+    from app.auth.users import create_admin
+
+    return await create_admin(ADMIN_USER, ADMIN_PASSWORD)
