@@ -19,6 +19,7 @@ def _float(name: str, default: float) -> float:
 class Settings:
     database_url: str
     redis_url: str
+    redis_namespace: str
     secret_key: str
     host: str
     port: int
@@ -60,6 +61,7 @@ def get_settings() -> Settings:
     return Settings(
         database_url=env("DATABASE_URL", ""),
         redis_url=env("REDIS_URL", ""),
+        redis_namespace=env("REDIS_NAMESPACE", "llamalog"),
         secret_key=env("SECRET_KEY", "llamalog-dev-secret-change-me-in-production"),
         host=env("HOST", "127.0.0.1"),
         port=int(env("PORT", "8000")),

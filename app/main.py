@@ -13,11 +13,15 @@ from litestar.static_files import create_static_files_router
 from app import __version__
 from app.auth.guard import login_guard
 from app.auth.routes import login_page, login_submit, logout_submit
+from app.catalog.pages import ROUTES as CATALOG_ROUTES
 from app.catalog.validation import ValidationError
 from app.config import ROOT, get_settings
+from app.correction.pages import ROUTES as CORRECTION_ROUTES
 from app.db import engine
+from app.jobs.pages import ROUTES as JOBS_ROUTES
 from app.llamalog.api import api_chain, api_logs
 from app.llamalog.filters import FilterError
+from app.llamalog.pages import ROUTES as LLAMALOG_ROUTES
 from app.web import render, template_config
 
 
@@ -71,6 +75,10 @@ async def _close_pool() -> None:
         await db.close_connection_pool()
 
 
+# Other areas add lifespan work here (e.g. the embedded worker and scheduler), in app/runtime.py.
+from app.runtime import SHUTDOWN_HOOKS, STARTUP_HOOKS  # noqa: E402
+
+
 def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
     settings = get_settings()
     handlers: list[Any] = [
@@ -81,6 +89,10 @@ def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
         dashboard,
         api_logs,
         api_chain,
+        *CATALOG_ROUTES,
+        *LLAMALOG_ROUTES,
+        *JOBS_ROUTES,
+        *CORRECTION_ROUTES,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
         *(extra_route_handlers or []),
     ]
@@ -100,8 +112,8 @@ def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
             ValidationError: bad_request,
             PermissionDeniedException: forbidden,
         },
-        on_startup=[_start_pool],
-        on_shutdown=[_close_pool],
+        on_startup=[_start_pool, *STARTUP_HOOKS],
+        on_shutdown=[*SHUTDOWN_HOOKS, _close_pool],
         debug=False,
     )
     app.asgi_handler = login_guard(app.asgi_handler)

@@ -31,7 +31,7 @@ def _build() -> dramatiq.Broker:
     if settings.redis_url:
         from dramatiq.brokers.redis import RedisBroker
 
-        broker = RedisBroker(url=settings.redis_url, namespace="llamalog")
+        broker = RedisBroker(url=settings.redis_url, namespace=settings.redis_namespace)
     else:
         broker = StubBroker()
         broker.emit_after("process_boot")

@@ -48,6 +48,8 @@ def pytest_configure(config: pytest.Config) -> None:
         base = PG_ADMIN_DSN.rsplit("/", 1)[0]
         os.environ["DATABASE_URL"] = f"{base}/{PG_DB_NAME}"
         os.environ["REDIS_URL"] = REDIS_TEST_URL
+        # Each run has its own keys, so parallel runs on one Redis never see each other.
+        os.environ["REDIS_NAMESPACE"] = f"llamatest-{PG_DB_NAME}"
     else:
         os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'test.sqlite3'}"
         os.environ.pop("REDIS_URL", None)
@@ -88,10 +90,6 @@ def database() -> Iterator[str]:
             _service_missing("PostgreSQL")
         asyncio.run(_create_pg_database())
     asyncio.run(migrate(quiet=True))
-    if TEST_DB == "postgres":
-        import redis
-
-        redis.Redis.from_url(REDIS_TEST_URL).flushdb()
     yield os.environ["DATABASE_URL"]
     if TEST_DB == "postgres":
         asyncio.run(_drop_pg_database())

@@ -1,0 +1,7 @@
+"""Pages of the catalog area (registered by app.main)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []
