@@ -158,3 +158,37 @@ async def admin_user() -> int:
     from app.auth.users import create_admin
 
     return await create_admin(ADMIN_USER, ADMIN_PASSWORD)
+
+
+def log_in(client: Any, username: str = ADMIN_USER, password: str = ADMIN_PASSWORD) -> Any:
+    """Log a TestClient in through the real form (CSRF token from the llama_csrf cookie)."""
+    client.get("/login")
+    token = client.cookies.get("llama_csrf")
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "_csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
+
+
+def csrf(client: Any) -> dict[str, str]:
+    """The header htmx sends with every POST."""
+    return {"x-csrftoken": client.cookies.get("llama_csrf") or ""}
+
+
+@pytest.fixture
+def anon_client() -> Iterator[Any]:
+    from litestar.testing import TestClient
+
+    from app.main import create_app
+
+    with TestClient(app=create_app(), base_url="http://127.0.0.1") as client:
+        yield client
+
+
+@pytest.fixture
+def client(admin_user: int, anon_client: Any) -> Any:
+    """A TestClient logged in as the admin."""
+    response = log_in(anon_client)
+    assert response.status_code == 303, response.text
+    return anon_client

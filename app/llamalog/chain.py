@@ -7,7 +7,7 @@ from typing import Any
 
 from app.llamalog.filters import Cursor, FilterError, LogFilter
 from app.llamalog.queries import LogPage, as_uuid, fetch_page
-from app.llamalog.tables import ENTITY_TYPES, LlamaLog
+from app.llamalog.tables import CATEGORIES, ENTITY_TYPES, LlamaLog
 
 # Every row about an entity carries it in its own id column (the logger fills it), so an album's
 # chain is one indexed range over (album_id, created_at, id) and holds its artists' and tracks' rows.
@@ -40,8 +40,12 @@ async def chain(
         cursor = Cursor.decode(cursor)
     if not 1 <= limit <= 500:
         raise FilterError("limit: must be between 1 and 500")
+    wanted = tuple(c.upper() for c in categories or ())
+    unknown = [c for c in wanted if c not in CATEGORIES]
+    if unknown:
+        raise FilterError(f"category: unknown value {unknown[0]!r}; use one of {', '.join(CATEGORIES)}")
     flt = flt or LogFilter(
-        categories=tuple(c.upper() for c in categories or ()),
+        categories=wanted,
         since=since,
         until=until,
         cursor=cursor,

@@ -83,11 +83,11 @@ def apply_filter(query: Select, flt: LogFilter) -> Select:
         )
     if flt.q:
         pattern = "%" + flt.q.replace("%", "").replace("_", "") + "%"
-        query = query.where(
-            LlamaLog.entity_label.ilike(pattern)
-            | LlamaLog.operation.ilike(pattern)
-            | LlamaLog.error_message.ilike(pattern)
-        )
+        # SQLite's LIKE is already case-insensitive; Postgres needs ILIKE.
+        postgres = LlamaLog._meta.db.engine_type == "postgres"
+        columns = (LlamaLog.entity_label, LlamaLog.operation, LlamaLog.error_message)
+        matches = [c.ilike(pattern) if postgres else c.like(pattern) for c in columns]
+        query = query.where(matches[0] | matches[1] | matches[2])
     return query
 
 

@@ -1,0 +1,90 @@
+"""Login, logout, the guard on every page and API, CSRF and throttling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.auth.tables import AdminSession
+from tests.conftest import ADMIN_PASSWORD, log_in
+
+
+def test_anonymous_page_redirects_to_login_with_next(anon_client: Any) -> None:
+    response = anon_client.get("/logs?category=CREATED", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Flogs%3Fcategory%3DCREATED"
+
+
+def test_anonymous_htmx_request_gets_hx_redirect(anon_client: Any) -> None:
+    response = anon_client.get("/", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert response.headers["hx-redirect"].startswith("/login")
+
+
+def test_anonymous_api_gets_401(anon_client: Any) -> None:
+    response = anon_client.get("/api/logs")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "log in first"
+
+
+def test_login_page_has_form_fields(anon_client: Any) -> None:
+    html = anon_client.get("/login").text
+    for name in ('name="username"', 'name="password"', 'name="_csrf_token"'):
+        assert name in html
+
+
+async def test_login_sets_httponly_session_cookie_and_opens_pages(admin_user: int, anon_client: Any) -> None:
+    response = log_in(anon_client)
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("id=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert anon_client.get("/", follow_redirects=False).status_code == 200
+    assert anon_client.get("/api/logs").status_code == 200
+    assert await AdminSession.count() == 1
+
+
+def test_wrong_password_shows_an_error(admin_user: int, anon_client: Any) -> None:
+    response = log_in(anon_client, password="nope-nope")
+    assert response.status_code == 400
+    assert "wrong username or password" in response.text
+    assert anon_client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_failed_logins_are_throttled(admin_user: int, anon_client: Any) -> None:
+    for _ in range(5):
+        assert log_in(anon_client, password="wrong-password").status_code == 400
+    response = log_in(anon_client, password=ADMIN_PASSWORD)  # even the right one waits now
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"]) > 0
+    assert "too many failed logins" in response.text
+
+
+def test_post_without_csrf_token_is_refused(admin_user: int, anon_client: Any) -> None:
+    anon_client.get("/login")
+    response = anon_client.post(
+        "/login", data={"username": "admin", "password": ADMIN_PASSWORD}, follow_redirects=False
+    )
+    assert response.status_code == 403
+    assert anon_client.get("/", follow_redirects=False).status_code == 303
+
+
+async def test_logout_ends_the_session(client: Any) -> None:
+    token = client.cookies.get("llama_csrf")
+    response = client.post("/logout", data={"_csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert await AdminSession.count() == 0
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_next_never_leaves_the_site(admin_user: int, anon_client: Any) -> None:
+    anon_client.get("/login")
+    token = anon_client.cookies.get("llama_csrf")
+    response = anon_client.post(
+        "/login",
+        data={
+            "username": "admin",
+            "password": ADMIN_PASSWORD,
+            "_csrf_token": token,
+            "next": "//evil.example/x",
+        },
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
