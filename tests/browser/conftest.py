@@ -1,0 +1,146 @@
+"""Browser test fixtures: the real app under uvicorn on a free port, Debian's Chromium, a logged-in page.
+
+The server runs in a subprocess against the test database (DATABASE_URL set by tests/conftest.py), so
+every test still starts with empty tables; the scheduler is off so nothing runs unasked.
+Browser tests are async functions using Playwright's async API.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ADMIN_PASSWORD, ADMIN_USER
+
+CHROMIUM = os.environ.get("LLAMA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the live server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the live server did not answer at {url} within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def live_server(database: str) -> Iterator[str]:
+    """Base URL of the app served by uvicorn on 127.0.0.1 (one server for the session)."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "SCHEDULER_ENABLED": "0",
+        "LLAMALOG_CONSOLE": os.environ.get("LLAMALOG_CONSOLE", "0"),
+    }
+    log = (Path(os.environ.get("TMPDIR", "/tmp")) / f"llama-live-{port}.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture
+async def chromium() -> AsyncIterator[Any]:
+    """Debian's Chromium driven by Playwright's async API (no `playwright install`).
+
+    Async because the suite's fixtures (clean tables, the admin user) run on pytest-asyncio's loop,
+    which the sync API would collide with; one browser per test keeps loops apart.
+    """
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (make browser-deps)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture
+async def browser_page(chromium: Any, live_server: str) -> AsyncIterator[Any]:
+    """A fresh page (own cookies) at 1280×900 whose relative URLs go to the live server."""
+    context = await chromium.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = await context.new_page()
+    try:
+        yield page
+    finally:
+        await context.close()
+
+
+async def log_in_page(page: Any, username: str = ADMIN_USER, password: str = ADMIN_PASSWORD) -> None:
+    """Log in through the real form, like a person would."""
+    await page.goto("/login")
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.press("#password", "Enter")
+    await page.wait_for_url(lambda url: "/login" not in url)
+
+
+@pytest.fixture
+async def admin_page(admin_user: int, browser_page: Any) -> Any:
+    """A page logged in as the test admin, on the dashboard."""
+    await log_in_page(browser_page)
+    return browser_page
+
+
+async def screenshot(page: Any, name: str) -> Path:
+    """Save a full-page PNG under docs/screenshots/ (linked from the README)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
