@@ -34,6 +34,9 @@ class Settings:
     musicbrainz_contact: str
     musicbrainz_rate: float
     http_timeout: float
+    http_attempts: int
+    http_backoff: float
+    http_max_retry_after: float
     spotify_sync_cron: str
     musicbrainz_sync_cron: str
     scheduler_enabled: bool
@@ -76,6 +79,9 @@ def get_settings() -> Settings:
         musicbrainz_contact=env("MUSICBRAINZ_CONTACT", "admin@example.org"),
         musicbrainz_rate=_float("MUSICBRAINZ_RATE", 1.0),
         http_timeout=_float("HTTP_TIMEOUT", 10.0),
+        http_attempts=int(_float("HTTP_ATTEMPTS", 3)),
+        http_backoff=_float("HTTP_BACKOFF", 0.5),
+        http_max_retry_after=_float("HTTP_MAX_RETRY_AFTER", 30.0),
         spotify_sync_cron=env("SPOTIFY_SYNC_CRON", "0 */6 * * *"),
         musicbrainz_sync_cron=env("MUSICBRAINZ_SYNC_CRON", "30 3 * * *"),
         scheduler_enabled=env("SCHEDULER_ENABLED", "1") not in ("0", "false", "no"),

@@ -1,0 +1,121 @@
+"""The fake MusicBrainz: release lookups as stored, search hits and artist lookups derived from them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from app.demo.lucene import fold, parse_query, within
+from app.demo.payloads import Answer, Payloads, as_json
+
+MB_NOT_FOUND = {
+    "error": "Not Found",
+    "help": "For usage, please see: https://musicbrainz.org/development/mmd",
+}
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+def musicbrainz(p: Payloads, path: str, query: dict[str, str]) -> Answer:
+    if match := re.fullmatch(rf"/ws/2/release/({UUID})/?", path):
+        found = p.mb_releases.get(match[1])
+        return Answer(200, found[0]) if found else as_json(MB_NOT_FOUND, 404)
+    if path.rstrip("/") == "/ws/2/release":
+        limit, offset = int(query.get("limit", 25)), int(query.get("offset", 0))
+        return as_json(mb_search(p, query.get("query", ""), limit, offset))
+    if match := re.fullmatch(rf"/ws/2/artist/({UUID})/?", path):
+        if match[1] in p.mb_artists:
+            return Answer(200, p.mb_artists[match[1]][0])
+        artist = _artist_from_credits(p, match[1])
+        return as_json(artist) if artist else as_json(MB_NOT_FOUND, 404)
+    return as_json(MB_NOT_FOUND, 404)
+
+
+def _artist_from_credits(p: Payloads, mbid: str) -> dict[str, Any] | None:
+    """An artist lookup built from the artist object embedded in a release's credits."""
+    for _, release in p.mb_releases.values():
+        for credit in release.get("artist-credit", []):
+            if credit["artist"]["id"] == mbid:
+                artist = dict(credit["artist"])
+                artist.setdefault("country", None)
+                artist.setdefault("life-span", {"begin": None, "end": None, "ended": False})
+                return artist
+    return None
+
+
+_HIT_ARTIST = ("id", "name", "sort-name", "disambiguation")
+_HIT_GROUP = ("id", "primary-type-id", "title", "primary-type", "secondary-types")
+
+
+def mb_hit(release: dict[str, Any]) -> dict[str, Any]:
+    """A release lookup reduced to the shape of a search hit (no tracks, a score)."""
+    keep = (
+        "id", "status-id", "packaging-id", "title", "status", "packaging", "text-representation",
+        "date", "country", "release-events", "barcode", "disambiguation",
+    )  # fmt: skip
+    hit: dict[str, Any] = {"id": release["id"], "score": 100, "count": 1}
+    hit.update({k: release[k] for k in keep if k in release})
+    hit["artist-credit"] = [
+        {
+            "name": c["name"],
+            **({"joinphrase": c["joinphrase"]} if c.get("joinphrase") else {}),
+            "artist": {k: c["artist"][k] for k in _HIT_ARTIST if k in c["artist"]},
+        }
+        for c in release.get("artist-credit", [])
+    ]
+    group = release.get("release-group") or {}
+    hit["release-group"] = {k: group[k] for k in _HIT_GROUP if k in group}
+    hit["label-info"] = [
+        {"catalog-number": li.get("catalog-number"), "label": {k: li["label"][k] for k in ("id", "name")}}
+        for li in release.get("label-info", [])
+        if li.get("label")
+    ]
+    media = release.get("media", [])
+    hit["track-count"] = sum(m.get("track-count", 0) for m in media)
+    hit["media"] = [
+        {"format": m.get("format"), "disc-count": 0, "track-count": m.get("track-count")} for m in media
+    ]
+    return hit
+
+
+def _credit_text(entry: dict[str, Any]) -> str:
+    credits = entry.get("artist-credit", [])
+    phrase = "".join(c["name"] + (c.get("joinphrase") or " ") for c in credits)
+    names = " ".join(c["artist"]["name"] for c in credits)
+    return fold(f"{phrase} {names}")
+
+
+def _mb_matches(entry: dict[str, Any], q: Any) -> int:
+    """0 when the hit does not match, else a score like MusicBrainz's (100 = exact)."""
+    score = 100
+    title = fold(entry.get("title", ""))
+    for name, value in q.fields.items():
+        want = fold(value)
+        if name in ("release", "releaseaccent", "releasegroup"):
+            if want != title and want not in title:
+                return 0
+            score -= 0 if want == title else 15
+        elif name in ("artist", "artistname"):
+            if want not in _credit_text(entry):
+                return 0
+        elif name == "reid" and value != entry["id"]:
+            return 0
+        elif name in ("barcode", "country", "status") and fold(str(entry.get(name) or "")) != want:
+            return 0
+    for name, (lo, hi) in q.ranges.items():
+        if name == "date" and not within(entry.get("date"), lo, hi):
+            return 0
+    for word in q.words:
+        if fold(word) not in f"{title} {_credit_text(entry)}":
+            return 0
+    return score
+
+
+def mb_search(p: Payloads, text: str, limit: int, offset: int) -> dict[str, Any]:
+    q = parse_query(text)
+    entries = dict(p.mb_hits)
+    for mbid, (_, release) in p.mb_releases.items():
+        entries.setdefault(mbid, mb_hit(release))
+    scored = [(s, e) for e in entries.values() if (s := _mb_matches(e, q))]
+    scored.sort(key=lambda se: (-se[0], se[1].get("date") or "9999", se[1]["id"]))
+    hits = [{**e, "score": s} for s, e in scored[offset : offset + min(limit, 100)]]
+    return {"created": "2026-11-23T09:00:00.000Z", "count": len(scored), "offset": offset, "releases": hits}

@@ -1,0 +1,192 @@
+"""One request path for every source: counted, rate-limited, retried, and mapped to typed errors."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import random
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from app.config import Settings
+from app.sources.errors import (
+    MalformedResponse,
+    NotFound,
+    RateLimited,
+    SourceError,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+
+
+@dataclass
+class CallCount:
+    """Outbound HTTP calls made inside a `counting_calls()` block, retries and token requests included."""
+
+    total: int = 0
+    by_source: dict[str, int] = field(default_factory=dict)
+    parent: CallCount | None = field(default=None, repr=False)
+
+    def add(self, source: str) -> None:
+        self.total += 1
+        self.by_source[source] = self.by_source.get(source, 0) + 1
+        if self.parent is not None:
+            self.parent.add(source)
+
+
+_calls: ContextVar[CallCount | None] = ContextVar("llamalog_api_calls", default=None)
+
+
+@contextmanager
+def counting_calls() -> Iterator[CallCount]:
+    """Count every outbound call made inside the block (child tasks included); nests."""
+    count = CallCount(parent=_calls.get())
+    token = _calls.set(count)
+    try:
+        yield count
+    finally:
+        _calls.reset(token)
+
+
+def current_calls() -> CallCount | None:
+    return _calls.get()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard one request tries. Tests pass tiny delays; production uses the settings."""
+
+    attempts: int = 3
+    backoff: float = 0.5  # first pause; doubles each attempt, with jitter
+    max_backoff: float = 8.0
+    max_retry_after: float = 30.0  # a longer Retry-After goes back to the caller as the error
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        return cls(
+            attempts=max(1, settings.http_attempts),
+            backoff=settings.http_backoff,
+            max_retry_after=settings.http_max_retry_after,
+        )
+
+    def pause(self, error: SourceError, attempt: int) -> float | None:
+        """Seconds to wait before the next attempt, or None to give up now."""
+        if error.retry_after is not None:
+            return error.retry_after if error.retry_after <= self.max_retry_after else None
+        base = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        return random.uniform(base / 2, base)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """`Retry-After` as seconds (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def error_for(response: httpx.Response, source: str) -> SourceError | None:
+    """The typed error a response stands for, or None when it is a success."""
+    status, url = response.status_code, str(response.request.url)
+    if status < 400:
+        return None
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    where = {"source": source, "url": url, "status": status, "retry_after": retry_after}
+    if status == 429:
+        return RateLimited(f"rate limited (429) on {url}", **where)  # type: ignore[arg-type]
+    if status == 404:
+        return NotFound(f"not found (404): {url}", **where)  # type: ignore[arg-type]
+    if status >= 500:
+        return UpstreamUnavailable(f"upstream error {status} on {url}", **where)  # type: ignore[arg-type]
+    return UpstreamRejected(f"request refused ({status}) on {url}", **where)  # type: ignore[arg-type]
+
+
+def decode_json(response: httpx.Response, source: str) -> Any:
+    try:
+        return json.loads(response.content)
+    except ValueError as exc:
+        raise MalformedResponse(
+            f"truncated or invalid JSON from {response.request.url} ({len(response.content)} bytes): {exc}",
+            source=source,
+            url=str(response.request.url),
+            status=response.status_code,
+        ) from None
+
+
+async def request_json(
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    source: str,
+    policy: RetryPolicy,
+    params: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    data: dict[str, str] | None = None,
+    before_send: Callable[[], Awaitable[None]] | None = None,
+) -> Any:
+    """Send one request (retrying where it can help) and return the decoded JSON body.
+
+    `before_send` runs before every attempt (the MusicBrainz limiter). Raises a SourceError subclass.
+    """
+    for attempt in range(1, policy.attempts + 1):
+        if before_send is not None:
+            await before_send()
+        calls = _calls.get()
+        if calls is not None:
+            calls.add(source)
+        error: SourceError | None
+        try:
+            response = await http.request(method, url, params=params, headers=headers, data=data)
+        except httpx.TimeoutException as exc:
+            error = UpstreamTimeout(f"timed out ({type(exc).__name__}) on {url}", source=source, url=url)
+        except httpx.TransportError as exc:
+            error = UpstreamUnavailable(f"{type(exc).__name__} on {url}: {exc}", source=source, url=url)
+        else:
+            error = error_for(response, source)
+            if error is None:
+                return decode_json(response, source)
+        error.attempts = attempt
+        pause = policy.pause(error, attempt) if error.retryable else None
+        if pause is None or attempt == policy.attempts:
+            raise error
+        await asyncio.sleep(pause)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class LazyClient:
+    """The httpx.AsyncClient of one source object, built on first use (one per event loop)."""
+
+    def __init__(self, factory: Callable[[], httpx.AsyncClient]) -> None:
+        self._factory = factory
+        self._client: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def get(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        # A client's pool belongs to the loop that opened it; a new loop (a test, a worker restart)
+        # gets its own client instead of reusing dead connections.
+        if self._client is None or self._loop is not loop:
+            self._client, self._loop = self._factory(), loop
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None and self._loop is asyncio.get_running_loop():
+            await self._client.aclose()
+        self._client, self._loop = None, None
