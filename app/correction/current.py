@@ -1,0 +1,59 @@
+"""The album as it is now: its row, its tracks and its artist credit, read in three queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.catalog.tables import Album, AlbumArtist, Track
+
+TRACK_COLUMNS = ("title", "disc_number", "track_number", "duration_ms", "isrc", "musicbrainz_id")
+
+
+@dataclass(frozen=True)
+class CurrentAlbum:
+    row: dict[str, Any]
+    tracks: tuple[dict[str, Any], ...]
+    artist_credit: str
+    artist_count: int
+
+    @property
+    def id(self) -> Any:
+        return self.row["id"]
+
+    @property
+    def version(self) -> int:
+        return int(self.row["version"])
+
+    @property
+    def locked(self) -> frozenset[str]:
+        return frozenset(self.row.get("locked_fields") or ())
+
+    @property
+    def track_count(self) -> int | None:
+        """The count the album claims, else the tracks on file (None when it has neither)."""
+        if self.row.get("track_count"):
+            return int(self.row["track_count"])
+        return len(self.tracks) or None
+
+
+async def load_current(album_id: Any) -> CurrentAlbum:
+    """Raises LookupError when the album does not exist."""
+    row = await Album.select().where(Album.id == album_id).first()
+    if row is None:
+        raise LookupError(f"album {album_id} not found")
+    tracks = (
+        await Track.select()
+        .where(Track.album == album_id)
+        .order_by(Track.disc_number)
+        .order_by(Track.track_number)
+    )
+    credits = (
+        await AlbumArtist.select(AlbumArtist.artist.name, AlbumArtist.join_phrase)
+        .where(AlbumArtist.album == album_id)
+        .order_by(AlbumArtist.position)
+    )
+    credit = "".join(f"{c['artist.name']}{c['join_phrase'] or ''}" for c in credits)
+    if credits and not any(c["join_phrase"] for c in credits[:-1]):
+        credit = ", ".join(c["artist.name"] for c in credits)
+    return CurrentAlbum(row=row, tracks=tuple(tracks), artist_credit=credit, artist_count=len(credits))

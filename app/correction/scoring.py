@@ -1,0 +1,228 @@
+"""An explainable 0–100 score: how well a candidate release fits the album.
+
+Weights (they add up to 100; each component earns `round(weight × fraction)` points):
+
+| component    | weight | full points when                           | partial points            |
+|--------------|-------:|--------------------------------------------|---------------------------|
+| title        |     24 | folded titles are equal                    | similarity (word order free) |
+| artist       |     20 | folded credits are equal (`feat.` dropped) | similarity                |
+| release_date |     10 | dates agree to the precision both give     | same year 70%, ±1 year 30% |
+| track_count  |     10 | same number of tracks                      | off by one 40%            |
+| durations    |     12 | paired tracks within 3 s (else total)      | linear to 0 at 15 s, mean |
+| barcode      |     10 | same digits (leading zeros ignored)        | —                         |
+| label_catno  |      6 | same catalog number                        | same label only 50%       |
+| country      |      4 | same country code                          | —                         |
+| release_type |      4 | same type (album, single, ep, …)           | —                         |
+
+Folding (app.catalog.names.fold): case, diacritics, punctuation and `&`/"and" never count; the
+artist also drops `feat. …`. Missing data on either side is neutral: the component earns half its
+weight, so a gap neither rewards nor punishes a candidate. The breakdown sums exactly to the score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from app.catalog.names import fold
+from app.correction.alignment import align
+from app.correction.candidates import Candidate
+from app.correction.current import CurrentAlbum
+from app.correction.similarity import duration_closeness, text_similarity
+
+WEIGHTS: dict[str, int] = {
+    "title": 24,
+    "artist": 20,
+    "release_date": 10,
+    "track_count": 10,
+    "durations": 12,
+    "barcode": 10,
+    "label_catno": 6,
+    "country": 4,
+    "release_type": 4,
+}
+LABELS = {
+    "title": "Title",
+    "artist": "Artist",
+    "release_date": "Release date",
+    "track_count": "Track count",
+    "durations": "Track lengths",
+    "barcode": "Barcode",
+    "label_catno": "Label / cat. no.",
+    "country": "Country",
+    "release_type": "Release type",
+}
+assert sum(WEIGHTS.values()) == 100 and all(w % 2 == 0 for w in WEIGHTS.values())
+
+
+@dataclass(frozen=True)
+class Component:
+    key: str
+    label: str
+    weight: int
+    points: int
+    fraction: float | None  # None: data missing on a side, scored neutral
+    explanation: str
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.points / self.weight)
+
+
+@dataclass(frozen=True)
+class Score:
+    total: int
+    components: tuple[Component, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """For the log row's metadata."""
+        return {"total": self.total, "components": [asdict(c) for c in self.components]}
+
+
+def _component(key: str, fraction: float | None, explanation: str) -> Component:
+    weight = WEIGHTS[key]
+    if fraction is None:
+        points = weight // 2
+        explanation = f"{explanation}: neutral"
+    else:
+        points = round(weight * max(0.0, min(1.0, fraction)))
+    return Component(key, LABELS[key], weight, points, fraction, explanation)
+
+
+def _percent(fraction: float) -> str:
+    return "identical" if fraction >= 1.0 else f"{round(100 * fraction)}% alike"
+
+
+def _text(key: str, ours: str | None, theirs: str | None, *, drop_featuring: bool = False) -> Component:
+    fraction = text_similarity(ours, theirs, drop_featuring=drop_featuring)
+    if fraction is None:
+        side = "album" if not (ours or "").strip() else "candidate"
+        return _component(key, None, f"no {LABELS[key].lower()} on the {side}")
+    return _component(key, fraction, _percent(fraction))
+
+
+def _missing(ours: Any, theirs: Any, what: str) -> str | None:
+    if ours in (None, "") and theirs in (None, ""):
+        return f"no {what} on either side"
+    if ours in (None, ""):
+        return f"album has no {what}"
+    if theirs in (None, ""):
+        return f"candidate has no {what}"
+    return None
+
+
+def _release_date(ours: str | None, theirs: str | None) -> Component:
+    gap = _missing(ours, theirs, "release date")
+    if gap or ours is None or theirs is None:
+        return _component("release_date", None, gap or "")
+    mine, other = ours.split("-"), theirs.split("-")
+    common = min(len(mine), len(other))
+    if mine[:common] == other[:common]:
+        if ours == theirs:
+            return _component("release_date", 1.0, f"both {theirs}")
+        return _component("release_date", 1.0, f"{theirs} agrees with {ours}")
+    years = abs(int(mine[0]) - int(other[0]))
+    if years == 0:
+        return _component("release_date", 0.7, f"same year, {theirs} vs {ours}")
+    if years == 1:
+        return _component("release_date", 0.3, f"one year apart, {theirs} vs {ours}")
+    return _component("release_date", 0.0, f"{years} years apart, {theirs} vs {ours}")
+
+
+def _track_count(ours: int | None, theirs: int | None) -> Component:
+    gap = _missing(ours, theirs, "track count")
+    if gap or ours is None or theirs is None:
+        return _component("track_count", None, gap or "")
+    if ours == theirs:
+        return _component("track_count", 1.0, f"{theirs} tracks on both")
+    if abs(ours - theirs) == 1:
+        return _component("track_count", 0.4, f"{theirs} tracks vs {ours}")
+    return _component("track_count", 0.0, f"{theirs} tracks vs {ours}")
+
+
+def _durations(album: CurrentAlbum, candidate: Candidate) -> Component:
+    if album.tracks and candidate.tracks:
+        closeness = [
+            c
+            for pair in align(album.tracks, candidate.tracks)
+            if pair.current is not None and pair.proposed is not None
+            for c in [duration_closeness(pair.current.get("duration_ms"), pair.proposed.length_ms)]
+            if c is not None
+        ]
+        if closeness:
+            fraction = sum(closeness) / len(closeness)
+            close = sum(1 for c in closeness if c >= 1.0)
+            return _component("durations", fraction, f"{close} of {len(closeness)} paired tracks within 3 s")
+    total = duration_closeness(album.row.get("duration_ms"), candidate.duration_ms)
+    if total is not None:
+        return _component("durations", total, "total length " + ("matches" if total >= 1 else "differs"))
+    side = "album" if not album.tracks and not album.row.get("duration_ms") else "candidate"
+    return _component("durations", None, f"no track lengths on the {side}")
+
+
+def _digits(barcode: str | None) -> str:
+    return "".join(ch for ch in barcode or "" if ch.isdigit()).lstrip("0")
+
+
+def _barcode(ours: str | None, theirs: str | None) -> Component:
+    gap = _missing(_digits(ours), _digits(theirs), "barcode")
+    if gap:
+        return _component("barcode", None, gap)
+    if _digits(ours) == _digits(theirs):
+        return _component("barcode", 1.0, f"both {theirs}")
+    return _component("barcode", 0.0, f"{theirs} vs {ours}")
+
+
+def _catno(value: str | None) -> str:
+    return fold(value or "").replace(" ", "")
+
+
+def _label_catno(row: dict[str, Any], candidate: Candidate) -> Component:
+    label = text_similarity(row.get("label"), candidate.label, drop_featuring=False)
+    same_label = label is not None and label >= 0.85
+    ours, theirs = _catno(row.get("catalog_number")), _catno(candidate.catalog_number)
+    if ours and theirs:
+        if ours == theirs:
+            return _component("label_catno", 1.0, f"catalog number {candidate.catalog_number} on both")
+        if same_label:
+            return _component("label_catno", 0.5, "same label, other catalog number")
+        return _component(
+            "label_catno", 0.0, f"catalog number {candidate.catalog_number} vs {row['catalog_number']}"
+        )
+    if label is not None:
+        return _component(
+            "label_catno", 0.5 if same_label else 0.0, "same label" if same_label else "other label"
+        )
+    return _component("label_catno", None, _missing(row.get("label"), candidate.label, "label") or "")
+
+
+def _exact(key: str, ours: str | None, theirs: str | None, what: str) -> Component:
+    gap = _missing(ours, theirs, what)
+    if gap or ours is None or theirs is None:
+        return _component(key, None, gap or "")
+    if ours.casefold() == theirs.casefold():
+        return _component(key, 1.0, f"both {theirs}")
+    return _component(key, 0.0, f"{theirs} vs {ours}")
+
+
+def score(album: CurrentAlbum, candidate: Candidate) -> Score:
+    """Score a candidate against the album; each component explains its points."""
+    row = album.row
+    components = (
+        _text("title", row.get("title"), candidate.title),
+        _text("artist", album.artist_credit, candidate.artist_credit, drop_featuring=True),
+        _release_date(row.get("release_date"), candidate.release_date),
+        _track_count(album.track_count, candidate.known_track_count),
+        _durations(album, candidate),
+        _barcode(row.get("barcode"), candidate.barcode),
+        _label_catno(row, candidate),
+        _exact("country", row.get("release_country"), candidate.country, "country"),
+        _exact("release_type", row.get("release_type"), candidate.release_type, "release type"),
+    )
+    return Score(total=sum(c.points for c in components), components=components)
+
+
+def rank(album: CurrentAlbum, candidates: list[Candidate]) -> list[tuple[Candidate, Score]]:
+    """Best first; ties keep the search order."""
+    scored = [(candidate, score(album, candidate)) for candidate in candidates]
+    return sorted(scored, key=lambda item: -item[1].total)

@@ -1,0 +1,172 @@
+"""Add, change and remove an album's tracks, one log row each, without tripping the unique slots.
+
+Tracks can trade places (swaps, a split onto two discs), so the writes go in an order the
+(album, disc, number) and (album, recording) unique indexes accept: removals, then every moving
+track parked on a negative number, then the final values, then the additions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.catalog.tables import Track, TrackArtist
+from app.llamalog.logger import record
+
+ACTIONS = ("added", "changed", "removed")
+# What a removal keeps so a revert can put the track back exactly.
+SNAPSHOT_COLUMNS = (
+    "id",
+    "title",
+    "disc_number",
+    "track_number",
+    "duration_ms",
+    "isrc",
+    "explicit",
+    "preview_url",
+    "musicbrainz_id",
+    "spotify_id",
+    "version",
+    "created_at",
+    "updated_at",
+)
+LOGGED_COLUMNS = ("title", "disc_number", "track_number", "duration_ms", "isrc", "musicbrainz_id")
+
+
+@dataclass
+class TrackOp:
+    action: str
+    operation: str
+    category: str
+    track: dict[str, Any] | None = None  # the row as it is (changed, removed)
+    values: dict[str, Any] = field(default_factory=dict)  # new values (added: every column given)
+    artists: list[dict[str, Any]] = field(default_factory=list)  # links to restore with an addition
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.action not in ACTIONS:
+            raise ValueError(f"unknown track action {self.action!r}")
+
+    @property
+    def label(self) -> str:
+        return str(self.values.get("title") or (self.track or {}).get("title") or "")
+
+    def changes(self) -> dict[str, dict[str, Any]]:
+        before = self.track or {}
+        if self.action == "removed":
+            return {
+                k: {"before": _json(before.get(k)), "after": None}
+                for k in LOGGED_COLUMNS
+                if before.get(k) is not None
+            }
+        keys = LOGGED_COLUMNS if self.action == "added" else tuple(self.values)
+        return {
+            k: {"before": _json(before.get(k)) if self.track else None, "after": _json(self.values.get(k))}
+            for k in keys
+            if k in self.values and (self.track is None or before.get(k) != self.values[k])
+        }
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def snapshot(track: dict[str, Any]) -> dict[str, Any]:
+    """Every column of a track as JSON values."""
+    return {k: _json(track.get(k)) for k in SNAPSHOT_COLUMNS}
+
+
+def from_snapshot(saved: dict[str, Any]) -> dict[str, Any]:
+    """Column values back from `snapshot()`."""
+    values = {k: saved[k] for k in SNAPSHOT_COLUMNS if k in saved}
+    if values.get("id"):
+        values["id"] = uuid.UUID(str(values["id"]))
+    for name in ("created_at", "updated_at"):
+        if isinstance(values.get(name), str):
+            values[name] = dt.datetime.fromisoformat(values[name])
+    return values
+
+
+async def track_artists(track_id: Any) -> list[dict[str, Any]]:
+    links = await TrackArtist.select(TrackArtist.artist, TrackArtist.role, TrackArtist.position).where(
+        TrackArtist.track == track_id
+    )
+    return [
+        {"artist": str(link["artist"]), "role": link["role"], "position": link["position"]} for link in links
+    ]
+
+
+async def write_track_ops(album_id: Any, ops: list[TrackOp], *, sources: list[str]) -> list[int]:
+    """Apply the ops inside the caller's transaction; returns the ids of their log rows."""
+    now = dt.datetime.now(dt.UTC)
+    log_ids: list[int] = []
+    for op in ops:
+        if op.action == "removed":
+            assert op.track is not None
+            op.metadata.setdefault("snapshot", snapshot(op.track))
+            op.metadata.setdefault("artists", await track_artists(op.track["id"]))
+            await Track.delete().where(Track.id == op.track["id"])
+            log_ids.append(await _log(album_id, op.track["id"], op, sources))
+    # Park every track that changes slot or recording first, so no final value meets a stale one.
+    parked = 0
+    for op in ops:
+        if op.action != "changed" or op.track is None:
+            continue
+        park: dict[Any, Any] = {}
+        if {"disc_number", "track_number"} & set(op.values):
+            parked += 1
+            park[Track.track_number] = -parked
+        if "musicbrainz_id" in op.values:
+            park[Track.musicbrainz_id] = None
+        if park:
+            await Track.update(park).where(Track.id == op.track["id"])
+    for op in ops:
+        if op.action == "changed":
+            assert op.track is not None
+            updates: dict[Any, Any] = {getattr(Track, k): v for k, v in op.values.items()}
+            updates[Track.version] = int(op.track.get("version") or 1) + 1
+            updates[Track.updated_at] = now
+            await Track.update(updates).where(Track.id == op.track["id"])
+            log_ids.append(await _log(album_id, op.track["id"], op, sources))
+    for op in ops:
+        if op.action == "added":
+            track_id = await _insert(album_id, op)
+            log_ids.append(await _log(album_id, track_id, op, sources))
+    return log_ids
+
+
+async def _insert(album_id: Any, op: TrackOp) -> uuid.UUID:
+    values = {k: v for k, v in op.values.items() if k in SNAPSHOT_COLUMNS}
+    values["title"] = str(values.get("title") or "").strip()[:500]
+    row = Track(album=album_id, **values)
+    await row.save()
+    for link in op.artists:
+        await TrackArtist.insert(
+            TrackArtist(
+                track=row.id, artist=uuid.UUID(link["artist"]), role=link["role"], position=link["position"]
+            )
+        ).on_conflict(action="DO NOTHING")
+    return row.id
+
+
+async def _log(album_id: Any, track_id: Any, op: TrackOp, sources: list[str]) -> int:
+    row = await record(
+        entity_type="TRACK",
+        entity_id=track_id,
+        operation=op.operation,
+        category=op.category,
+        child=True,
+        album_id=album_id,
+        sources=sources,
+        entity_label=op.label or None,
+        changes=op.changes(),
+        fields_enriched=sorted(op.changes()),
+        metadata={"action": op.action, **op.metadata},
+    )
+    return int(row.id)
