@@ -192,3 +192,25 @@ def client(admin_user: int, anon_client: Any) -> Any:
     response = log_in(anon_client)
     assert response.status_code == 303, response.text
     return anon_client
+
+
+@pytest.fixture
+def upstream(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The local fake upstream (recorded payloads) with every source pointed at it, fast retries."""
+    from app.config import get_settings
+    from app.demo.fake_upstream import FakeUpstream
+    from app.sources import clients
+
+    with FakeUpstream() as fake:
+        for name, value in fake.env().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("HTTP_BACKOFF", "0.01")
+        monkeypatch.setenv("HTTP_TIMEOUT", "2")
+        monkeypatch.setenv("MUSICBRAINZ_RATE", "0")  # the limiter has tests of its own
+        get_settings.cache_clear()
+        clients.reset()
+        try:
+            yield fake
+        finally:
+            clients.reset()
+    get_settings.cache_clear()

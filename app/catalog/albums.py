@@ -50,6 +50,7 @@ async def create_album(
     sources: list[str],
     source: str | None = None,
     extra: dict[str, Any] | None = None,
+    api_call_count: int = 0,
 ) -> CreatedAlbum:
     """Create an album with its artists and tracks: CREATED row, then child rows for each."""
     values: dict[str, Any] = album.column_values()
@@ -66,6 +67,7 @@ async def create_album(
             sources=sources,
             entity_label=album.title,
             metadata=extra,
+            api_call_count=api_call_count,
         )
         result = CreatedAlbum(id=row.id)
         for position, artist in enumerate(album.artists):

@@ -65,8 +65,12 @@ async def find_or_create_artist(
     sources: list[str],
     album_id: Any = None,
     track_id: Any = None,
+    log_link: bool = True,
 ) -> LinkedArtist:
-    """The artist for `artist`: LINKED row when it existed, CREATED row when new (child rows)."""
+    """The artist for `artist`: LINKED row when it existed, CREATED row when new (child rows).
+
+    `log_link=False` skips the LINKED row (a track credit of an artist already on the album: the
+    track's own CREATED row names it); a newly created artist always gets its row."""
     if not artist.name.strip():
         raise ValueError("an artist needs a name")
     async with transaction():
@@ -95,6 +99,8 @@ async def find_or_create_artist(
             else:  # another job inserted it first
                 found = await Artist.select(Artist.id, Artist.name).where(Artist.dedup_key == key).first()
         assert found is not None
+        if not created and not log_link:
+            return LinkedArtist(id=found["id"], name=found["name"], created=False)
         verb = "created" if created else "linked"
         await record(
             entity_type="ARTIST",

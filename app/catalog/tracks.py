@@ -132,6 +132,7 @@ async def _link_track_artists(
             sources=sources,
             album_id=album_id,
             track_id=track_id,
+            log_link=False,
         )
         if linked.created:
             result.artists_created += 1

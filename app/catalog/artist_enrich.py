@@ -1,0 +1,60 @@
+"""Artist enrichment from MusicBrainz: fill the empty fields of an artist that has an MBID."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from app.catalog.tables import Artist
+from app.db import transaction
+from app.llamalog.logger import record
+from app.sources import clients
+from app.sources.http import counting_calls
+
+ARTIST_FIELDS = ("sort_name", "country", "disambiguation")
+
+
+async def enrich_artist(artist_id: Any) -> str:
+    """One ENRICHED row with what was filled, or NO_DATA_AVAILABLE / SKIPPED; returns its status."""
+    artist = await Artist.select().where(Artist.id == artist_id).first()
+    if artist is None:
+        raise LookupError(f"artist {artist_id} not found")
+    base: dict[str, Any] = {
+        "entity_type": "ARTIST",
+        "entity_id": artist_id,
+        "operation": "artist:enriched:musicbrainz",
+        "category": "ENRICHED",
+        "sources": ["MUSICBRAINZ"],
+        "entity_label": artist["name"],
+    }
+    if not artist["musicbrainz_id"]:
+        async with transaction():
+            await Artist.update({Artist.enrichment_status: "NO_DATA_AVAILABLE"}).where(Artist.id == artist_id)
+            await record(**base, status="NO_DATA_AVAILABLE", reason="the artist has no MusicBrainz id")
+        return "NO_DATA_AVAILABLE"
+    with counting_calls() as calls:
+        found = await clients.musicbrainz().artist(artist["musicbrainz_id"])
+    async with transaction():
+        current = await Artist.select().where(Artist.id == artist_id).first()
+        assert current is not None
+        changes = {
+            name: {"before": current[name], "after": getattr(found, name)}
+            for name in ARTIST_FIELDS
+            if not current[name] and getattr(found, name)
+        }
+        now = dt.datetime.now(dt.UTC)
+        updates: dict[Any, Any] = {getattr(Artist, k): v["after"] for k, v in changes.items()}
+        updates.update({Artist.enrichment_status: "COMPLETED", Artist.last_enriched_at: now})
+        if changes:
+            updates.update({Artist.version: current["version"] + 1, Artist.updated_at: now})
+        await Artist.update(updates).where(Artist.id == artist_id)
+        status = "SUCCESS" if changes else "SKIPPED"
+        await record(
+            **base,
+            status=status,
+            fields_enriched=sorted(changes),
+            changes=changes or None,
+            reason=None if changes else "already up to date with MusicBrainz",
+            api_call_count=calls.total,
+        )
+    return status
