@@ -48,10 +48,79 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _redis_required(command: str) -> int | None:
+    from app.config import get_settings
+
+    if get_settings().embedded:
+        print(
+            f"llama {command}: no REDIS_URL, so this runs inside `llama serve` (embedded mode); "
+            "set REDIS_URL to run it as a process of its own",
+            file=sys.stderr,
+        )
+        return 2
+    return None
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from tasks.worker import run_worker
+
+    refused = _redis_required("worker")
+    if refused is not None:
+        return refused
+    return run_worker(
+        threads=args.threads,
+        modules=args.modules,
+        heartbeat_timeout_ms=args.heartbeat_timeout,
+        maintenance_chance=args.maintenance_chance,
+    )
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from app.config import get_settings
+    from tasks.scheduler import run_scheduler
+
+    refused = _redis_required("scheduler")
+    if refused is not None:
+        return refused
+    if not get_settings().scheduler_enabled:
+        print("llama scheduler: SCHEDULER_ENABLED is off; nothing to do")
+        return 0
+    return run_scheduler()
+
+
+SYNC_ACTORS = {"spotify": "sync_spotify", "musicbrainz": "sync_musicbrainz"}
+ENRICH_ACTOR = "enrich_album"
+
+
+def _run_manual(actor: str, actor_args: list[Any], wait: bool) -> int:
+    from tasks.manual import run_manual
+
+    return asyncio.run(run_manual(actor, actor_args, wait=wait, out=sys.stdout))
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    return _run_manual(SYNC_ACTORS[args.source], [], args.wait)
+
+
+def cmd_enrich(args: argparse.Namespace) -> int:
+    import uuid
+
+    try:
+        album_id = str(uuid.UUID(args.album_id))
+    except ValueError:
+        print(f"llama enrich: {args.album_id!r} is not an album id (a UUID)", file=sys.stderr)
+        return 2
+    return _run_manual(ENRICH_ACTOR, [album_id], args.wait)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "migrate": cmd_migrate,
     "createadmin": cmd_createadmin,
     "serve": cmd_serve,
+    "worker": cmd_worker,
+    "scheduler": cmd_scheduler,
+    "sync": cmd_sync,
+    "enrich": cmd_enrich,
 }
 
 
@@ -65,6 +134,25 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the admin site (embedded workers without REDIS_URL)")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    worker = sub.add_parser("worker", help="run a Dramatiq worker (needs REDIS_URL)")
+    worker.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
+    worker.add_argument(
+        "--heartbeat-timeout",
+        type=int,
+        default=None,
+        help="ms before a dead worker's messages are requeued",
+    )
+    worker.add_argument(
+        "--maintenance-chance", type=int, default=None, help="requeue checks per million Redis commands"
+    )
+    worker.add_argument("modules", nargs="*", help="extra modules declaring actors (tasks.actors always)")
+    sub.add_parser("scheduler", help="send scheduled syncs on their cron ticks (needs REDIS_URL)")
+    sync = sub.add_parser("sync", help="start a sync now (a manual job)")
+    sync.add_argument("source", choices=sorted(SYNC_ACTORS))
+    sync.add_argument("--wait", action="store_true", help="wait for the job and show its progress")
+    enrich = sub.add_parser("enrich", help="enrich one album now (a manual job)")
+    enrich.add_argument("album_id")
+    enrich.add_argument("--wait", action="store_true", help="wait for the job and show its progress")
     return parser
 
 

@@ -1,8 +1,97 @@
-"""Work that lives as long as `llama serve`: lifespan hooks registered by create_app()."""
+"""Work that lives as long as `llama serve`: lifespan hooks registered by create_app().
+
+Embedded mode (no REDIS_URL): the Dramatiq worker threads and the scheduler run inside the server.
+With Redis they run as `llama worker` and `llama scheduler`, and the server only sends messages.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
-STARTUP_HOOKS: list[Callable[[], Awaitable[None]]] = []
-SHUTDOWN_HOOKS: list[Callable[[], Awaitable[None]]] = []
+from app.config import get_settings
+
+log = logging.getLogger("llamalog.runtime")
+
+EMBEDDED_NOTE = (
+    "Embedded mode (no REDIS_URL): jobs run in worker threads inside this server and wait in "
+    "memory; pending jobs are lost on restart."
+)
+REDIS_NOTE = (
+    "Jobs wait in Redis and run in `llama worker` processes; `llama scheduler` sends scheduled syncs."
+)
+LOST_ON_RESTART = "lost: the server restarted in embedded mode (pending jobs are kept in memory)"
+
+
+@dataclass(frozen=True)
+class RuntimeStatus:
+    mode: str  # "embedded" or "redis"
+    worker_running: bool  # embedded worker threads in this process (always False in redis mode)
+    worker_threads: int
+    scheduler_enabled: bool
+    scheduler_running: bool  # in this process
+    note: str
+
+
+class _Embedded:
+    worker: Any = None
+    scheduler_task: asyncio.Task[None] | None = None
+    scheduler_stop: asyncio.Event | None = None
+
+
+_embedded = _Embedded()
+
+
+def runtime_status() -> RuntimeStatus:
+    """Where jobs run, for the UI; says that embedded mode loses pending jobs on restart."""
+    settings = get_settings()
+    worker = _embedded.worker
+    task = _embedded.scheduler_task
+    return RuntimeStatus(
+        mode="embedded" if settings.embedded else "redis",
+        worker_running=worker is not None,
+        worker_threads=worker.worker_threads if worker is not None else 0,
+        scheduler_enabled=settings.scheduler_enabled,
+        scheduler_running=task is not None and not task.done(),
+        note=EMBEDDED_NOTE if settings.embedded else REDIS_NOTE,
+    )
+
+
+async def start_embedded() -> None:
+    """Start worker threads and the scheduler in this process, when there is no Redis."""
+    settings = get_settings()
+    if not settings.embedded or _embedded.worker is not None:
+        return
+    from app.jobs.runs import abandon_unfinished
+    from tasks.scheduler import Scheduler
+    from tasks.worker import embedded_threads, start_worker
+
+    lost = await abandon_unfinished(LOST_ON_RESTART)
+    if lost:
+        log.warning("embedded mode: %d unfinished jobs from before the restart marked cancelled", lost)
+    threads = embedded_threads()
+    _embedded.worker = await asyncio.to_thread(start_worker, threads=threads)
+    log.info("embedded mode: %d worker threads started", threads)
+    if settings.scheduler_enabled:
+        stop = asyncio.Event()
+        _embedded.scheduler_stop = stop
+        _embedded.scheduler_task = asyncio.create_task(Scheduler().run(stop), name="llamalog-scheduler")
+
+
+async def stop_embedded() -> None:
+    if _embedded.scheduler_stop is not None and _embedded.scheduler_task is not None:
+        _embedded.scheduler_stop.set()
+        await _embedded.scheduler_task
+    _embedded.scheduler_task = _embedded.scheduler_stop = None
+    worker, _embedded.worker = _embedded.worker, None
+    if worker is not None:
+        from tasks.worker import stop_worker
+
+        await asyncio.to_thread(stop_worker, worker, 10_000)
+
+
+STARTUP_HOOKS: list[Callable[[], Awaitable[None]]] = [start_embedded]
+SHUTDOWN_HOOKS: list[Callable[[], Awaitable[None]]] = [stop_embedded]

@@ -9,6 +9,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO
 
 from app.config import get_settings
+from tasks.jobs_middleware import JobRecordMiddleware, WorkerDatabase
 from tasks.middleware import JobContextMiddleware
 
 _lock = threading.Lock()
@@ -37,4 +38,7 @@ def _build() -> dramatiq.Broker:
         broker.emit_after("process_boot")
     broker.add_middleware(AsyncIO())
     broker.add_middleware(JobContextMiddleware())
+    records = JobRecordMiddleware()
+    broker.add_middleware(records)
+    broker.add_middleware(WorkerDatabase(records))
     return broker

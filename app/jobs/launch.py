@@ -1,0 +1,134 @@
+"""Starting runs by actor name: run a sync now, retry a failed run, the CLI's manual jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from app.jobs.runs import JobSpec, job_finished, job_queued, mark_recorded, take_recorded
+from app.jobs.tables import Job
+from app.llamalog.tables import TRIGGERS
+
+RETRYABLE_STATUSES = ("failed", "cancelled")
+
+
+class UnknownActor(LookupError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no actor named {name!r} is declared in tasks/actors.py")
+        self.name = name
+
+
+class JobNotFound(LookupError):
+    pass
+
+
+class NotRetryable(ValueError):
+    pass
+
+
+class Actor(Protocol):
+    actor_name: str
+
+    def message_with_options(
+        self, *, args: tuple[Any, ...] = (), kwargs: Any = None, **options: Any
+    ) -> Any: ...
+
+
+class User(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def username(self) -> str: ...
+
+
+def find_actor(name: str) -> Actor:
+    """The declared actor called `name` (raises UnknownActor)."""
+    # The app reaches into tasks/ here only: every actor is declared in tasks.actors.
+    from dramatiq.errors import ActorNotFound
+
+    import tasks.actors  # noqa: F401
+    from tasks.broker import get_broker
+
+    try:
+        return get_broker().get_actor(name)
+    except ActorNotFound:
+        raise UnknownActor(name) from None
+
+
+def actor_exists(name: str) -> bool:
+    try:
+        find_actor(name)
+    except UnknownActor:
+        return False
+    return True
+
+
+async def enqueue(
+    actor_name: str,
+    args: Sequence[Any] = (),
+    kwargs: dict[str, Any] | None = None,
+    *,
+    triggered_by: str = "manual",
+    user_id: int | None = None,
+    username: str | None = None,
+    retry_of: str | None = None,
+) -> str:
+    """Send `actor_name(*args, **kwargs)` as a root job; its Job row exists when this returns."""
+    if triggered_by not in TRIGGERS:
+        raise ValueError(f"triggered_by must be one of {', '.join(TRIGGERS)}")
+    actor = find_actor(actor_name)
+    options = {
+        "triggered_by": triggered_by,
+        "user_id": user_id,
+        "username": username,
+        "retry_of": retry_of,
+    }
+    message = actor.message_with_options(
+        args=tuple(args), kwargs=dict(kwargs or {}), **{k: v for k, v in options.items() if v is not None}
+    )
+    job_id = message.message_id
+    # A root of its own, whatever job (a web request, the CLI) is running around this call.
+    message.options["root_job_id"] = job_id
+    spec = JobSpec(
+        job_id=job_id,
+        actor=actor_name,
+        args=list(message.args),
+        kwargs=dict(message.kwargs),
+        root_job_id=job_id,
+        triggered_by=triggered_by,
+        user_id=user_id,
+        username=username,
+        retry_of=retry_of,
+    )
+    await job_queued(spec)
+    mark_recorded(job_id)
+    from tasks.broker import get_broker
+
+    try:
+        await asyncio.to_thread(get_broker().enqueue, message)
+    except Exception as exc:
+        take_recorded(job_id)
+        await job_finished(job_id, "failed", error=f"could not enqueue: {exc}", error_code="ENQUEUE_FAILED")
+        raise
+    return job_id
+
+
+async def retry_job(job_id: str | uuid.UUID, user: User) -> str:
+    """Run a failed or cancelled job again as a new run started by `user`; returns the new job id."""
+    row = await Job.select().where(Job.job_id == job_id).output(load_json=True).first()
+    if row is None:
+        raise JobNotFound(f"no job {job_id}")
+    if row["status"] not in RETRYABLE_STATUSES:
+        raise NotRetryable(f"job {job_id} is {row['status']}: only failed or cancelled jobs can be retried")
+    return await enqueue(
+        row["actor"] or row["kind"],
+        row["args"] or (),
+        row["kwargs"] or {},
+        triggered_by="user",
+        user_id=user.id,
+        username=user.username,
+        retry_of=str(row["job_id"]),
+    )

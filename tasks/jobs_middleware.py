@@ -1,0 +1,231 @@
+"""Dramatiq middleware that keeps each message's Job row and the worker's database pool.
+
+Dramatiq calls `after_*` hooks in reverse order, so this middleware sees a message before Retries
+has decided about it; the decision shows up at ack (processed, or re-enqueued for a retry) and
+nack (failed for good).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import logging
+import threading
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.middleware import Middleware
+
+from app.config import get_settings
+from app.db import engine
+from app.jobs.failures import JobFailure, error_code_of, error_text_of
+from app.jobs.runs import JobSpec, job_finished, job_queued, job_retrying, job_started, take_recorded
+from app.llamalog.context import JobContext, job_scope
+
+log = logging.getLogger("llamalog.jobs")
+
+_SKIPPED = object()
+
+
+def job_spec(message: Any) -> JobSpec:
+    options = message.options
+    return JobSpec(
+        job_id=message.message_id,
+        actor=message.actor_name,
+        args=list(message.args),
+        kwargs=dict(message.kwargs),
+        parent_job_id=options.get("parent_job_id"),
+        root_job_id=options.get("root_job_id") or message.message_id,
+        triggered_by=options.get("triggered_by") or "system",
+        user_id=options.get("user_id"),
+        username=options.get("username"),
+        retry_of=options.get("retry_of"),
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {error_text_of(exc)}"
+
+
+class JobRecordMiddleware(Middleware):
+    """queued on enqueue, running on start, then succeeded / retrying / failed / cancelled."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._attempts: dict[str, int] = {}
+        self._outcomes: dict[str, Any] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def actor_options(self) -> set[str]:
+        return {"on_final_failure"}
+
+    # -- running the writes -------------------------------------------------------------------
+
+    def _submit(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run a write from a synchronous hook without blocking an event loop.
+
+        Inside a running loop (an actor sending a child, a web handler) the write becomes a task in
+        a fresh context, so it never joins a transaction the caller has open.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._run(coro)
+            return
+        task = loop.create_task(_logged(coro), context=contextvars.Context())
+        with self._lock:
+            self._tasks.add(task)
+        task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[Any]) -> None:
+        with self._lock:
+            self._tasks.discard(task)
+
+    @staticmethod
+    def _run(coro: Coroutine[Any, Any, Any]) -> Any:
+        """Run to completion from a thread without a loop: on the worker's loop when there is one."""
+        loop_thread = get_event_loop_thread()
+        if loop_thread is not None and loop_thread.loop.is_running():
+            return loop_thread.run_coroutine(coro)
+        return asyncio.run(coro)
+
+    def pending_tasks(self, loop: asyncio.AbstractEventLoop) -> list[asyncio.Task[Any]]:
+        with self._lock:
+            return [t for t in self._tasks if t.get_loop() is loop and not t.done()]
+
+    # -- hooks --------------------------------------------------------------------------------
+
+    def before_enqueue(self, broker: dramatiq.Broker, message: Any, delay: int | None) -> None:
+        if message.options.get("retries"):
+            return  # Retries re-sending a failed message: after_ack records "retrying"
+        if take_recorded(message.message_id):
+            return  # launch.enqueue wrote the row before sending
+        self._submit(job_queued(job_spec(message)))
+
+    def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        attempt = int(message.options.get("retries") or 0)
+        with self._lock:
+            self._attempts[message.message_id] = attempt
+        self._run(job_started(job_spec(message), attempt))
+
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: Any,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        with self._lock:
+            self._outcomes[message.message_id] = exception
+
+    def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        with self._lock:
+            self._outcomes[message.message_id] = _SKIPPED
+
+    def _take(self, message: Any) -> tuple[Any, int]:
+        with self._lock:
+            outcome = self._outcomes.pop(message.message_id, None)
+            attempt = self._attempts.pop(message.message_id, 0)
+        return outcome, attempt
+
+    def after_ack(self, broker: dramatiq.Broker, message: Any) -> None:
+        outcome, attempt = self._take(message)
+        if outcome is _SKIPPED:
+            self._run(job_finished(message.message_id, "cancelled", error="skipped by the worker"))
+        elif outcome is None:
+            self._run(job_finished(message.message_id, "succeeded"))
+        else:  # acked after an exception: Retries sent it again
+            self._run(
+                job_retrying(message.message_id, attempt + 1, _describe(outcome), error_code_of(outcome))
+            )
+
+    def after_nack(self, broker: dramatiq.Broker, message: Any) -> None:
+        outcome, attempt = self._take(message)
+        if outcome is _SKIPPED:
+            self._run(job_finished(message.message_id, "cancelled", error="skipped by the worker"))
+            return
+        exc = outcome if isinstance(outcome, BaseException) else getattr(message, "_exception", None)
+        exc = exc or RuntimeError("the message was rejected")
+        self._run(
+            job_finished(
+                message.message_id,
+                "failed",
+                error=_describe(exc),
+                error_code=error_code_of(exc),
+                retries=attempt,
+            )
+        )
+        callback = _failure_callback(broker, message)
+        if callback is not None:
+            ctx = JobContext.from_options(message.message_id, message.options)
+            failure = JobFailure(
+                job_id=message.message_id,
+                actor=message.actor_name,
+                error_code=error_code_of(exc),
+                error_message=error_text_of(exc),
+                retry_count=attempt,
+                context=ctx,
+                args=tuple(message.args),
+                kwargs=dict(message.kwargs),
+            )
+            self._run(_call_in_job(ctx, callback, failure))
+
+
+def _failure_callback(broker: dramatiq.Broker, message: Any) -> Callable[[JobFailure], Any] | None:
+    try:
+        actor = broker.get_actor(message.actor_name)
+    except dramatiq.errors.ActorNotFound:
+        return None
+    return actor.options.get("on_final_failure")
+
+
+async def _call_in_job(ctx: JobContext, callback: Callable[[JobFailure], Any], failure: JobFailure) -> None:
+    with job_scope(ctx):
+        try:
+            result = callback(failure)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            log.exception("on_final_failure of %s failed for job %s", failure.actor, failure.job_id)
+
+
+async def _logged(awaitable: Awaitable[Any]) -> None:
+    try:
+        await awaitable
+    except Exception:
+        log.exception("could not write a Job row")
+
+
+class WorkerDatabase(Middleware):
+    """Gives the worker's event-loop thread its own Postgres pool; drains pending Job writes on stop."""
+
+    def __init__(self, records: JobRecordMiddleware) -> None:
+        self.records = records
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
+        loop_thread = get_event_loop_thread()
+        if get_settings().is_postgres and loop_thread is not None:
+            db: Any = engine()
+            loop_thread.run_coroutine(
+                db.start_connection_pool(min_size=1, max_size=worker.worker_threads + 2)
+            )
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
+        # Runs before AsyncIO stops the loop (after_* hooks go in reverse order).
+        loop_thread = get_event_loop_thread()
+        if loop_thread is None or not loop_thread.loop.is_running():
+            return
+        loop_thread.run_coroutine(self._drain(loop_thread.loop))
+
+    async def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
+        tasks = self.records.pending_tasks(loop)
+        if tasks:
+            await asyncio.wait(tasks, timeout=10)
+        db: Any = engine()
+        if get_settings().is_postgres and db.pool is not None:
+            await db.close_connection_pool()

@@ -1,0 +1,182 @@
+"""The scheduler: sends each scheduled sync when its cron tick comes, once per tick.
+
+Any number of schedulers may run: before sending, each claims the (schedule, tick) pair, with a
+Redis `SET NX` key when REDIS_URL is set, an in-process lock when embedded. Ticks missed while no
+scheduler ran are not made up; a sync can always be started by hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import signal
+import threading
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from app.config import Settings, get_settings
+from app.jobs.launch import actor_exists, enqueue
+from app.jobs.runs import now as utcnow
+from app.jobs.schedule import Schedule, configured_schedules
+
+log = logging.getLogger("llamalog.scheduler")
+
+MAX_SLEEP_S = 30.0
+CLAIM_TTL_S = 7 * 24 * 3600
+
+
+class Claims(Protocol):
+    async def claim(self, name: str, tick: dt.datetime) -> bool: ...
+
+
+class LocalClaims:
+    """Claims shared by every scheduler in this process (embedded mode)."""
+
+    _lock = threading.Lock()
+    _claimed: set[tuple[str, dt.datetime]] = set()
+
+    async def claim(self, name: str, tick: dt.datetime) -> bool:
+        with self._lock:
+            if (name, tick) in self._claimed:
+                return False
+            self._claimed.add((name, tick))
+            return True
+
+
+class RedisClaims:
+    """One Redis key per (schedule, tick): the first `SET NX` wins."""
+
+    def __init__(self, url: str, namespace: str) -> None:
+        import redis.asyncio
+
+        self.client: Any = redis.asyncio.Redis.from_url(url)
+        self.namespace = namespace
+        self.owner = str(uuid.uuid4())
+
+    def key(self, name: str, tick: dt.datetime) -> str:
+        return f"{self.namespace}:schedule:{name}:{tick.strftime('%Y%m%dT%H%MZ')}"
+
+    async def claim(self, name: str, tick: dt.datetime) -> bool:
+        return bool(await self.client.set(self.key(name, tick), self.owner, nx=True, ex=CLAIM_TTL_S))
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def claims_for(settings: Settings) -> Claims:
+    if settings.redis_url:
+        return RedisClaims(settings.redis_url, settings.redis_namespace)
+    return LocalClaims()
+
+
+class Scheduler:
+    def __init__(
+        self,
+        schedules: list[Schedule] | None = None,
+        claims: Claims | None = None,
+        *,
+        started_at: dt.datetime | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
+        send: Callable[..., Awaitable[str]] = enqueue,
+    ) -> None:
+        self.schedules = configured_schedules() if schedules is None else schedules
+        self.claims = claims or claims_for(get_settings())
+        self.clock = clock
+        self.send = send
+        # Only ticks after this moment fire.
+        self.checked_until = started_at or clock()
+
+    def describe(self) -> list[str]:
+        lines = []
+        for s in self.schedules:
+            if s.cron is None:
+                lines.append(f"{s.name}: {s.expression!r} is not a valid cron expression ({s.error}); off")
+            else:
+                nxt = s.cron.next_after(self.checked_until)
+                lines.append(f"{s.name}: {s.expression} (UTC) → {s.actor}, next at {nxt.isoformat()}")
+        return lines
+
+    async def fire_due(self, at: dt.datetime | None = None) -> list[str]:
+        """Send every schedule whose tick fell in (last check, `at`]; returns the new job ids."""
+        at = at or self.clock()
+        sent: list[str] = []
+        for s in self.schedules:
+            if s.cron is None:
+                continue
+            tick = s.cron.last_between(self.checked_until, at)
+            if tick is None:
+                continue
+            if not actor_exists(s.actor):
+                log.warning(
+                    "schedule %s: tick %s skipped: actor %r is not declared in tasks/actors.py",
+                    s.name,
+                    tick.isoformat(),
+                    s.actor,
+                )
+                continue
+            if not await self.claims.claim(s.name, tick):
+                log.info("schedule %s: tick %s was sent by another scheduler", s.name, tick.isoformat())
+                continue
+            job_id = await self.send(s.actor, triggered_by="scheduled")
+            log.info("schedule %s: tick %s sent %s as job %s", s.name, tick.isoformat(), s.actor, job_id)
+            sent.append(job_id)
+        self.checked_until = max(self.checked_until, at)
+        return sent
+
+    def next_wakeup(self) -> dt.datetime | None:
+        ticks = [s.cron.next_after(self.checked_until) for s in self.schedules if s.cron is not None]
+        return min(ticks, default=None)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Fire ticks until `stop` is set."""
+        for line in self.describe():
+            log.info("schedule %s", line)
+        while not stop.is_set():
+            try:
+                await self.fire_due()
+            except Exception:
+                log.exception("scheduler: sending a scheduled job failed")
+            wake = self.next_wakeup()
+            delay = MAX_SLEEP_S
+            if wake is not None:
+                delay = min(MAX_SLEEP_S, max(0.2, (wake - self.clock()).total_seconds() + 0.05))
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+
+
+async def _serve_forever(stop: asyncio.Event) -> None:
+    from app.db import engine
+
+    settings = get_settings()
+    db: Any = engine()
+    if settings.is_postgres:
+        await db.start_connection_pool(min_size=1, max_size=2)
+    scheduler = Scheduler()
+    for line in scheduler.describe():
+        print(f"🦙 scheduler: {line}", flush=True)
+    try:
+        await scheduler.run(stop)
+    finally:
+        if isinstance(scheduler.claims, RedisClaims):
+            await scheduler.claims.close()
+        if settings.is_postgres and db.pool is not None:
+            await db.close_connection_pool()
+
+
+def run_scheduler() -> int:
+    """`llama scheduler`: fire scheduled syncs until SIGTERM or SIGINT."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await _serve_forever(stop)
+
+    asyncio.run(main())
+    print("🦙 scheduler: stopped", flush=True)
+    return 0

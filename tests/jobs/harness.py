@@ -1,0 +1,102 @@
+"""Running test actors for real: the process broker (Stub or Redis) with an in-process Worker."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+from dramatiq import Worker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import CurrentMessage
+
+from app.jobs.tables import Job
+from tasks.broker import get_broker
+from tasks.worker import start_worker, stop_worker
+
+
+def broker_with_current_message() -> Any:
+    """The process broker, plus Dramatiq's CurrentMessage so actors can show their message options."""
+    broker = get_broker()
+    if not any(isinstance(m, CurrentMessage) for m in broker.middleware):
+        broker.add_middleware(CurrentMessage())
+    return broker
+
+
+def join(worker: Worker, queues: list[str], *, fail_fast: bool = True, timeout_ms: int = 60_000) -> None:
+    broker: Any = worker.broker
+    if isinstance(broker, StubBroker):
+        for queue in queues:  # only failures during this join count
+            broker.dead_letters_by_queue[queue].clear()
+    for _ in range(2):  # a second pass catches messages sent while the first one waited
+        for queue in queues:
+            if isinstance(broker, StubBroker):
+                broker.join(queue, fail_fast=fail_fast, timeout=timeout_ms)
+            else:
+                broker.join(queue, timeout=timeout_ms)
+        worker.join()
+
+
+async def drain(worker: Worker, *queues: str, fail_fast: bool = True) -> None:
+    """broker.join + worker.join, off the test's event loop so its pending writes still run."""
+    await asyncio.to_thread(join, worker, list(queues), fail_fast=fail_fast)
+
+
+async def wait_until(
+    check: Callable[[], Awaitable[Any]], *, timeout: float = 30.0, every: float = 0.05, what: str = ""
+) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or check}")
+        await asyncio.sleep(every)
+
+
+async def job_row(job_id: Any) -> dict[str, Any] | None:
+    return await Job.select().where(Job.job_id == job_id).output(load_json=True).first()
+
+
+async def job_in(job_id: Any, *statuses: str) -> dict[str, Any] | None:
+    row = await job_row(job_id)
+    return row if row is not None and row["status"] in statuses else None
+
+
+class WorkerControl:
+    """Starts the in-process worker on demand (so a test can look at queued rows first)."""
+
+    def __init__(self, queues: list[str]) -> None:
+        self.queues = queues
+        self.worker: Worker | None = None
+
+    def start(self, threads: int = 2) -> Worker:
+        if self.worker is None:
+            self.worker = start_worker(broker_with_current_message(), threads=threads, worker_timeout=100)
+        return self.worker
+
+    async def drain(self, *, fail_fast: bool = True) -> None:
+        await drain(self.start(), *self.queues, fail_fast=fail_fast)
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            stop_worker(self.worker)
+            self.worker = None
+        broker: Any = get_broker()
+        for queue in self.queues:
+            broker.flush(queue)
+
+
+def worker_fixture(*queues: str) -> Callable[[], Iterator[WorkerControl]]:
+    @pytest.fixture
+    def worker() -> Iterator[WorkerControl]:
+        control = WorkerControl(list(queues))
+        try:
+            yield control
+        finally:
+            control.stop()
+
+    return worker
