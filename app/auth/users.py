@@ -107,19 +107,31 @@ async def login(username: str, password: str, client: str) -> str:
 
 
 async def user_for_session(token: str | None) -> CurrentUser | None:
+    """The active admin behind a session token, in one query (it runs on every request)."""
     if not token or len(token) > 200:
         return None
-    user_id = await AdminSession.get_user_id(token)
-    if user_id is None:
-        return None
-    row: dict[str, Any] | None = (
-        await AdminUser.select(AdminUser.id, AdminUser.username, AdminUser.active, AdminUser.admin)
-        .where(AdminUser.id == user_id)
-        .first()
+    rows = await AdminSession.raw(
+        "SELECT u.id, u.username, s.expiry_date, s.max_expiry_date FROM admin_session s "
+        "JOIN admin_user u ON u.id = s.user_id "
+        "WHERE s.token = {} AND u.active = {} AND u.admin = {}",
+        token,
+        True,
+        True,
     )
-    if not row or not row["active"] or not row["admin"]:
+    if not rows:
+        return None
+    row: dict[str, Any] = rows[0]
+    now = dt.datetime.now()
+    if _naive(row["expiry_date"]) <= now or _naive(row["max_expiry_date"]) <= now:
         return None
     return CurrentUser(id=row["id"], username=row["username"])
+
+
+def _naive(value: Any) -> dt.datetime:
+    # piccolo_api stores naive local timestamps; SQLite may hand them back as text.
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=None)
 
 
 async def logout(token: str | None) -> None:

@@ -88,3 +88,12 @@ def test_next_never_leaves_the_site(admin_user: int, anon_client: Any) -> None:
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
+
+
+async def test_an_expired_session_is_logged_out(client: Any) -> None:
+    import datetime as dt
+
+    await AdminSession.update({AdminSession.expiry_date: dt.datetime.now() - dt.timedelta(minutes=1)}).where(
+        AdminSession.id > 0
+    )
+    assert client.get("/", follow_redirects=False).status_code == 303
