@@ -76,7 +76,9 @@ class DiscogsClient:
         page: int = 1,
     ) -> DiscogsSearchPage:
         """Database search; `title` is the release title, `artist` the artist name."""
-        params: dict[str, Any] = {"type": type, "per_page": per_page, "page": page}
+        params: dict[str, Any] = {"per_page": per_page, "page": page}
+        if type:
+            params["type"] = type
         if query:
             params["q"] = query
         if artist:
