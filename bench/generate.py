@@ -1,0 +1,184 @@
+"""Load a planned dataset into a dedicated database: Postgres by COPY, SQLite by executemany.
+
+    python -m bench.generate --size full   --database-url postgres://postgres@127.0.0.1:5432/llama_bench
+    python -m bench.generate --size sqlite --database-url sqlite:///var/bench/llama_bench.sqlite3
+
+The database is dropped and recreated, migrated with app.migrate, gets an admin user (the rows' user 1),
+then the catalog and the log are copied in with the secondary indexes dropped and rebuilt afterwards
+(much faster than maintaining them row by row). A `bench_meta` table records what was generated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import catalog
+from bench.dataset import (
+    ALBUM_ARTIST_COLUMNS,
+    ALBUM_COLUMNS,
+    ARTIST_COLUMNS,
+    JOB_COLUMNS,
+    LOG_COLUMNS,
+    SIZES,
+    TRACK_COLUMNS,
+    Plan,
+    log_rows,
+    plan,
+)
+
+GENERATOR_VERSION = 1
+ADMIN_PASSWORD = "bench-llama-pass"
+TABLES = ("llama_log", "track", "album_artist", "album", "artist", "job")
+
+
+def _loads(p: Plan) -> list[tuple[str, tuple[str, ...], Any]]:
+    return [
+        ("artist", ARTIST_COLUMNS, catalog.artist_rows(p)),
+        ("album", ALBUM_COLUMNS, catalog.album_rows(p)),
+        ("album_artist", ALBUM_ARTIST_COLUMNS, catalog.album_artist_rows(p)),
+        ("track", TRACK_COLUMNS, catalog.track_rows(p)),
+        ("job", JOB_COLUMNS, catalog.job_rows(p)),
+        ("llama_log", LOG_COLUMNS, log_rows(p)),
+    ]
+
+
+def meta(p: Plan) -> dict[str, Any]:
+    shown = p.albums[p.showcase]
+    return {
+        "version": GENERATOR_VERSION,
+        "size": p.size.name,
+        "albums": p.size.albums,
+        "log_rows": p.size.log_rows,
+        "chain_rows": p.size.chain_rows,
+        "showcase_album": str(shown.id),
+        "start": p.start.isoformat(),
+        "end": p.end.isoformat(),
+        "admin": {"username": "admin", "password": ADMIN_PASSWORD},
+    }
+
+
+async def _prepare(database_url: str) -> None:
+    """Migrate the (empty) database and create the admin user the rows point at."""
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["LLAMALOG_CONSOLE"] = "0"
+    from app.auth.users import create_admin
+    from app.migrate import migrate
+
+    await migrate(quiet=True)
+    await create_admin("admin", ADMIN_PASSWORD)
+
+
+async def load_postgres(database_url: str, p: Plan) -> dict[str, float]:
+    import asyncpg
+
+    base, name = database_url.rsplit("/", 1)
+    admin = await asyncpg.connect(f"{base}/postgres")
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    await _prepare(database_url)
+    timings: dict[str, float] = {}
+    conn = await asyncpg.connect(database_url)
+    try:
+        # Secondary indexes (not those behind PRIMARY KEY / UNIQUE constraints) are rebuilt after the load.
+        indexes = await conn.fetch(
+            """SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS ddl
+               FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+               WHERE t.relname = ANY($1::text[])
+                 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)""",
+            list(TABLES),
+        )
+        for index in indexes:
+            await conn.execute(f"DROP INDEX {index['name']}")
+        for table, columns, rows in _loads(p):
+            started = time.perf_counter()
+            await conn.copy_records_to_table(table, columns=list(columns), records=rows)
+            timings[f"copy_{table}"] = time.perf_counter() - started
+        started = time.perf_counter()
+        for index in indexes:
+            await conn.execute(index["ddl"])
+        timings["indexes"] = time.perf_counter() - started
+        await conn.execute("SELECT setval('llama_log_id_seq', (SELECT max(id) FROM llama_log))")
+        started = time.perf_counter()
+        await conn.execute("ANALYZE")
+        timings["analyze"] = time.perf_counter() - started
+        await conn.execute("CREATE TABLE bench_meta (data text)")
+        await conn.execute("INSERT INTO bench_meta VALUES ($1)", json.dumps(meta(p)))
+    finally:
+        await conn.close()
+    return timings
+
+
+async def load_sqlite(database_url: str, p: Plan) -> dict[str, float]:
+    import piccolo.engine.sqlite  # noqa: F401 - registers the adapters Piccolo reads back
+
+    path = Path(database_url.removeprefix("sqlite:///"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    await _prepare(database_url)
+    timings: dict[str, float] = {}
+    conn = sqlite3.connect(path)
+    try:
+        marks = ",".join("?" * len(TABLES))
+        indexes = conn.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            f" AND tbl_name IN ({marks})",
+            TABLES,
+        ).fetchall()
+        for name, _sql in indexes:
+            conn.execute(f"DROP INDEX {name}")
+        for table, columns, rows in _loads(p):
+            started = time.perf_counter()
+            cols = ", ".join(columns)
+            conn.executemany(f"INSERT INTO {table} ({cols}) VALUES ({','.join('?' * len(columns))})", rows)
+            conn.commit()
+            timings[f"insert_{table}"] = time.perf_counter() - started
+        started = time.perf_counter()
+        for _name, sql in indexes:
+            conn.execute(sql)
+        timings["indexes"] = time.perf_counter() - started
+        conn.execute("ANALYZE")
+        conn.execute("CREATE TABLE bench_meta (data text)")
+        conn.execute("INSERT INTO bench_meta VALUES (?)", (json.dumps(meta(p)),))
+        conn.commit()
+    finally:
+        conn.close()
+    return timings
+
+
+async def generate(size_name: str, database_url: str, *, seed: int = 42) -> dict[str, Any]:
+    """Build the dataset; returns its meta plus how long each step took."""
+    started = time.perf_counter()
+    p = plan(SIZES[size_name], seed=seed)
+    planned = time.perf_counter() - started
+    if database_url.startswith(("postgres://", "postgresql://")):
+        timings = await load_postgres(database_url, p)
+    else:
+        timings = await load_sqlite(database_url, p)
+    return {**meta(p), "seconds": round(time.perf_counter() - started, 1), "plan_s": round(planned, 2),
+            **{k: round(v, 1) for k, v in timings.items()}}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size", choices=sorted(SIZES), required=True)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(generate(args.size, args.database_url, seed=args.seed))))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""The results table: every bench/results/*.json contributes its `table` rows, in a fixed order."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ORDER = ("pages-postgres", "pages-sqlite", "enrich", "limiter", "live", "sync")
+MARK = {True: "✅ met", False: "❌ missed", None: ""}
+
+
+def load(results: Path) -> list[dict[str, Any]]:
+    found = {p.stem: json.loads(p.read_text()) for p in sorted(results.glob("*.json"))}
+    return [found[n] for n in ORDER if n in found] + [v for k, v in found.items() if k not in ORDER]
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    lines = ["| Benchmark | Measured | Target | |", "|---|---|---|---|"]
+    for result in results:
+        for row in result.get("table", []):
+            cells = [row["benchmark"], row["measured"], row["target"], MARK[row["met"]]]
+            lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def markdown(results: list[dict[str, Any]]) -> str:
+    notes = [f"- **{r['name']}**: {r['note']}" for r in results if r.get("note")]
+    when = max((r.get("generated_at", "") for r in results), default="")
+    parts = [
+        "# Benchmarks",
+        "",
+        f"`make bench` on the 2-core development machine (shared with other work), {when}.",
+        "Every figure is a ratio of two things measured in the same run, interleaved request by request,",
+        "so machine load hits both sides alike. The floor is a bare Litestar app (bench/floor.py) running",
+        "the same SQL through the same driver and a minimal Jinja template or JSON.",
+        "Raw figures: the JSON files beside this one.",
+        "",
+        table(results),
+    ]
+    if notes:
+        parts += ["", "Notes:", "", *notes]
+    return "\n".join(parts) + "\n"

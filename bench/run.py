@@ -1,0 +1,116 @@
+"""`make bench` / `make bench-smoke`: generate the datasets, run every benchmark, write the results.
+
+    python -m bench.run --full     # 1M log rows on Postgres, 200k on SQLite; results in bench/results/
+    python -m bench.run --smoke    # tiny datasets, few rounds: proves the harness works (CI), in var/bench/
+
+Each benchmark runs in its own process with DATABASE_URL pointing at its database (settings are read
+once per process) and prints one JSON object; this writes it to <results>/<name>.json and the table to
+<results>/README.md. A crash or a wrong answer fails the run; a missed target is reported, not fatal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.report import load, markdown, table
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_BASE = os.environ.get("LLAMA_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+
+
+def _postgres_up() -> bool:
+    host_port = PG_BASE.rsplit("@", 1)[-1].split("/")[0]
+    host, _, port = host_port.partition(":")
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((host, int(port or 5432))) == 0
+
+
+def _run(module: str, args: list[str], env: dict[str, str], timeout: float) -> dict[str, Any]:
+    """`python -m <module> <args>`; its last stdout line is the JSON result."""
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "LLAMALOG_CONSOLE": "0", **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{module} {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"   {module} {' '.join(args)}: {time.monotonic() - started:.0f} s", flush=True)
+    return result
+
+
+def plan(smoke: bool) -> list[tuple[str, str, list[str], dict[str, str], float]]:
+    """(result name, module, args, env, timeout) for every benchmark of this mode."""
+    sqlite_db = ROOT / "var" / "bench" / ("smoke.sqlite3" if smoke else "llama_bench.sqlite3")
+    pg_db = f"{PG_BASE}/{'llama_bench_smoke' if smoke else 'llama_bench'}"
+    rounds = ["--rounds", "8", "--warmup", "2"] if smoke else ["--rounds", "150", "--warmup", "15"]
+    steps: list[tuple[str, str, list[str], dict[str, str], float]] = []
+    pg = _postgres_up()
+    if not pg and os.environ.get("CI") == "true":
+        raise SystemExit(f"CI=true and Postgres is not reachable at {PG_BASE}")
+    if pg:
+        size = "smoke" if smoke else "full"
+        steps.append(
+            ("generate-postgres", "bench.generate", ["--size", size, "--database-url", pg_db], {}, 900)
+        )
+        steps.append(("pages-postgres", "bench.pages", ["--name", "pages-postgres", *rounds],
+                      {"DATABASE_URL": pg_db}, 900))  # fmt: skip
+    size = "smoke" if smoke else "sqlite"
+    sqlite_url = f"sqlite:///{sqlite_db}"
+    steps.append(
+        ("generate-sqlite", "bench.generate", ["--size", size, "--database-url", sqlite_url], {}, 600)
+    )
+    steps.append(("pages-sqlite", "bench.pages", ["--name", "pages-sqlite", *rounds],
+                  {"DATABASE_URL": sqlite_url}, 900))  # fmt: skip
+    return steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--full", action="store_true")
+    mode.add_argument("--smoke", action="store_true")
+    parser.add_argument("--only", help="comma-separated result names to run (others keep their files)")
+    parser.add_argument("--reuse", action="store_true", help="skip generation (the databases exist)")
+    args = parser.parse_args()
+    results_dir = ROOT / "var" / "bench" / "smoke" if args.smoke else ROOT / "bench" / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    only = set(args.only.split(",")) if args.only else None
+    started = time.monotonic()
+    timings: dict[str, Any] = {}
+    for name, module, margs, env, timeout in plan(args.smoke):
+        if name.startswith("generate"):
+            if args.reuse:
+                continue
+        elif only and name not in only:
+            continue
+        print(f"== {name}", flush=True)
+        result = _run(module, margs, env, timeout)
+        if name.startswith("generate"):
+            timings[name] = result["seconds"]
+            continue
+        (results_dir / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    results = load(results_dir)
+    (results_dir / "README.md").write_text(markdown(results))
+    print(table(results))
+    print(f"\nbench {'smoke' if args.smoke else 'full'}: {time.monotonic() - started:.0f} s "
+          f"(generation: {timings}); results in {results_dir.relative_to(ROOT)}/")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
