@@ -58,11 +58,6 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
-@get("/", name="dashboard")
-async def dashboard(request: Request) -> Response[str]:
-    return render(request, "dashboard.html", {})
-
-
 async def _start_pool() -> None:
     if get_settings().is_postgres:
         db: Any = engine()
@@ -86,7 +81,6 @@ def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
         login_page,
         login_submit,
         logout_submit,
-        dashboard,
         api_logs,
         api_chain,
         *CATALOG_ROUTES,

@@ -154,3 +154,41 @@ async def update_album(
             metadata=metadata,
         )
         return AlbumUpdate(changed=changed, version=current["version"] + 1, log_id=row.id)
+
+
+async def unlock_field(album_id: Any, field_name: str, *, operation: str = "album:unlocked:admin") -> bool:
+    """Let enrichment write `field_name` again: a CORRECTED row with locked_fields before/after.
+
+    Returns False (and writes nothing) when the field was not locked.
+    """
+    async with transaction():
+        current = (
+            await Album.select(Album.title, Album.locked_fields, Album.version)
+            .where(Album.id == album_id)
+            .first()
+        )
+        if current is None:
+            raise LookupError(f"album {album_id} not found")
+        before = list(current["locked_fields"] or [])
+        if field_name not in before:
+            return False
+        after = [name for name in before if name != field_name]
+        await Album.update(
+            {
+                Album.locked_fields: after,
+                Album.version: current["version"] + 1,
+                Album.updated_at: dt.datetime.now(dt.UTC),
+            }
+        ).where(Album.id == album_id)
+        await record(
+            entity_type="ALBUM",
+            entity_id=album_id,
+            operation=operation,
+            category="CORRECTED",
+            sources=["USER"],
+            entity_label=current["title"],
+            changes={"locked_fields": {"before": before, "after": after}},
+            fields_enriched=["locked_fields"],
+            metadata={"unlocked": field_name},
+        )
+        return True

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.catalog.artists import find_or_create_artist
 from app.catalog.records import TrackInput
+from app.catalog.state import refresh_album_state
 from app.catalog.tables import Track, TrackArtist
+from app.catalog.tracklist import parse_tracklist
 from app.catalog.validation import ValidationError, clean_track_fields
 from app.db import transaction
 from app.llamalog.logger import record
@@ -141,3 +144,184 @@ async def _link_track_artists(
         await TrackArtist.insert(
             TrackArtist(track=track_id, artist=linked.id, position=position)
         ).on_conflict(action="DO NOTHING")
+
+
+# Admin edits from the album page: each writes one row per track it touches, in the same transaction,
+# then refreshes the album's derived state (tracks on file, broken reasons, data quality).
+
+TRACK_FIELDS = ("title", "disc_number", "track_number", "duration_ms", "isrc")
+
+
+class TrackConflict(Exception):
+    """The track changed since the editor loaded it: nothing was saved."""
+
+    def __init__(self, current: dict[str, Any], attempted: dict[str, Any]) -> None:
+        super().__init__(f"track changed since version {attempted.get('_version')}")
+        self.current = current
+        self.attempted = attempted
+
+
+async def _position_taken(
+    album_id: Any, disc: int, number: int, exclude: Any = None
+) -> dict[str, Any] | None:
+    query = Track.select(Track.id, Track.title).where(
+        (Track.album == album_id) & (Track.disc_number == disc) & (Track.track_number == number)
+    )
+    if exclude is not None:
+        query = query.where(Track.id != exclude)
+    return await query.first()
+
+
+async def add_track(album_id: Any, fields: dict[str, Any], *, operation_path: str = "admin") -> uuid.UUID:
+    """One track typed in by an admin: ValidationError (nothing saved) or its CREATED row."""
+    raw = {name: fields.get(name) for name in TRACK_FIELDS if fields.get(name) not in (None, "")}
+    raw.setdefault("title", "")
+    raw.setdefault("disc_number", 1)
+    if "track_number" not in raw:
+        raise ValidationError({"track_number": "a whole number"})
+    clean = clean_track_fields(raw)
+    async with transaction():
+        taken = await _position_taken(album_id, clean["disc_number"], clean["track_number"])
+        if taken:
+            raise ValidationError(
+                {"track_number": f"disc {clean['disc_number']} already has track {clean['track_number']}"}
+            )
+        result = await create_tracks(
+            album_id, [TrackInput(**clean)], operation_path=operation_path, sources=["USER"]
+        )
+        if result.failed:
+            raise ValidationError({"title": str(result.failed[0]["error"])})
+        await refresh_album_state(album_id)
+        return result.created[0]
+
+
+async def update_track(
+    track_id: Any, fields: dict[str, Any], *, expected_version: int, operation_path: str = "admin"
+) -> dict[str, dict[str, Any]]:
+    """Change a track's fields: one CORRECTED row with per-field before/after; a no-op writes nothing."""
+    clean = clean_track_fields({k: v for k, v in fields.items() if k in TRACK_FIELDS})
+    async with transaction():
+        current = await Track.select().where(Track.id == track_id).first()
+        if current is None:
+            raise LookupError(f"track {track_id} not found")
+        if current["version"] != expected_version:
+            raise TrackConflict(current, {**clean, "_version": expected_version})
+        changed = {
+            name: {"before": current[name], "after": value}
+            for name, value in clean.items()
+            if current[name] != value
+        }
+        if not changed:
+            return {}
+        disc = int(clean.get("disc_number") or current["disc_number"])
+        number = int(clean.get("track_number") or current["track_number"])
+        if {"disc_number", "track_number"} & set(changed):
+            taken = await _position_taken(current["album"], disc, number, exclude=track_id)
+            if taken:
+                raise ValidationError({"track_number": f"disc {disc} already has track {number}"})
+        updates: dict[Any, Any] = {getattr(Track, name): v["after"] for name, v in changed.items()}
+        updates[Track.version] = current["version"] + 1
+        updates[Track.updated_at] = dt.datetime.now(dt.UTC)
+        await Track.update(updates).where(Track.id == track_id)
+        await record(
+            entity_type="TRACK",
+            entity_id=track_id,
+            operation=f"track:corrected:{operation_path}",
+            category="CORRECTED",
+            album_id=current["album"],
+            sources=["USER"],
+            entity_label=clean.get("title") or current["title"],
+            changes=changed,
+            fields_enriched=sorted(changed),
+        )
+        return changed
+
+
+async def delete_track(track_id: Any, *, operation_path: str = "admin") -> dict[str, Any]:
+    """Delete a track: a CORRECTED `track:deleted:…` row keeps its values as `before`."""
+    async with transaction():
+        current = await Track.select().where(Track.id == track_id).first()
+        if current is None:
+            raise LookupError(f"track {track_id} not found")
+        await Track.delete().where(Track.id == track_id)
+        quality_before, quality_after = await refresh_album_state(current["album"])
+        changes = {
+            name: {"before": current[name], "after": None}
+            for name in (*TRACK_FIELDS, "musicbrainz_id", "spotify_id")
+            if current[name] is not None
+        }
+        await record(
+            entity_type="TRACK",
+            entity_id=track_id,
+            operation=f"track:deleted:{operation_path}",
+            category="CORRECTED",
+            album_id=current["album"],
+            sources=["USER"],
+            entity_label=current["title"],
+            changes=changes,
+            fields_enriched=sorted(changes),
+            data_quality_before=quality_before,
+            data_quality_after=quality_after,
+        )
+        return current
+
+
+async def renumber_tracks(album_id: Any, *, operation_path: str = "admin") -> int:
+    """Number each disc's tracks 1..n in their current order; one CORRECTED row per moved track."""
+    async with transaction():
+        tracks = (
+            await Track.select(Track.id, Track.title, Track.disc_number, Track.track_number, Track.version)
+            .where(Track.album == album_id)
+            .order_by(Track.disc_number)
+            .order_by(Track.track_number)
+            .order_by(Track.created_at)
+        )
+        moves: list[tuple[dict[str, Any], int]] = []
+        per_disc: dict[int, int] = {}
+        for track in tracks:
+            per_disc[track["disc_number"]] = per_disc.get(track["disc_number"], 0) + 1
+            if track["track_number"] != per_disc[track["disc_number"]]:
+                moves.append((track, per_disc[track["disc_number"]]))
+        # Two steps so no intermediate state breaks the unique (album, disc, number) index.
+        for track, number in moves:
+            await Track.update({Track.track_number: -number}).where(Track.id == track["id"])
+        now = dt.datetime.now(dt.UTC)
+        for track, number in moves:
+            await Track.update(
+                {Track.track_number: number, Track.version: track["version"] + 1, Track.updated_at: now}
+            ).where(Track.id == track["id"])
+            await record(
+                entity_type="TRACK",
+                entity_id=track["id"],
+                operation=f"track:corrected:{operation_path}",
+                category="CORRECTED",
+                child=True,
+                album_id=album_id,
+                sources=["USER"],
+                entity_label=track["title"],
+                changes={"track_number": {"before": track["track_number"], "after": number}},
+                fields_enriched=["track_number"],
+                metadata={"action": "renumber"},
+            )
+        return len(moves)
+
+
+async def paste_tracks(album_id: Any, text: str, *, operation_path: str = "admin") -> TrackResult:
+    """A pasted tracklist (`1. Title 3:45` per line) → tracks; any bad or taken line saves nothing."""
+    async with transaction():
+        existing = await Track.select(Track.disc_number, Track.track_number).where(Track.album == album_id)
+        taken = {(t["disc_number"], t["track_number"]) for t in existing}
+        next_number = max((n for d, n in taken if d == 1), default=0) + 1
+        parsed = parse_tracklist(text, start=next_number)
+        clashes = [
+            f"line {line}: disc {t.disc_number} already has track {t.track_number}"
+            for line, t in parsed
+            if (t.disc_number, t.track_number) in taken
+        ]
+        if clashes:
+            raise ValidationError({"tracklist": "; ".join(clashes)})
+        result = await create_tracks(
+            album_id, [t for _, t in parsed], operation_path=operation_path, sources=["USER"]
+        )
+        await refresh_album_state(album_id)
+        return result

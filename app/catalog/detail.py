@@ -1,0 +1,38 @@
+"""One album with its artists and tracks, for the album page and /api/albums/{id}: three queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.catalog.listing import artists_by_album
+from app.catalog.state import decode_reasons
+from app.catalog.tables import Album, Track
+
+TRACK_COLUMNS = [
+    Track.id,
+    Track.title,
+    Track.disc_number,
+    Track.track_number,
+    Track.duration_ms,
+    Track.isrc,
+    Track.explicit,
+    Track.musicbrainz_id,
+    Track.spotify_id,
+    Track.version,
+]
+
+
+async def album_detail(album_id: Any) -> dict[str, Any] | None:
+    """The album row plus `artists`, `tracks` (disc, number order) and `reasons`; None if missing."""
+    album = await Album.select().where(Album.id == album_id).first()
+    if album is None:
+        return None
+    album["artists"] = (await artists_by_album([album["id"]]))[album["id"]]
+    album["tracks"] = (
+        await Track.select(*TRACK_COLUMNS)
+        .where(Track.album == album_id)
+        .order_by(Track.disc_number)
+        .order_by(Track.track_number)
+    )
+    album["reasons"] = decode_reasons(album["broken_reasons"])
+    return album

@@ -1,0 +1,104 @@
+"""The catalog pages' use of the jobs runtime: enrich an album now, retry a failed job, poll a run.
+
+The jobs area owns queueing (app.jobs.launch); these wrappers keep the pages working, with the
+buttons disabled, on a checkout where it or the `enrich_album` actor is not there.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from app.jobs.tables import Job
+from app.llamalog.tables import LlamaLog
+
+ENRICH_ACTOR = "enrich_album"
+FINISHED = ("succeeded", "failed", "cancelled")
+RETRYABLE = ("failed", "cancelled")
+
+
+class JobActionError(LookupError):
+    """The job cannot be started or retried; the message says why."""
+
+
+def _launch() -> Any:
+    try:
+        from app.jobs import launch
+    except ImportError:
+        return None
+    return launch
+
+
+def enrich_available() -> bool:
+    launch = _launch()
+    return bool(launch and launch.actor_exists(ENRICH_ACTOR))
+
+
+async def start_enrichment(album_id: Any, user: Any) -> str:
+    """Queue `enrich_album(album_id)` as a root job of `user`; returns its job id."""
+    launch = _launch()
+    if launch is None or not launch.actor_exists(ENRICH_ACTOR):
+        raise JobActionError("enrichment is not available on this server yet")
+    return str(
+        await launch.enqueue(
+            ENRICH_ACTOR,
+            [str(album_id)],
+            triggered_by="user",
+            user_id=user.id,
+            username=user.username,
+        )
+    )
+
+
+async def job_status(job_id: Any) -> dict[str, Any] | None:
+    try:
+        key = uuid.UUID(str(job_id))
+    except ValueError:
+        return None
+    return (
+        await Job.select(
+            Job.job_id,
+            Job.status,
+            Job.progress_done,
+            Job.progress_total,
+            Job.error,
+            Job.created_at,
+            Job.finished_at,
+        )
+        .where(Job.job_id == key)
+        .first()
+    )
+
+
+async def retryable_jobs(failures: list[dict[str, Any]]) -> dict[int, str]:
+    """{log row id: job id to retry} for FAILED rows whose job (or root job) failed: one query."""
+    ids = {row[k] for row in failures for k in ("job_id", "root_job_id") if row.get(k)}
+    if not ids:
+        return {}
+    jobs = await Job.select(Job.job_id, Job.status).where(Job.job_id.is_in(list(ids)))
+    failed = {job["job_id"] for job in jobs if job["status"] in RETRYABLE}
+    found: dict[int, str] = {}
+    for row in failures:
+        for key in ("job_id", "root_job_id"):
+            if row.get(key) in failed:
+                found[row["id"]] = str(row[key])
+                break
+    return found
+
+
+async def retry_failed_job(log_id: int, user: Any) -> str:
+    """Retry the job behind FAILED row `log_id` (its own job, else its root); returns the new job id."""
+    launch = _launch()
+    if launch is None:
+        raise JobActionError("retrying jobs is not available on this server yet")
+    row = (
+        await LlamaLog.select(LlamaLog.id, LlamaLog.job_id, LlamaLog.root_job_id, LlamaLog.category)
+        .where(LlamaLog.id == log_id)
+        .first()
+    )
+    if row is None or row["category"] != "FAILED":
+        raise JobActionError(f"there is no failed log row #{log_id}")
+    job = (await retryable_jobs([row])).get(row["id"])
+    if job is None:
+        raise JobActionError(f"the job behind log row #{log_id} is not a failed run that can be retried")
+    return str(await launch.retry_job(job, user))
