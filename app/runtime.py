@@ -67,14 +67,13 @@ async def start_embedded() -> None:
         return
     from app.jobs.runs import abandon_unfinished
     from tasks.scheduler import Scheduler
-    from tasks.worker import embedded_threads, start_worker
+    from tasks.worker import start_embedded_worker
 
     lost = await abandon_unfinished(LOST_ON_RESTART)
     if lost:
         log.warning("embedded mode: %d unfinished jobs from before the restart marked cancelled", lost)
-    threads = embedded_threads()
-    _embedded.worker = await asyncio.to_thread(start_worker, threads=threads)
-    log.info("embedded mode: %d worker threads started", threads)
+    _embedded.worker = await asyncio.to_thread(start_embedded_worker)
+    log.info("embedded mode: %d worker threads started", _embedded.worker.worker_threads)
     if settings.scheduler_enabled:
         stop = asyncio.Event()
         _embedded.scheduler_stop = stop

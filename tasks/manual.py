@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 from app.config import get_settings
@@ -78,7 +78,6 @@ async def run_manual(
     *,
     wait: bool,
     out: TextIO,
-    start_worker: Callable[..., Any] | None = None,
 ) -> int:
     """Send the job; exit code 0 when sent (or succeeded), 1 when it failed, 2 when it cannot run."""
     try:
@@ -95,17 +94,14 @@ async def run_manual(
                 return 0
             job = await wait_for_job(job_id, out)
             return 0 if job["status"] == "succeeded" else 1
-        return await _run_embedded(actor_name, args, out, start_worker)
+        return await _run_embedded(actor_name, args, out)
 
 
-async def _run_embedded(
-    actor_name: str, args: Sequence[Any], out: TextIO, start_worker: Callable[..., Any] | None
-) -> int:
-    from tasks.worker import embedded_threads, stop_worker
-    from tasks.worker import start_worker as default_start
+async def _run_embedded(actor_name: str, args: Sequence[Any], out: TextIO) -> int:
+    from tasks.worker import start_embedded_worker, stop_worker
 
     print("🦙 embedded mode (no REDIS_URL): running the job in this process", file=out, flush=True)
-    worker = await asyncio.to_thread(start_worker or default_start, threads=embedded_threads())
+    worker = await asyncio.to_thread(start_embedded_worker)
     try:
         job_id = await enqueue(actor_name, args, triggered_by="manual")
         print(f"🦙 {actor_name} is job {job_id}", file=out, flush=True)

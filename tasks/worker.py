@@ -19,11 +19,18 @@ log = logging.getLogger("llamalog.worker")
 
 ACTORS_MODULE = "tasks.actors"
 STOP_TIMEOUT_MS = 30_000
+# In-process threads wake this often when idle: a quick stop for `llama serve` and the CLI.
+EMBEDDED_WORKER_TIMEOUT_MS = 100
 
 
 def embedded_threads() -> int:
     """Worker threads inside `llama serve`: 2 to 4, by core count."""
     return max(2, min(4, os.cpu_count() or 2))
+
+
+def start_embedded_worker() -> Worker:
+    """The in-process worker of embedded mode (`llama serve`, manual CLI jobs)."""
+    return start_worker(threads=embedded_threads(), worker_timeout=EMBEDDED_WORKER_TIMEOUT_MS)
 
 
 def load_actors(extra_modules: Sequence[str] = ()) -> None:

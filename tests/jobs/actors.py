@@ -19,6 +19,8 @@ from tasks.retry_policy import should_retry
 
 QUEUE = "test_jobs"
 broker = get_broker()
+if not any(isinstance(m, CurrentMessage) for m in broker.middleware):
+    broker.add_middleware(CurrentMessage())  # so actors can show the options of their message
 
 OBSERVED: dict[str, list[dict[str, Any]]] = defaultdict(list)
 ATTEMPTS: dict[str, int] = defaultdict(int)
@@ -86,7 +88,11 @@ async def failed_for_good(failure: JobFailure) -> None:
     album_id = failure.args[0]
     observe(f"failure:{album_id}", failure=failure, ctx=get_current_job())
     await record_job_failure(
-        failure, entity_type="ALBUM", entity_id=album_id, operation="album:failed:test", sources=["MUSICBRAINZ"]
+        failure,
+        entity_type="ALBUM",
+        entity_id=album_id,
+        operation="album:failed:test",
+        sources=["MUSICBRAINZ"],
     )
 
 

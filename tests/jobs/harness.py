@@ -10,19 +10,10 @@ from typing import Any
 import pytest
 from dramatiq import Worker
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import CurrentMessage
 
 from app.jobs.tables import Job
 from tasks.broker import get_broker
 from tasks.worker import start_worker, stop_worker
-
-
-def broker_with_current_message() -> Any:
-    """The process broker, plus Dramatiq's CurrentMessage so actors can show their message options."""
-    broker = get_broker()
-    if not any(isinstance(m, CurrentMessage) for m in broker.middleware):
-        broker.add_middleware(CurrentMessage())
-    return broker
 
 
 def join(worker: Worker, queues: list[str], *, fail_fast: bool = True, timeout_ms: int = 60_000) -> None:
@@ -75,7 +66,7 @@ class WorkerControl:
 
     def start(self, threads: int = 2) -> Worker:
         if self.worker is None:
-            self.worker = start_worker(broker_with_current_message(), threads=threads, worker_timeout=100)
+            self.worker = start_worker(get_broker(), threads=threads, worker_timeout=100)
         return self.worker
 
     async def drain(self, *, fail_fast: bool = True) -> None:

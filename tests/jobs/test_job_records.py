@@ -18,7 +18,6 @@ from tests.jobs.actors import (
     t_always_fails,
     t_flaky,
     t_not_found,
-    t_progress,
     t_tree,
     t_until_allowed,
 )
@@ -41,7 +40,11 @@ async def test_three_levels_carry_parent_and_root_ids(worker: WorkerControl) -> 
         # what the message carried ...
         assert s["options"] == {"job_id": s["message_id"], "parent_job_id": parent, "root_job_id": ids[0]}
         # ... and what the actor's job context says
-        assert (s["ctx"].job_id, s["ctx"].parent_job_id, s["ctx"].root_job_id) == (s["message_id"], parent, ids[0])
+        assert (s["ctx"].job_id, s["ctx"].parent_job_id, s["ctx"].root_job_id) == (
+            s["message_id"],
+            parent,
+            ids[0],
+        )
 
     rows = {str(r["job_id"]): r for r in await Job.select().where(Job.kind == "t_tree")}
     assert set(rows) == set(ids)
@@ -71,7 +74,11 @@ async def test_lifecycle_queued_running_succeeded_with_progress_and_counts(worke
     queued = await job_row(job_id)
     assert queued is not None
     assert (queued["status"], queued["kind"], queued["args"]) == ("queued", "t_progress", [token, 5])
-    assert (queued["triggered_by"], str(queued["root_job_id"]), queued["started_at"]) == ("manual", job_id, None)
+    assert (queued["triggered_by"], str(queued["root_job_id"]), queued["started_at"]) == (
+        "manual",
+        job_id,
+        None,
+    )
 
     await worker.drain()
     assert OBSERVED[token][0] == {"status_while_running": "running"}
@@ -148,7 +155,11 @@ async def test_an_error_that_says_retrying_cannot_help_fails_at_once(worker: Wor
     await worker.drain(fail_fast=False)
     assert ATTEMPTS[album_id] == 1
     row = await job_row(job_id)
-    assert row is not None and (row["status"], row["retries"], row["error_code"]) == ("failed", 0, "NOT_FOUND")
+    assert row is not None and (row["status"], row["retries"], row["error_code"]) == (
+        "failed",
+        0,
+        "NOT_FOUND",
+    )
     log = await LlamaLog.select().where(LlamaLog.category == "FAILED").first()
     assert (log["error_code"], log["retry_count"]) == ("NOT_FOUND", 0)
     assert t_not_found.actor_name == "t_not_found"
