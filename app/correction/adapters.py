@@ -73,6 +73,7 @@ def from_musicbrainz(release: MbRelease, *, cover_url: str | None = None) -> Can
         title=release.title,
         artist_credit=release.artist_phrase,
         release_date=release.date or (group.first_release_date if group else None),
+        first_release_date=group.first_release_date if group else None,
         country=release.country,
         barcode=release.barcode or None,
         label=label.name if label else None,

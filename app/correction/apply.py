@@ -39,7 +39,7 @@ class ApplyResult:
     fields: dict[str, dict[str, Any]] = field(default_factory=dict)
     tracks: dict[str, int] = field(default_factory=dict)
     track_log_ids: list[int] = field(default_factory=list)
-    cover_url: str | None = None
+    cover_job: str | None = None  # the cache_cover job queued after the commit
 
     @property
     def changed(self) -> bool:
@@ -148,7 +148,6 @@ async def apply_candidate(
         fields=update.changed,
         tracks=metadata["tracks"],
         track_log_ids=track_log_ids,
-        cover_url=fields.get("cover_art_url") if "cover_art_url" in update.changed else None,
     )
 
 

@@ -38,6 +38,8 @@ class Candidate:
     title: str
     artist_credit: str = ""
     release_date: str | None = None
+    # The release group's first release: what a streaming service usually calls the date.
+    first_release_date: str | None = None
     country: str | None = None
     barcode: str | None = None
     label: str | None = None

@@ -182,15 +182,20 @@ def _merge_changes(ops: list[TrackOp]) -> list[TrackOp]:
     return result
 
 
-async def revert(*, log_id: int | None = None, job_id: Any = None) -> RevertResult:
-    """Undo one row or a whole correction job; RevertConflict when something changed since."""
+async def revert(*, log_id: int | None = None, job_id: Any = None, album_id: Any = None) -> RevertResult:
+    """Undo one row or a whole correction job; RevertConflict when something changed since.
+
+    `album_id`, when given, must be the album the rows are about (a page reverts its own album).
+    """
     rows = await rows_to_revert(log_id=log_id, job_id=job_id)
+    if album_id is not None:
+        rows = [row for row in rows if str(row["album_id"]) == str(album_id)]
     undoable = [row for row in rows if _action(row)]
     if not undoable:
         raise NothingToRevert("nothing in that correction can be reverted")
     album_ids = {row["album_id"] for row in undoable}
     if len(album_ids) != 1:
-        raise ValueError("a revert covers one album at a time")
+        raise NothingToRevert("a revert covers one album at a time: open the album to revert its part")
     album_id = album_ids.pop()
     async with transaction():
         album = await Album.select().where(Album.id == album_id).first()

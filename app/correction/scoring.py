@@ -2,17 +2,18 @@
 
 Weights (they add up to 100; each component earns `round(weight × fraction)` points):
 
-| component    | weight | full points when                           | partial points            |
-|--------------|-------:|--------------------------------------------|---------------------------|
-| title        |     24 | folded titles are equal                    | similarity (word order free) |
-| artist       |     20 | folded credits are equal (`feat.` dropped) | similarity                |
-| release_date |     10 | dates agree to the precision both give     | same year 70%, ±1 year 30% |
-| track_count  |     10 | same number of tracks                      | off by one 40%            |
-| durations    |     12 | paired tracks within 3 s (else total)      | linear to 0 at 15 s, mean |
-| barcode      |     10 | same digits (leading zeros ignored)        | —                         |
-| label_catno  |      6 | same catalog number                        | same label only 50%       |
-| country      |      4 | same country code                          | —                         |
-| release_type |      4 | same type (album, single, ep, …)           | —                         |
+| component    | weight | full points when                       | partial points                      |
+|--------------|-------:|----------------------------------------|-------------------------------------|
+| title        |     24 | folded titles are equal                | similarity ratio, word order free   |
+| artist       |     20 | folded credits equal (`feat.` dropped) | similarity ratio                    |
+| release_date |     10 | dates agree to the shared precision    | first release 90%, same year 70%,   |
+|              |        |                                        | one year apart 30%                  |
+| track_count  |     10 | same number of tracks                  | off by one 40%                      |
+| durations    |     12 | paired tracks within 3 s (else total)  | linear to 0 at 15 s, averaged       |
+| barcode      |     10 | same digits (leading zeros ignored)    | —                                   |
+| label_catno  |      6 | same catalog number                    | same label only 50%                 |
+| country      |      4 | same country code                      | —                                   |
+| release_type |      4 | same type (album, single, ep, …)       | ep vs single 50%                    |
 
 Folding (app.catalog.names.fold): case, diacritics, punctuation and `&`/"and" never count; the
 artist also drops `feat. …`. Missing data on either side is neutral: the component earns half its
@@ -52,6 +53,7 @@ LABELS = {
     "country": "Country",
     "release_type": "Release type",
 }
+ORIGINAL_DATE = 0.9  # the album's date is the release group's first release, not this edition's
 assert sum(WEIGHTS.values()) == 100 and all(w % 2 == 0 for w in WEIGHTS.values())
 
 
@@ -111,22 +113,30 @@ def _missing(ours: Any, theirs: Any, what: str) -> str | None:
     return None
 
 
-def _release_date(ours: str | None, theirs: str | None) -> Component:
-    gap = _missing(ours, theirs, "release date")
-    if gap or ours is None or theirs is None:
-        return _component("release_date", None, gap or "")
+def _date_match(ours: str, theirs: str) -> tuple[float, str]:
     mine, other = ours.split("-"), theirs.split("-")
     common = min(len(mine), len(other))
     if mine[:common] == other[:common]:
-        if ours == theirs:
-            return _component("release_date", 1.0, f"both {theirs}")
-        return _component("release_date", 1.0, f"{theirs} agrees with {ours}")
+        return 1.0, f"both {theirs}" if ours == theirs else f"{theirs} agrees with {ours}"
     years = abs(int(mine[0]) - int(other[0]))
     if years == 0:
-        return _component("release_date", 0.7, f"same year, {theirs} vs {ours}")
+        return 0.7, f"same year, {theirs} vs {ours}"
     if years == 1:
-        return _component("release_date", 0.3, f"one year apart, {theirs} vs {ours}")
-    return _component("release_date", 0.0, f"{years} years apart, {theirs} vs {ours}")
+        return 0.3, f"one year apart, {theirs} vs {ours}"
+    return 0.0, f"{years} years apart, {theirs} vs {ours}"
+
+
+def _release_date(ours: str | None, theirs: str | None, original: str | None) -> Component:
+    gap = _missing(ours, theirs, "release date")
+    if gap or ours is None or theirs is None:
+        return _component("release_date", None, gap or "")
+    fraction, explanation = _date_match(ours, theirs)
+    if fraction < 1.0 and original:
+        # Streaming services date an album by its first release, not by this edition.
+        first, _ = _date_match(ours, original)
+        if first >= 1.0:
+            return _component("release_date", ORIGINAL_DATE, f"{ours} is the first release ({original})")
+    return _component("release_date", fraction, explanation)
 
 
 def _track_count(ours: int | None, theirs: int | None) -> Component:
@@ -205,19 +215,26 @@ def _exact(key: str, ours: str | None, theirs: str | None, what: str) -> Compone
     return _component(key, 0.0, f"{theirs} vs {ours}")
 
 
+def _release_type(ours: str | None, theirs: str | None) -> Component:
+    found = _exact("release_type", ours, theirs, "release type")
+    if found.fraction == 0.0 and {(ours or "").lower(), (theirs or "").lower()} == {"ep", "single"}:
+        return _component("release_type", 0.5, f"{theirs} vs {ours} (Spotify files EPs as singles)")
+    return found
+
+
 def score(album: CurrentAlbum, candidate: Candidate) -> Score:
     """Score a candidate against the album; each component explains its points."""
     row = album.row
     components = (
         _text("title", row.get("title"), candidate.title),
         _text("artist", album.artist_credit, candidate.artist_credit, drop_featuring=True),
-        _release_date(row.get("release_date"), candidate.release_date),
+        _release_date(row.get("release_date"), candidate.release_date, candidate.first_release_date),
         _track_count(album.track_count, candidate.known_track_count),
         _durations(album, candidate),
         _barcode(row.get("barcode"), candidate.barcode),
         _label_catno(row, candidate),
         _exact("country", row.get("release_country"), candidate.country, "country"),
-        _exact("release_type", row.get("release_type"), candidate.release_type, "release type"),
+        _release_type(row.get("release_type"), candidate.release_type),
     )
     return Score(total=sum(c.points for c in components), components=components)
 

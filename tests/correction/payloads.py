@@ -112,3 +112,20 @@ def track(disc: int, number: int, title: str, duration_ms: int | None = None, **
         "version": 1,
         **more,
     }
+
+
+def mb_release(name: str) -> Candidate:
+    """A MusicBrainz release lookup from app/demo/upstream/musicbrainz/<name>.json."""
+    return from_musicbrainz(parse_mb_release(_json(f"musicbrainz/{name}.json")))
+
+
+async def spotify_album(name: str) -> Any:
+    """An album as the Spotify sync stores it (real parser, real create_album), from <name>.json."""
+    from app.catalog.albums import create_album
+    from app.llamalog.context import JobContext, job_scope
+    from app.sources.spotify import parse_album
+    from app.sources.to_catalog import album_from_spotify
+
+    found = album_from_spotify(parse_album(_json(f"spotify/{name}.json")))
+    with job_scope(JobContext.new_root(triggered_by="scheduled")):
+        return await create_album(found, operation_path="spotify-sync", sources=["SPOTIFY"])

@@ -1,0 +1,179 @@
+"""Find candidate releases for an album on MusicBrainz and Discogs, merged and de-duplicated.
+
+What the admin pastes decides the lookups: an MBID or MusicBrainz URL, a Discogs URL or id
+(`r123`, `discogs:123`), a barcode, else a catalog number (with the label when given). With nothing
+pasted, title and artist search both sources. A source that is disabled or failing is reported, not fatal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.correction.adapters import from_discogs_hit, from_musicbrainz
+from app.correction.candidates import Candidate, merge
+from app.correction.lookup import lookup_discogs, lookup_musicbrainz
+from app.sources import clients
+from app.sources.errors import NotFound, SourceDisabled, SourceError
+from app.sources.musicbrainz import phrase
+
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_MB_RELEASE = re.compile(rf"^(?:https?://(?:\w+\.)?musicbrainz\.org/release/)?({_UUID})(?:[/?#].*)?$")
+_DISCOGS_URL = re.compile(r"discogs\.com/(?:[^/]+/)?(release|master)/(\d+)", re.IGNORECASE)
+_DISCOGS_ID = re.compile(r"^(?:discogs:|\[?r)(\d+)\]?$", re.IGNORECASE)
+_BARCODE = re.compile(r"^\d{8,14}$")
+SEARCH_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Pasted:
+    kind: str  # mbid | discogs_release | discogs_master | barcode | catno
+    value: str
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    pasted: str = ""
+    title: str = ""
+    artist: str = ""
+    label: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.pasted.strip() or self.title.strip())
+
+
+@dataclass
+class SearchOutcome:
+    candidates: list[Candidate] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # "Discogs is disabled: …", "MusicBrainz: timeout"
+
+
+def read_pasted(text: str) -> Pasted | None:
+    """What a pasted string names; None when blank."""
+    value = text.strip()
+    if not value:
+        return None
+    if match := _MB_RELEASE.match(value):
+        return Pasted("mbid", match.group(1).lower())
+    if match := _DISCOGS_URL.search(value):
+        return Pasted(f"discogs_{match.group(1).lower()}", match.group(2))
+    if match := _DISCOGS_ID.match(value):
+        return Pasted("discogs_release", match.group(1))
+    digits = value.replace(" ", "").replace("-", "")
+    if _BARCODE.match(digits):
+        return Pasted("barcode", digits)
+    return Pasted("catno", value)
+
+
+def _barcode_key(candidate: Candidate) -> str | None:
+    digits = "".join(ch for ch in candidate.barcode or "" if ch.isdigit()).lstrip("0")
+    return digits or None
+
+
+def merge_candidates(found: list[Candidate]) -> list[Candidate]:
+    """One entry per release, in first-seen order.
+
+    The same MBID or Discogs id merge (the one with tracks leads); a Discogs release carrying an
+    MB release's barcode joins it as one candidate with both ids.
+    """
+    by_key: dict[str, Candidate] = {}
+    for candidate in found:
+        kept = by_key.get(candidate.key)
+        if kept is None:
+            by_key[candidate.key] = candidate
+        elif candidate.tracks and not kept.tracks:
+            by_key[candidate.key] = merge(candidate, kept)
+        else:
+            by_key[candidate.key] = merge(kept, candidate)
+    merged = list(by_key.values())
+    owner = {_barcode_key(c): c.key for c in merged if c.source == "MUSICBRAINZ" and _barcode_key(c)}
+    for candidate in merged:
+        target = owner.get(_barcode_key(candidate)) if candidate.source == "DISCOGS" else None
+        if target is None or by_key[target].discogs_id:
+            continue
+        by_key[target] = merge(by_key[target], candidate)
+        del by_key[candidate.key]
+    return list(by_key.values())
+
+
+async def _guard(source: str, call: Awaitable[list[Candidate]], notes: list[str]) -> list[Candidate]:
+    try:
+        return await call
+    except SourceDisabled as exc:
+        notes.append(f"{source} is disabled: {exc.message}")
+    except NotFound:
+        notes.append(f"{source}: not found")
+    except SourceError as exc:
+        notes.append(f"{source}: {exc.message} ({exc.error_code})")
+    return []
+
+
+async def _mb_release(mbid: str) -> list[Candidate]:
+    return [await lookup_musicbrainz(mbid)]
+
+
+async def _mb_search(query: str) -> list[Candidate]:
+    page = await clients.musicbrainz().search_releases(query, limit=SEARCH_LIMIT)
+    return [from_musicbrainz(release) for release in page.releases]
+
+
+async def _discogs_release(release_id: str) -> list[Candidate]:
+    return [await lookup_discogs(release_id)]
+
+
+async def _discogs_master(master_id: str) -> list[Candidate]:
+    master = await clients.discogs().master(master_id)
+    if master.main_release_id is None:
+        raise NotFound(f"master {master_id} has no main release", source="DISCOGS")
+    return [await lookup_discogs(str(master.main_release_id))]
+
+
+async def _discogs_search(*, barcode: str | None = None, **params: Any) -> list[Candidate]:
+    page = await clients.discogs().search(per_page=SEARCH_LIMIT, **params)
+    return [from_discogs_hit(hit, barcode=barcode) for hit in page.items if hit.type == "release"]
+
+
+def _calls(query: SearchQuery) -> list[tuple[str, Awaitable[list[Candidate]]]]:
+    calls: list[tuple[str, Awaitable[list[Candidate]]]] = []
+    pasted = read_pasted(query.pasted)
+    discogs_on = clients.discogs().enabled
+    if pasted and pasted.kind == "mbid":
+        calls.append(("MusicBrainz", _mb_release(pasted.value)))
+    elif pasted and pasted.kind == "discogs_release":
+        calls.append(("Discogs", _discogs_release(pasted.value)))
+    elif pasted and pasted.kind == "discogs_master":
+        calls.append(("Discogs", _discogs_master(pasted.value)))
+    elif pasted and pasted.kind == "barcode":
+        calls.append(("MusicBrainz", _mb_search(f"barcode:{pasted.value}")))
+        if discogs_on:
+            calls.append(("Discogs", _discogs_search(query=pasted.value, barcode=pasted.value)))
+    elif pasted:
+        label = query.label.strip()
+        mb_query = f"catno:{phrase(pasted.value)}" + (f" AND label:{phrase(label)}" if label else "")
+        calls.append(("MusicBrainz", _mb_search(mb_query)))
+        if discogs_on:
+            calls.append(("Discogs", _discogs_search(query=f"{pasted.value} {label}".strip())))
+    title, artist = query.title.strip(), query.artist.strip()
+    if title and not pasted:
+        mb_query = f"release:{phrase(title)}" + (f" AND artist:{phrase(artist)}" if artist else "")
+        calls.append(("MusicBrainz", _mb_search(mb_query)))
+        if discogs_on:
+            calls.append(("Discogs", _discogs_search(title=title, artist=artist or None)))
+    return calls
+
+
+async def find_candidates(query: SearchQuery) -> SearchOutcome:
+    """Every lookup the query implies, run together; failures become notes."""
+    outcome = SearchOutcome()
+    calls = _calls(query)
+    pasted = read_pasted(query.pasted)
+    if not clients.discogs().enabled and not (pasted and pasted.kind.startswith(("mbid", "discogs"))):
+        outcome.notes.append(f"Discogs is disabled: {clients.discogs().status().reason}")
+    results = await asyncio.gather(*(_guard(source, call, outcome.notes) for source, call in calls))
+    outcome.candidates = merge_candidates([c for found in results for c in found])
+    outcome.notes = list(dict.fromkeys(outcome.notes))
+    return outcome

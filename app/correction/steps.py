@@ -1,0 +1,69 @@
+"""The fix flow's steps as one service call each: search → candidates, key → preview, picks → apply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.correction.apply import ApplyResult, apply_candidate
+from app.correction.candidates import Candidate
+from app.correction.cover import queue_cover
+from app.correction.current import CurrentAlbum, load_current
+from app.correction.lookup import candidate_by_key
+from app.correction.preview import Preview, build_preview
+from app.correction.scoring import Score, rank
+from app.correction.search import SearchQuery, find_candidates
+
+
+@dataclass
+class CandidateList:
+    album: CurrentAlbum
+    query: SearchQuery
+    ranked: list[tuple[Candidate, Score]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def default_query(album: CurrentAlbum, query: SearchQuery) -> SearchQuery:
+    """A blank form searches for the album's own title and artist."""
+    if not query.empty:
+        return query
+    return SearchQuery(title=str(album.row.get("title") or ""), artist=album.artist_credit)
+
+
+async def search_for_album(album_id: Any, query: SearchQuery) -> CandidateList:
+    """Candidates for the album, best score first (LookupError when the album does not exist)."""
+    album = await load_current(album_id)
+    query = default_query(album, query)
+    outcome = await find_candidates(query)
+    return CandidateList(
+        album=album, query=query, ranked=rank(album, outcome.candidates), notes=outcome.notes
+    )
+
+
+async def preview_for_album(album_id: Any, key: str, *, discogs_id: str | None = None) -> Preview:
+    """The full candidate (fetched once, then cached) next to the album as it is now."""
+    candidate = await candidate_by_key(key, discogs_id=discogs_id)
+    return build_preview(await load_current(album_id), candidate)
+
+
+async def apply_picks(
+    album_id: Any,
+    key: str,
+    *,
+    discogs_id: str | None,
+    expected_version: int,
+    take_fields: set[str],
+    take_tracks: set[str],
+) -> ApplyResult:
+    """Apply the picked fields and tracks; then queue the cover when the release changed."""
+    candidate = await candidate_by_key(key, discogs_id=discogs_id)
+    result = await apply_candidate(
+        album_id,
+        candidate,
+        expected_version=expected_version,
+        take_fields=take_fields,
+        take_tracks=take_tracks,
+    )
+    if "musicbrainz_id" in result.fields and "cover_art_url" not in result.fields:
+        result.cover_job = await queue_cover(album_id)
+    return result

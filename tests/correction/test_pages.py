@@ -1,0 +1,187 @@
+"""The fix flow over HTTP against the local fake upstream: candidates → preview → apply → revert."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from app.catalog.albums import update_album
+from app.catalog.tables import Album, Track
+from app.correction import lookup
+from app.llamalog.context import job_scope, user_job
+from app.llamalog.tables import LlamaLog
+from tests.conftest import csrf
+from tests.correction import payloads
+
+NEVERMIND = "76df3287-6cda-33eb-8e9a-044b5e15ffdd"
+NEVERMIND_DELUXE = "c8e4e798-1704-5873-afcb-32f0ec54c07e"
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_lookups() -> Iterator[None]:
+    lookup.forget()
+    yield
+    lookup.forget()
+
+
+async def _trackless_kat_moda() -> Any:
+    return await payloads.spotify_album("album-YTgiLpQ8TUpjNsqpgsb90o-kat-moda-trackless")
+
+
+def _keys(html: str) -> list[str]:
+    return re.findall(r'class="fix-candidate" data-key="([^"]+)"', html)
+
+
+def _ticked(html: str, name: str) -> list[str]:
+    return re.findall(rf'<input type="checkbox" name="{name}" value="([^"]+)"[^>]*checked>', html)
+
+
+async def test_the_album_page_carries_the_fix_panel(client: Any) -> None:
+    created = await _trackless_kat_moda()
+    html = client.get(f"/albums/{created.id}").text
+    assert '<section id="fix"' in html
+    assert f'hx-get="/albums/{created.id}/fix/candidates"' in html
+    assert 'name="q"' in html and 'value="Kat Moda"' in html and 'value="Jeff Mills"' in html
+
+
+async def test_title_search_ranks_candidates_with_a_breakdown(upstream: Any, client: Any) -> None:
+    created = await payloads.spotify_album("album-rp939yaauRq24DQAUDWpxT-nevermind")
+    response = client.get(f"/albums/{created.id}/fix/candidates", headers=HX)
+    assert response.status_code == 200
+    html = response.text
+    assert "<html" not in html  # htmx gets the step, not the page
+    assert _keys(html)[:2] == [f"musicbrainz:{NEVERMIND}", f"musicbrainz:{NEVERMIND_DELUXE}"]
+    assert html.count('class="fix-component"') == 2 * 9
+    assert "16 tracks vs 12" in html and "Why " in html
+    assert f'hx-get="/albums/{created.id}/fix/preview?key=musicbrainz%3A{NEVERMIND}"' in html
+
+
+async def test_pasted_mbid_url_finds_that_release(upstream: Any, client: Any) -> None:
+    created = await _trackless_kat_moda()
+    url = "https://musicbrainz.org/release/e47d04a4-7460-427d-a731-cc82386d85f1"
+    html = client.get(f"/albums/{created.id}/fix/candidates", params={"q": url}).text
+    assert "<html" in html  # without htmx: a page of its own
+    assert _keys(html) == [f"musicbrainz:{payloads.KAT_MODA}"]
+    assert [r.path for r in upstream.requests("musicbrainz")] == [f"/ws/2/release/{payloads.KAT_MODA}"]
+
+
+async def test_a_pasted_discogs_url_finds_that_release(upstream: Any, client: Any) -> None:
+    created = await payloads.spotify_album("album-HkyL7kKH1FA0ifZpvdgBPI-never-gonna-give-you-up")
+    url = "https://www.discogs.com/release/1503102-Rick-Astley-Never-Gonna-Give-You-Up"
+    html = client.get(f"/albums/{created.id}/fix/candidates", params={"q": url}, headers=HX).text
+    assert _keys(html) == ["discogs:1503102"]
+    assert "TDS 407" in html
+
+
+async def test_a_disabled_discogs_is_a_note_not_an_error(
+    upstream: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.config import get_settings
+    from app.sources import clients
+
+    monkeypatch.delenv("DISCOGS_TOKEN")
+    get_settings.cache_clear()
+    clients.reset()
+    created = await _trackless_kat_moda()
+    html = client.get(f"/albums/{created.id}/fix/candidates", params={"q": "PMD002"}, headers=HX).text
+    assert "Discogs is disabled: DISCOGS_TOKEN is not set" in html
+    assert f"musicbrainz:{payloads.KAT_MODA}" in _keys(html)
+    assert upstream.requests("discogs") == []
+
+
+async def test_preview_apply_and_revert_a_trackless_album(upstream: Any, client: Any) -> None:
+    created = await _trackless_kat_moda()
+    album_url = f"/albums/{created.id}"
+    html = client.get(
+        f"{album_url}/fix/preview", params={"key": f"musicbrainz:{payloads.KAT_MODA}"}, headers=HX
+    ).text
+    assert html.count('class="fix-track fix-added"') == 3
+    assert set(_ticked(html, "track")) == {"new-1-1", "new-1-2", "new-1-3"}
+    assert "musicbrainz_id" in _ticked(html, "field")
+    assert "release_date" not in _ticked(html, "field")  # Spotify's 1997 stays unless ticked
+    version = re.search(r'name="version" value="(\d+)"', html).group(1)  # type: ignore[union-attr]
+
+    form = {
+        "key": f"musicbrainz:{payloads.KAT_MODA}",
+        "version": version,
+        "field": _ticked(html, "field"),
+        "track": _ticked(html, "track"),
+    }
+    response = client.post(f"{album_url}/fix/apply", data=form, headers={**HX, **csrf(client)})
+    assert response.status_code == 200, response.text
+    assert "Applied." in response.text and "3 tracks added" in response.text
+    album = await Album.select().where(Album.id == created.id).first()
+    assert album["musicbrainz_id"] == payloads.KAT_MODA
+    assert "NO_TRACKS" not in album["broken_reasons"]
+    assert await Track.count().where(Track.album == created.id) == 3
+    job_id = re.search(r'name="job_id" value="([^"]+)"', response.text).group(1)  # type: ignore[union-attr]
+    rows = await LlamaLog.select().where(LlamaLog.root_job_id == job_id)
+    assert len(rows) == 4 and {r["user_id"] for r in rows} == {1}
+
+    assert response.headers["hx-trigger"] == "fix-changed"
+    history = client.get(f"{album_url}/fix/corrections", headers=HX).text
+    assert "album:corrected:musicbrainz" in history and f'name="job_id" value="{job_id}"' in history
+
+    response = client.post(f"{album_url}/fix/revert", data={"job_id": job_id}, headers={**HX, **csrf(client)})
+    assert response.status_code == 200, response.text
+    assert "Reverted." in response.text
+    assert await Track.count().where(Track.album == created.id) == 0
+    album = await Album.select().where(Album.id == created.id).first()
+    assert album["musicbrainz_id"] is None
+
+
+async def test_a_stale_preview_shows_the_conflict_and_applies_nothing(upstream: Any, client: Any) -> None:
+    created = await _trackless_kat_moda()
+    album_url = f"/albums/{created.id}"
+    with job_scope(user_job(9, "someone-else")):
+        await update_album(created.id, {"release_date": "1997-06"}, expected_version=1)
+    form = {"key": f"musicbrainz:{payloads.KAT_MODA}", "version": "1", "field": ["musicbrainz_id"]}
+    response = client.post(f"{album_url}/fix/apply", data=form, headers={**HX, **csrf(client)})
+    assert response.status_code == 409
+    assert "Someone changed this album" in response.text and "version 1 → 2" in response.text
+    assert 'name="version" value="2"' in response.text  # the preview is rebuilt on the album as it is
+    assert await Track.count().where(Track.album == created.id) == 0
+    album = await Album.select().where(Album.id == created.id).first()
+    assert album["musicbrainz_id"] is None
+
+
+async def test_revert_conflict_lists_the_fields(upstream: Any, client: Any) -> None:
+    created = await _trackless_kat_moda()
+    album_url = f"/albums/{created.id}"
+    form = {"key": f"musicbrainz:{payloads.KAT_MODA}", "version": "1", "field": ["catalog_number"]}
+    response = client.post(f"{album_url}/fix/apply", data=form, headers={**HX, **csrf(client)})
+    job_id = re.search(r'name="job_id" value="([^"]+)"', response.text).group(1)  # type: ignore[union-attr]
+    album = await Album.select().where(Album.id == created.id).first()
+    with job_scope(user_job(1, "admin")):
+        await update_album(created.id, {"catalog_number": "PMD-002"}, expected_version=album["version"])
+    response = client.post(f"{album_url}/fix/revert", data={"job_id": job_id}, headers={**HX, **csrf(client)})
+    assert response.status_code == 409
+    assert "Not reverted" in response.text and "catalog_number: now &#39;PMD-002&#39;" in response.text
+
+
+def test_apply_without_csrf_is_refused(client: Any) -> None:
+    response = client.post(
+        "/albums/00000000-0000-0000-0000-000000000000/fix/apply", data={"key": "x"}, follow_redirects=False
+    )
+    assert response.status_code == 403
+
+
+async def test_upstream_text_is_escaped() -> None:
+    from dataclasses import replace
+
+    from app.correction.scoring import rank
+    from app.correction.search import SearchQuery
+    from app.correction.steps import CandidateList
+    from app.web import jinja_env
+    from tests.correction.payloads import album
+
+    evil = replace(payloads.kat_moda(), title="<script>alert(1)</script>", artist_credit='"><img src=x>')
+    current = album("Kat Moda", "Jeff Mills")
+    found = CandidateList(album=current, query=SearchQuery(title="x"), ranked=rank(current, [evil]))
+    html = jinja_env().get_template("_fix_candidates.html").render(found=found, album_url="/albums/x")
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert '"><img src=x>' not in html
