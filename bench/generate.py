@@ -75,17 +75,30 @@ async def _prepare(database_url: str) -> None:
     await create_admin("admin", ADMIN_PASSWORD)
 
 
+async def fresh_database(database_url: str) -> None:
+    """An empty, migrated database with the admin user (Postgres: dropped and recreated)."""
+    if database_url.startswith(("postgres://", "postgresql://")):
+        import asyncpg
+
+        base, name = database_url.rsplit("/", 1)
+        admin = await asyncpg.connect(f"{base}/postgres")
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+    else:
+        path = Path(database_url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    await _prepare(database_url)
+
+
 async def load_postgres(database_url: str, p: Plan) -> dict[str, float]:
     import asyncpg
 
-    base, name = database_url.rsplit("/", 1)
-    admin = await asyncpg.connect(f"{base}/postgres")
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    await _prepare(database_url)
+    await fresh_database(database_url)
     timings: dict[str, float] = {}
     conn = await asyncpg.connect(database_url)
     try:
@@ -122,10 +135,7 @@ async def load_sqlite(database_url: str, p: Plan) -> dict[str, float]:
     import piccolo.engine.sqlite  # noqa: F401 - registers the adapters Piccolo reads back
 
     path = Path(database_url.removeprefix("sqlite:///"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    await _prepare(database_url)
+    await fresh_database(database_url)
     timings: dict[str, float] = {}
     conn = sqlite3.connect(path)
     try:

@@ -52,29 +52,52 @@ def _run(module: str, args: list[str], env: dict[str, str], timeout: float) -> d
     return result
 
 
-def plan(smoke: bool) -> list[tuple[str, str, list[str], dict[str, str], float]]:
+Step = tuple[str, str, list[str], dict[str, str], float]
+
+
+def plan(smoke: bool) -> list[Step]:
     """(result name, module, args, env, timeout) for every benchmark of this mode."""
-    sqlite_db = ROOT / "var" / "bench" / ("smoke.sqlite3" if smoke else "llama_bench.sqlite3")
-    pg_db = f"{PG_BASE}/{'llama_bench_smoke' if smoke else 'llama_bench'}"
-    rounds = ["--rounds", "8", "--warmup", "2"] if smoke else ["--rounds", "150", "--warmup", "15"]
-    steps: list[tuple[str, str, list[str], dict[str, str], float]] = []
+    var = ROOT / "var" / "bench"
     pg = _postgres_up()
     if not pg and os.environ.get("CI") == "true":
         raise SystemExit(f"CI=true and Postgres is not reachable at {PG_BASE}")
+    pg_db = f"{PG_BASE}/{'llama_bench_smoke' if smoke else 'llama_bench'}"
+    sqlite_db = f"sqlite:///{var / ('smoke.sqlite3' if smoke else 'llama_bench.sqlite3')}"
+    work_db = f"{PG_BASE}/llama_bench_work" if pg else f"sqlite:///{var / 'work.sqlite3'}"
+    rounds = ["--rounds", "8", "--warmup", "2"] if smoke else ["--rounds", "150", "--warmup", "15"]
+    steps: list[Step] = []
     if pg:
         size = "smoke" if smoke else "full"
         steps.append(
             ("generate-postgres", "bench.generate", ["--size", size, "--database-url", pg_db], {}, 900)
         )
-        steps.append(("pages-postgres", "bench.pages", ["--name", "pages-postgres", *rounds],
-                      {"DATABASE_URL": pg_db}, 900))  # fmt: skip
+        steps.append(
+            (
+                "pages-postgres",
+                "bench.pages",
+                ["--name", "pages-postgres", *rounds],
+                {"DATABASE_URL": pg_db},
+                900,
+            )
+        )
     size = "smoke" if smoke else "sqlite"
-    sqlite_url = f"sqlite:///{sqlite_db}"
     steps.append(
-        ("generate-sqlite", "bench.generate", ["--size", size, "--database-url", sqlite_url], {}, 600)
+        ("generate-sqlite", "bench.generate", ["--size", size, "--database-url", sqlite_db], {}, 600)
     )
-    steps.append(("pages-sqlite", "bench.pages", ["--name", "pages-sqlite", *rounds],
-                  {"DATABASE_URL": sqlite_url}, 900))  # fmt: skip
+    steps.append(
+        ("pages-sqlite", "bench.pages", ["--name", "pages-sqlite", *rounds], {"DATABASE_URL": sqlite_db}, 900)
+    )
+    enrich = ["--rounds", "3", "--warmup", "1"] if smoke else ["--rounds", "40", "--warmup", "3"]
+    steps.append(("enrich", "bench.enrich", enrich, {"DATABASE_URL": work_db}, 600))
+    limiter = (
+        ["--rate", "5", "--seconds", "3"]
+        if smoke
+        else ["--rate", "1", "--seconds", "40", "--rate", "5", "--seconds", "12"]
+    )
+    steps.append(("limiter", "bench.limiter", limiter, {}, 300))
+    steps.append(
+        ("sync", "bench.sync", ["--albums", "10" if smoke else "200"], {"DATABASE_URL": work_db}, 600)
+    )
     return steps
 
 

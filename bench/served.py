@@ -10,6 +10,8 @@ not mix), and the count goes out on the `x-bench-queries` response header:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -33,6 +35,18 @@ def _count_statements() -> None:
 
     db.run_querystring = counting
     db._bench_counting = True
+
+
+@contextmanager
+def counting() -> Iterator[list[int]]:
+    """Count the statements sent inside the block (in this task and the tasks it starts)."""
+    _count_statements()
+    box = [0]
+    token = _count.set(box)
+    try:
+        yield box
+    finally:
+        _count.reset(token)
 
 
 def with_counter(app: Any) -> Any:
