@@ -133,3 +133,9 @@ async def rows_since(flt: LogFilter, after_id: int) -> list[dict[str, Any]]:
 
 def as_uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+async def get_row(row_id: int) -> dict[str, Any] | None:
+    """One row with the columns a page shows (an expanded row in the log table)."""
+    query = LlamaLog.select(*PAGE_COLUMNS).where(LlamaLog.id == row_id).output(load_json=True)
+    return await query.first()

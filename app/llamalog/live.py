@@ -1,0 +1,215 @@
+"""The live log: one poller per event loop reads new rows once a tick and fans them out.
+
+However many browsers follow /logs, the database sees one small indexed query per tick (none when
+nobody listens); each follower filters the shared batch in Python and sends what matches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from typing import Any
+
+from app.llamalog.filters import FilterError, LogFilter
+from app.llamalog.queries import fetch_page, rows_since
+from app.llamalog.tables import LlamaLog
+
+POLL_SECONDS = 1.0
+HEARTBEAT_SECONDS = 15.0
+# A stream ends after this long; EventSource reconnects with Last-Event-ID and loses nothing.
+STREAM_SECONDS = 300.0
+BATCH = 500
+# Ids below the newest row that have not shown up yet belong to transactions still open (Postgres
+# hands out ids before commit); wait this long for them before taking them as rolled back.
+GAP_SECONDS = 10.0
+QUEUE_BATCHES = 100
+
+Row = dict[str, Any]
+
+
+class Feed:
+    """New rows for every follower in this event loop, from one query per tick."""
+
+    def __init__(self) -> None:
+        self.followers: set[asyncio.Queue[list[Row] | None]] = set()
+        self.polls = 0
+        self._floor: int | None = None
+        self._seen: set[int] = set()
+        self._gaps: dict[int, float] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._starting = asyncio.Lock()
+
+    async def subscribe(self) -> asyncio.Queue[list[Row] | None]:
+        """A queue of batches; rows committed from now on reach it (after the floor is known)."""
+        queue: asyncio.Queue[list[Row] | None] = asyncio.Queue(maxsize=QUEUE_BATCHES)
+        async with self._starting:
+            if self._floor is None:
+                newest = await LlamaLog.select(LlamaLog.id).order_by(LlamaLog.id, ascending=False).first()
+                self._floor = newest["id"] if newest else 0
+        self.followers.add(queue)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        return queue
+
+    @property
+    def floor(self) -> int:
+        """Every row up to here was on file before the feed's followers started listening."""
+        return self._floor or 0
+
+    def unsubscribe(self, queue: asyncio.Queue[list[Row] | None]) -> None:
+        self.followers.discard(queue)
+
+    async def _run(self) -> None:
+        try:
+            while self.followers:
+                await asyncio.sleep(POLL_SECONDS)
+                if not self.followers:
+                    break
+                rows = await self._poll()
+                if rows:
+                    self._fan_out(rows)
+        finally:
+            # Nobody listens: forget the position, so a wiped or restored table is read afresh.
+            if not self.followers:
+                self._floor, self._seen, self._gaps = None, set(), {}
+
+    def _fan_out(self, rows: list[Row]) -> None:
+        for queue in list(self.followers):
+            try:
+                queue.put_nowait(rows)
+            except asyncio.QueueFull:
+                # A follower that cannot keep up is dropped; its browser reconnects and catches up.
+                self.followers.discard(queue)
+                queue.get_nowait()
+                queue.put_nowait(None)
+
+    async def _poll(self) -> list[Row]:
+        floor = self._floor or 0
+        self.polls += 1
+        rows = await rows_since(LogFilter(limit=BATCH), floor)
+        fresh = [row for row in rows if row["id"] not in self._seen]
+        self._seen.update(row["id"] for row in fresh)
+        top = max((row["id"] for row in rows), default=floor)
+        now = time.monotonic()
+        for missing in range(floor + 1, top):
+            if missing not in self._seen:
+                self._gaps.setdefault(missing, now)
+        self._gaps = {i: t for i, t in self._gaps.items() if i not in self._seen and now - t < GAP_SECONDS}
+        self._floor = min(self._gaps) - 1 if self._gaps else top
+        self._seen = {i for i in self._seen if i > self._floor}
+        return fresh
+
+
+_feeds: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Feed] = weakref.WeakKeyDictionary()
+
+
+def feed() -> Feed:
+    """The feed of the running event loop (the web server has one loop; tests make many)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _feeds:
+        _feeds[loop] = Feed()
+    return _feeds[loop]
+
+
+def resume_from(last_event_id: str | None, after: str | None) -> int | None:
+    """Where a stream starts: the browser's Last-Event-ID on a reconnect, else the page's `after`."""
+    for name, raw in (("Last-Event-ID", last_event_id), ("after", after)):
+        if raw is not None and raw.strip():
+            try:
+                return int(raw)
+            except ValueError:
+                raise FilterError(f"{name}: {raw!r} is not a row number") from None
+    return None
+
+
+def _text_hit(needle: str, *values: Any) -> bool:
+    needle = needle.replace("%", "").replace("_", "").lower()
+    return any(needle in str(v).lower() for v in values if v)
+
+
+def matches(flt: LogFilter, row: Row) -> bool:
+    """The Python twin of queries.apply_filter, for rows already in memory."""
+    checks = (
+        not flt.categories or row["category"] in flt.categories,
+        not flt.entity_type or row["entity_type"] == flt.entity_type,
+        not flt.status or row["status"] == flt.status,
+        not flt.source or flt.source in (row.get("sources") or []),
+        not flt.since or _aware(row["created_at"]) >= flt.since,
+        not flt.until or _aware(row["created_at"]) < flt.until,
+        not flt.job or flt.job in (row.get("job_id"), row.get("root_job_id"), row.get("parent_job_id")),
+        not flt.q or _text_hit(flt.q, row.get("entity_label"), row["operation"], row.get("error_message")),
+    )
+    if not all(checks):
+        return False
+    if flt.operation:
+        if flt.operation.endswith("*"):
+            return str(row["operation"]).startswith(flt.operation[:-1].replace("%", ""))
+        return row["operation"] == flt.operation
+    return True
+
+
+def _wanted(flt: LogFilter, holds: Callable[[Row], bool] | None, row: Row) -> bool:
+    return matches(flt, row) and (holds is None or holds(row))
+
+
+def _aware(stamp: dt.datetime) -> dt.datetime:
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+
+
+async def _on_file(flt: LogFilter, after: int, scope: Any) -> list[Row]:
+    if scope is None:
+        return await rows_since(flt, after)
+    return (await fetch_page(flt, newest_first=False, scope=scope, after_id=after)).rows
+
+
+async def follow(
+    flt: LogFilter,
+    after: int | None,
+    *,
+    scope: Any = None,
+    holds: Callable[[Row], bool] | None = None,
+) -> AsyncIterator[Row | None]:
+    """Rows matching `flt` with id > `after`: first those on file, then each new one as it lands.
+
+    Without `after` the stream starts from now. `scope` (a where clause) and `holds` (its Python
+    twin) narrow it further, e.g. to one album's chain.
+    Yields None when nothing came for HEARTBEAT_SECONDS; ends after STREAM_SECONDS or when the
+    feed drops a follower that fell behind.
+    """
+    source = feed()
+    queue = await source.subscribe()
+    if after is None:
+        after = source.floor
+    sent: set[int] = set()
+    try:
+        flt = replace(flt, cursor=None, limit=BATCH)
+        last = after
+        while True:
+            rows = await _on_file(flt, last, scope)
+            for row in rows:
+                sent.add(row["id"])
+                last = max(last, row["id"])
+                yield row
+            if len(rows) < BATCH:
+                break
+        deadline = time.monotonic() + STREAM_SECONDS
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                batch = await asyncio.wait_for(queue.get(), timeout=min(HEARTBEAT_SECONDS, left))
+            except TimeoutError:
+                yield None
+                continue
+            if batch is None:
+                return
+            for row in batch:
+                if row["id"] > after and row["id"] not in sent and _wanted(flt, holds, row):
+                    sent.add(row["id"])
+                    yield row
+            if len(sent) > 5000:
+                sent = set(sorted(sent)[-1000:])
+    finally:
+        source.unsubscribe(queue)
