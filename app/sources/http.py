@@ -7,7 +7,7 @@ import email.utils
 import json
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -25,6 +25,7 @@ from app.sources.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from app.sources.ratelimit import Limiter
 
 
 @dataclass
@@ -139,21 +140,19 @@ async def request_json(
     params: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
     data: dict[str, str] | None = None,
-    before_send: Callable[[], Awaitable[None]] | None = None,
+    limiter: Limiter | None = None,
 ) -> Any:
     """Send one request (retrying where it can help) and return the decoded JSON body.
 
-    `before_send` runs before every attempt (the MusicBrainz limiter). Raises a SourceError subclass.
+    Every attempt takes a turn from `limiter` (MusicBrainz). Raises a SourceError subclass.
     """
     for attempt in range(1, policy.attempts + 1):
-        if before_send is not None:
-            await before_send()
         calls = _calls.get()
         if calls is not None:
             calls.add(source)
         error: SourceError | None
         try:
-            response = await http.request(method, url, params=params, headers=headers, data=data)
+            response = await _send(http, method, url, params, headers, data, limiter)
         except httpx.TimeoutException as exc:
             error = UpstreamTimeout(f"timed out ({type(exc).__name__}) on {url}", source=source, url=url)
         except httpx.TransportError as exc:
@@ -168,6 +167,32 @@ async def request_json(
             raise error
         await asyncio.sleep(pause)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _send(
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    params: dict[str, Any] | None,
+    headers: dict[str, str] | None,
+    data: dict[str, str] | None,
+    limiter: Limiter | None,
+) -> httpx.Response:
+    if limiter is None:
+        return await http.request(method, url, params=params, headers=headers, data=data)
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        # The request line and headers are on the wire: the next turn counts from here.
+        if event.endswith("send_request_headers.complete"):
+            await limiter.sent()
+
+    await limiter.acquire()
+    try:
+        return await http.request(
+            method, url, params=params, headers=headers, data=data, extensions={"trace": trace}
+        )
+    finally:
+        await limiter.sent()  # no-op when the trace already released the turn
 
 
 class LazyClient:

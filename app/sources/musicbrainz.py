@@ -68,7 +68,7 @@ class MusicBrainzClient:
             params=params,
             source=SOURCE,
             policy=self.policy,
-            before_send=self.limiter.wait,
+            limiter=self.limiter,
         )
 
     async def release(self, mbid: str) -> MbRelease:

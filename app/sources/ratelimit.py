@@ -1,8 +1,13 @@
 """MusicBrainz politeness: never two requests closer than 1/rate, across threads and processes.
 
-Embedded: a process-wide lock and the monotonic time of the next free slot. With Redis: a gap key
-(`SET <namespace>:mb-gap NX PX <gap>`) that every worker process must win before it sends.
-A caller takes its slot at the moment it may send, so spacing holds even when a sleeper wakes late.
+A caller takes the turn (`acquire`), sends, and the moment its request has left (`sent`, from
+httpcore's trace hook) starts the gap the next caller must wait out. Counting the gap from the send,
+not from the turn, keeps the spacing the server sees at 1/rate even when a process stalls between
+taking its turn and writing to the socket.
+
+Embedded: a process-wide lock, a "held" flag and the monotonic time of the next free slot.
+With Redis: one key, `<namespace>:mb-gap`. `SET key <token> NX PX <hold>` takes the turn; after the
+send the holder rewrites it to expire 1/rate later; everyone else waits and retries while it exists.
 """
 
 from __future__ import annotations
@@ -11,21 +16,27 @@ import asyncio
 import math
 import threading
 import time
+import uuid
 import weakref
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from app.config import Settings, get_settings
 
-# Time between passing the limiter and the request leaving the socket varies by a few ms;
-# spacing slots by this much more keeps the gap the server sees at or above 1/rate.
-MARGIN = 0.01
+# The server's clock sees a request a few ms after it leaves; spacing slots by this much more keeps
+# the gap it measures at or above 1/rate.
+MARGIN = 0.02
+# A turn whose holder vanished (killed mid-send) frees itself after this long.
+HOLD_SECONDS = 30.0
+POLL = 0.005
 
 
 class Limiter(Protocol):
     gap: float
 
-    async def wait(self) -> None: ...
+    async def acquire(self) -> None: ...
+
+    async def sent(self) -> None: ...
 
 
 class NoLimit:
@@ -33,12 +44,15 @@ class NoLimit:
 
     gap = 0.0
 
-    async def wait(self) -> None:
+    async def acquire(self) -> None:
+        return None
+
+    async def sent(self) -> None:
         return None
 
 
 class LocalGapLimiter:
-    """Threads (and event loops) of one process share one next-slot time."""
+    """Threads (and event loops) of one process share one turn and one next-slot time."""
 
     def __init__(self, rate: float, *, margin: float = MARGIN, clock: Callable[[], float] = time.monotonic):
         self.gap = 1.0 / rate
@@ -46,23 +60,38 @@ class LocalGapLimiter:
         self._clock = clock
         self._lock = threading.Lock()
         self._next = 0.0
+        self._held_until: float | None = None
 
     def _try(self) -> float:
-        """Take the slot if it is free (returns 0) or say how long until it is."""
+        """Take the turn (returns 0) or say how long to wait before asking again."""
         with self._lock:
             now = self._clock()
+            if self._held_until is not None and now < self._held_until:
+                return POLL
             if now >= self._next:
-                self._next = now + self._spacing
+                self._held_until = now + HOLD_SECONDS
                 return 0.0
             return self._next - now
 
-    async def wait(self) -> None:
+    async def acquire(self) -> None:
         while (delay := self._try()) > 0:
             await asyncio.sleep(delay)
 
-    def wait_blocking(self) -> None:
-        while (delay := self._try()) > 0:
-            time.sleep(delay)
+    async def sent(self) -> None:
+        """The request left (or failed before leaving): the next turn is 1/rate from now."""
+        with self._lock:
+            if self._held_until is not None:
+                self._held_until = None
+                self._next = self._clock() + self._spacing
+
+
+# Rewrite the key only if this caller still holds the turn.
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('set', KEYS[1], 'gap', 'PX', ARGV[2])
+end
+return 0
+"""
 
 
 class RedisGapLimiter:
@@ -71,11 +100,12 @@ class RedisGapLimiter:
     def __init__(self, rate: float, redis_url: str, key: str, *, margin: float = MARGIN) -> None:
         self.gap = 1.0 / rate
         self.key = key
-        self._px = math.ceil((self.gap + margin) * 1000)
+        self._gap_ms = math.ceil((self.gap + margin) * 1000)
+        self._hold_ms = int(HOLD_SECONDS * 1000)
         self._url = redis_url
-        # redis.asyncio connections belong to the loop that opened them.
+        # redis.asyncio connections belong to the loop that opened them; a turn belongs to a task.
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
-        self._sync: Any = None
+        self._tokens: weakref.WeakKeyDictionary[asyncio.Task[Any], str] = weakref.WeakKeyDictionary()
 
     def _client(self) -> Any:
         import redis.asyncio
@@ -86,19 +116,22 @@ class RedisGapLimiter:
             client = self._clients[loop] = redis.asyncio.Redis.from_url(self._url)
         return client
 
-    async def wait(self) -> None:
+    async def acquire(self) -> None:
         client = self._client()
-        while not await client.set(self.key, b"1", nx=True, px=self._px):
-            ttl_ms = await client.pttl(self.key)
-            await asyncio.sleep(max(int(ttl_ms), 1) / 1000)
+        token = f"held:{uuid.uuid4().hex}"
+        while not await client.set(self.key, token, nx=True, px=self._hold_ms):
+            ttl_ms = int(await client.pttl(self.key))
+            # A turn in flight has a long TTL that will be cut short: poll it; a gap just runs out.
+            await asyncio.sleep(POLL if ttl_ms > self._gap_ms or ttl_ms < 0 else ttl_ms / 1000)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tokens[task] = token
 
-    def wait_blocking(self) -> None:
-        import redis
-
-        if self._sync is None:
-            self._sync = redis.Redis.from_url(self._url)
-        while not self._sync.set(self.key, b"1", nx=True, px=self._px):
-            time.sleep(max(int(self._sync.pttl(self.key)), 1) / 1000)
+    async def sent(self) -> None:
+        task = asyncio.current_task()
+        token = self._tokens.pop(task, None) if task is not None else None
+        if token is not None:
+            await self._client().eval(_RELEASE, 1, self.key, token, self._gap_ms)
 
 
 _lock = threading.Lock()
