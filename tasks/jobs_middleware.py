@@ -21,6 +21,7 @@ from dramatiq.middleware import Middleware
 
 from app.config import get_settings
 from app.db import engine
+from app.jobs import progress
 from app.jobs.failures import JobFailure, error_code_of, error_text_of
 from app.jobs.runs import JobSpec, job_finished, job_queued, job_retrying, job_started, take_recorded
 from app.llamalog.context import JobContext, job_scope
@@ -66,16 +67,24 @@ class JobRecordMiddleware(Middleware):
     # -- running the writes -------------------------------------------------------------------
 
     def _submit(self, coro: Coroutine[Any, Any, Any]) -> None:
-        """Run a write from a synchronous hook without blocking an event loop.
+        """Start a write from a hook that must not wait: the caller may hold a write transaction.
 
-        Inside a running loop (an actor sending a child, a web handler) the write becomes a task in
-        a fresh context, so it never joins a transaction the caller has open.
+        The write runs as a task in a fresh context (so it never joins the caller's transaction) on
+        this thread's loop, else on the worker's loop, else on a small loop thread of its own.
         """
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            self._run(coro)
+            loop_thread = get_event_loop_thread()
+            if loop_thread is not None and loop_thread.loop.is_running():
+                loop = loop_thread.loop
+            else:
+                loop = _background_loop()
+            loop.call_soon_threadsafe(self._spawn, loop, coro)
             return
+        self._spawn(loop, coro)
+
+    def _spawn(self, loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any]) -> None:
         task = loop.create_task(_logged(coro), context=contextvars.Context())
         with self._lock:
             self._tasks.add(task)
@@ -87,11 +96,11 @@ class JobRecordMiddleware(Middleware):
 
     @staticmethod
     def _run(coro: Coroutine[Any, Any, Any]) -> Any:
-        """Run to completion from a thread without a loop: on the worker's loop when there is one."""
+        """Run to completion from a worker thread: on the worker's loop (its pool), in a fresh context."""
         loop_thread = get_event_loop_thread()
         if loop_thread is not None and loop_thread.loop.is_running():
-            return loop_thread.run_coroutine(coro)
-        return asyncio.run(coro)
+            return contextvars.Context().run(loop_thread.run_coroutine, coro)
+        return contextvars.Context().run(asyncio.run, coro)
 
     def pending_tasks(self, loop: asyncio.AbstractEventLoop) -> list[asyncio.Task[Any]]:
         with self._lock:
@@ -111,6 +120,7 @@ class JobRecordMiddleware(Middleware):
         with self._lock:
             self._attempts[message.message_id] = attempt
         self._run(job_started(job_spec(message), attempt))
+        progress.begin(message.message_id)
 
     def after_process_message(
         self,
@@ -192,6 +202,20 @@ async def _call_in_job(ctx: JobContext, callback: Callable[[JobFailure], Any], f
                 await result
         except Exception:
             log.exception("on_final_failure of %s failed for job %s", failure.actor, failure.job_id)
+
+
+_loop_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _background_loop() -> asyncio.AbstractEventLoop:
+    """A loop thread for enqueue-time writes in processes without a worker (web, scheduler, CLI)."""
+    global _loop
+    with _loop_lock:
+        if _loop is None:
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="llamalog-job-rows", daemon=True).start()
+        return _loop
 
 
 async def _logged(awaitable: Awaitable[Any]) -> None:

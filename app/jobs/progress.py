@@ -3,7 +3,8 @@
     await job_progress(done=i, total=len(items))
     await job_count(albums_created=1)
 
-The running job comes from the job context, so services do not thread ids. Writes are throttled:
+The running job comes from the job context, so services do not thread ids; outside a worker run
+(a web request, a service called inline) the calls do nothing. Writes are throttled:
 one UPDATE per PROGRESS_INTERVAL per job (per item when the total is small); whatever is pending
 when the job ends goes out with its final status.
 """
@@ -58,6 +59,12 @@ _pending: dict[str, Pending] = {}
 _lock = threading.Lock()
 
 
+def begin(job_id: str) -> None:
+    """A worker starts running `job_id`: from now on its reports are kept (the middleware calls this)."""
+    with _lock:
+        _pending.setdefault(job_id, Pending())
+
+
 def _due(pending: Pending, now: float) -> bool:
     return pending.known_total <= SMALL_TOTAL or now - pending.last_write >= PROGRESS_INTERVAL
 
@@ -69,7 +76,9 @@ async def job_progress(done: int, total: int | None = None) -> None:
         return
     now = time.monotonic()
     with _lock:
-        pending = _pending.setdefault(ctx.job_id, Pending())
+        pending = _pending.get(ctx.job_id)
+        if pending is None:
+            return
         pending.done = max(0, int(done))
         if total is not None:
             pending.total = max(0, int(total))
@@ -88,7 +97,9 @@ async def job_count(**increments: int) -> None:
     if ctx is None:
         return
     with _lock:
-        pending = _pending.setdefault(ctx.job_id, Pending())
+        pending = _pending.get(ctx.job_id)
+        if pending is None:
+            return
         pending.counts.update({k: int(v) for k, v in increments.items()})
         due = _due(pending, time.monotonic())
     if due:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
 from collections import defaultdict
@@ -10,10 +11,12 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import CurrentMessage
 
+from app.db import transaction
 from app.jobs.failures import JobFailure, record_job_failure
 from app.jobs.progress import job_count, job_progress
 from app.jobs.tables import Job
 from app.llamalog.context import get_current_job
+from app.llamalog.logger import record
 from tasks.broker import get_broker
 from tasks.retry_policy import should_retry
 
@@ -136,3 +139,13 @@ async def t_until_allowed(key: str, *, note: str = "") -> None:
 
 def new_token() -> str:
     return uuid.uuid4().hex
+
+
+@dramatiq.actor(broker=broker, queue_name=QUEUE, max_retries=0)
+async def t_send_in_transaction(token: str) -> None:
+    """Sends children while holding a write transaction: directly and from a thread (as sync.py does)."""
+    async with transaction():
+        await record(entity_type="ALBUM", entity_id=uuid.uuid4(), operation="album:created:test")
+        t_tree.send(token, 2, 2)
+        await asyncio.to_thread(t_tree.send, token, 2, 2)
+    observe(token, sent=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from app.auth.users import CurrentUser
@@ -18,6 +19,7 @@ from tests.jobs.actors import (
     t_always_fails,
     t_flaky,
     t_not_found,
+    t_send_in_transaction,
     t_tree,
     t_until_allowed,
 )
@@ -200,3 +202,17 @@ async def test_retry_job_starts_a_new_run_recorded_with_the_user(worker: WorkerC
         raise AssertionError("a succeeded job was retried")
     assert await Job.count().where(Job.kind == "t_until_allowed") == 2
     assert t_always_fails.actor_name and t_until_allowed.actor_name
+
+
+async def test_children_sent_inside_a_write_transaction_get_their_rows_without_waiting(
+    worker: WorkerControl,
+) -> None:
+    token = new_token()
+    started = time.monotonic()
+    parent = t_send_in_transaction.send(token)
+    await worker.drain()
+    assert time.monotonic() - started < 5  # no lock wait (SQLite busy timeout is 10 s)
+    children = await Job.select().where(Job.parent_job_id == parent.message_id)
+    assert len(children) == 2
+    assert all(c["status"] == "succeeded" and str(c["root_job_id"]) == parent.message_id for c in children)
+    assert (await job_row(parent.message_id) or {})["status"] == "succeeded"
