@@ -18,9 +18,10 @@ REPO = Path(__file__).resolve().parent.parent.parent
 class FakeUpstreamProcess:
     """Same script/reset/requests API as FakeUpstream, for a fake in another process."""
 
-    def __init__(self, *, port: int = 0, root: Path | None = None) -> None:
+    def __init__(self, *, port: int = 0, root: Path | None = None, serve_images: bool = False) -> None:
         self.port = port
         self.root = root
+        self.serve_images = serve_images
         self.url = ""
         self._proc: subprocess.Popen[str] | None = None
 
@@ -28,6 +29,8 @@ class FakeUpstreamProcess:
         args = [sys.executable, "-m", "app.demo.fake_upstream", "--port", str(self.port)]
         if self.root:
             args += ["--root", str(self.root)]
+        if self.serve_images:
+            args.append("--serve-images")
         self._proc = subprocess.Popen(
             args, cwd=REPO, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
         )

@@ -9,7 +9,9 @@ payloads from app/demo/upstream/. Tests script faults per path and read the requ
         ...
         fake.requests("musicbrainz")                     # [LoggedRequest(...), ...]
 
-    python -m app.demo.fake_upstream --port 8765        # a subprocess; control it over HTTP:
+    python -m app.demo.fake_upstream --port 8765        # a subprocess (--serve-images for the demo:
+                                                        # cover URLs point at the fake, which draws them)
+    # control it over HTTP:
     POST /_fake/script {"prefix": "/v1/", "faults": [{"status": 503}], "always": false}
     GET /_fake/log      POST /_fake/reset      GET /_fake/health
 """
@@ -32,8 +34,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 from app.demo import fake_coverart, fake_discogs, fake_musicbrainz, fake_spotify
 from app.demo.payloads import ROOT, Answer, Payloads, as_json
+from app.demo.placeholder import cover_png
 
 SERVICES = ("musicbrainz", "coverartarchive", "spotify", "spotify-accounts", "discogs")
+IMAGE_HOSTS = ("http://coverartarchive.org", "https://i.scdn.co")
+IMAGE_SUFFIXES = (".jpg", ".png", ".gif")
 URL_SETTINGS = ("MUSICBRAINZ_URL", "COVERART_URL", "SPOTIFY_API_URL", "SPOTIFY_ACCOUNTS_URL", "DISCOGS_URL")
 DEMO_CREDENTIALS = {
     "SPOTIFY_CLIENT_ID": "llamalog-demo-client",
@@ -97,9 +102,13 @@ def service_of(path: str) -> str:
 class FakeUpstream:
     """The fake, startable in a thread (`start()`/`stop()` or `with`) or as a subprocess (`main`)."""
 
-    def __init__(self, root: Path = ROOT, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, root: Path = ROOT, *, host: str = "127.0.0.1", port: int = 0, serve_images: bool = False
+    ) -> None:
         self.payloads = Payloads(root)
         self.host, self.port = host, port
+        # The demo runs offline: image URLs in answers then point here, and the fake draws the covers.
+        self.serve_images = serve_images
         self._lock = threading.Lock()
         self._scripts: list[tuple[str, deque[Fault], Fault | None]] = []
         self._log: list[LoggedRequest] = []
@@ -190,6 +199,16 @@ class FakeUpstream:
 
     def answer(self, method: str, path: str, query: dict[str, str], headers: dict[str, str]) -> Answer:
         """The recorded (or derived) answer for one request, faults aside."""
+        if self.serve_images:
+            if path.startswith("/image/") or (path.startswith("/release/") and path.endswith(IMAGE_SUFFIXES)):
+                return Answer(200, cover_png(path), "image/png")
+            answer = self._answer(method, path, query, headers)
+            for host in IMAGE_HOSTS:
+                answer.body = answer.body.replace(host.encode(), self.url.encode())
+            return answer
+        return self._answer(method, path, query, headers)
+
+    def _answer(self, method: str, path: str, query: dict[str, str], headers: dict[str, str]) -> Answer:
         service = service_of(path)
         p = self.payloads
         if service == "musicbrainz":
@@ -299,8 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--root", type=Path, default=ROOT, help="payload folder")
+    parser.add_argument("--serve-images", action="store_true", help="point image URLs here and draw covers")
     args = parser.parse_args(argv)
-    fake = FakeUpstream(args.root, host=args.host, port=args.port).start()
+    fake = FakeUpstream(args.root, host=args.host, port=args.port, serve_images=args.serve_images).start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -1,0 +1,10 @@
+"""Upstream sources: httpx clients that return typed records (records.py), never raw JSON.
+
+- clients.py: the process's clients, built once: `musicbrainz()`, `coverart()`, `spotify()`, `discogs()`,
+  `statuses()` (enabled or disabled, and why).
+- musicbrainz.py, coverart.py, spotify.py, discogs.py: one client per service.
+- http.py: the one request path: `counting_calls()` (api_call_count), retries with Retry-After and
+  jittered backoff, failures as the typed errors of errors.py.
+- ratelimit.py: the MusicBrainz limiter shared by threads (embedded) or processes (Redis).
+- to_catalog.py: MusicBrainz releases and Spotify albums as the catalog's AlbumInput.
+"""

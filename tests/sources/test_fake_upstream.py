@@ -70,3 +70,19 @@ def test_runs_as_a_subprocess_with_the_same_control_api() -> None:
         assert fake.env()["MUSICBRAINZ_URL"] == fake.url
         fake.reset()
         assert fake.requests() == []
+
+
+async def test_serving_images_for_an_offline_demo(settings) -> None:
+    from app.sources.coverart import CoverArtClient
+    from app.sources.spotify import SpotifyClient
+
+    with FakeUpstream(serve_images=True) as demo:
+        demo_settings = demo.settings(base=settings)
+        cover = await CoverArtClient(demo_settings).front("76df3287-6cda-33eb-8e9a-044b5e15ffdd")
+        album = await SpotifyClient(demo_settings).album("7D2NdGvBHIavgLhmcwhluK")
+        assert cover is not None and cover.url.startswith(demo.url)
+        assert album.image_url is not None and album.image_url.startswith(f"{demo.url}/image/")
+        for url in (cover.url, cover.thumbnail_250, album.image_url):
+            image = httpx.get(url)
+            assert image.headers["content-type"] == "image/png"
+            assert image.content.startswith(b"\x89PNG")
