@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 
 from app.auth.tables import AdminSession, AdminUser
 from app.catalog.tables import Album, AlbumArtist, Artist, Track, TrackArtist
+from app.inert_json import inert_json
 from app.jobs.tables import Job
 from app.llamalog.tables import LlamaLog
 
@@ -55,7 +56,7 @@ def admin_app() -> Any:
     from piccolo_admin.endpoints import create_admin
 
     groups = {LlamaLog: "LlamaLog", Job: "Jobs"}
-    return create_admin(
+    admin = create_admin(
         [read_only(table, groups.get(table, "Catalog")) for table in READ_ONLY_TABLES],
         auth_table=AdminUser,
         session_table=AdminSession,
@@ -63,6 +64,7 @@ def admin_app() -> Any:
         default_language_code="en",
         allowed_hosts=[],
     )
+    return inert_json(admin)
 
 
 async def _redirect(send: Send, location: str) -> None:

@@ -10,8 +10,7 @@ from litestar.exceptions import NotFoundException
 
 from app.catalog.detail import album_detail
 from app.catalog.listing import list_albums, parse_album_query
-
-NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+from app.inert_json import inert_json
 
 
 def _album_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -20,21 +19,22 @@ def _album_json(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@get("/api/albums", name="api_albums", response_headers=NOSNIFF)
+@get("/api/albums", name="api_albums", middleware=[inert_json])
 async def api_albums(request: Request) -> dict[str, Any]:
     """Albums matching `q`, `reason`, `quality`, `source`, `enrichment`, `broken`; `cursor` pages on."""
     params = dict(request.query_params)
     broken = str(params.pop("broken", "")).lower() in ("1", "true", "yes")
     aq = parse_album_query(params, broken_only=broken)
     page = await list_albums(aq)
+    next_url = aq.next_url("/api/albums", page.next_cursor) if page.next_cursor else None
     return {
         "albums": [_album_json(row) for row in page.rows],
         "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
-        "next": aq.next_url("/api/albums", page.next_cursor) if page.next_cursor else None,
+        "next": f"{next_url}&broken=1" if next_url and broken else next_url,
     }
 
 
-@get("/api/albums/{album_id:uuid}", name="api_album", response_headers=NOSNIFF)
+@get("/api/albums/{album_id:uuid}", name="api_album", middleware=[inert_json])
 async def api_album(album_id: uuid.UUID) -> dict[str, Any]:
     """One album with its artists (credit order) and tracks (disc, number order)."""
     album = await album_detail(album_id)

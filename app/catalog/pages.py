@@ -51,7 +51,10 @@ async def dashboard(request: Request, retried: str | None = None) -> Response[st
 @post("/failures/{log_id:int}/retry", name="failure_retry")
 async def failure_retry(request: Request, log_id: int) -> Response[Any]:
     """Run the failed job behind a FAILED log row again, as the logged-in user."""
-    new_job = await retry_failed_job(log_id, request.scope["user"])
+    try:
+        new_job = await retry_failed_job(log_id, request.scope["user"])
+    except (LookupError, ValueError) as exc:  # no such row, not a failed run, unknown actor
+        return render(request, "error.html", {"status": 400, "message": str(exc)}, status_code=400)
     return Redirect(f"/?retried={new_job}", status_code=303)
 
 
