@@ -95,7 +95,7 @@ ENRICH_ACTOR = "enrich_album"
 def _run_manual(actor: str, actor_args: list[Any], wait: bool) -> int:
     from tasks.manual import run_manual
 
-    return asyncio.run(run_manual(actor, actor_args, wait=wait, out=sys.stdout))
+    return asyncio.run(run_manual(actor, actor_args, wait=wait, out=sys.stdout, err=sys.stderr))
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -110,7 +110,16 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"llama enrich: {args.album_id!r} is not an album id (a UUID)", file=sys.stderr)
         return 2
+    if not asyncio.run(_album_exists(album_id)):
+        print(f"llama enrich: no album {album_id}", file=sys.stderr)
+        return 2
     return _run_manual(ENRICH_ACTOR, [album_id], args.wait)
+
+
+async def _album_exists(album_id: str) -> bool:
+    from app.catalog.tables import Album
+
+    return bool(await Album.exists().where(Album.id == album_id))
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -78,12 +78,13 @@ async def run_manual(
     *,
     wait: bool,
     out: TextIO,
+    err: TextIO | None = None,
 ) -> int:
     """Send the job; exit code 0 when sent (or succeeded), 1 when it failed, 2 when it cannot run."""
     try:
         find_actor(actor_name)
     except UnknownActor as exc:
-        print(f"llama: {exc}", file=out)
+        print(f"llama: {exc}", file=err or out)
         return 2
     settings = get_settings()
     with job_scope(JobContext.new_root(triggered_by="manual")):

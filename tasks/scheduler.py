@@ -95,7 +95,9 @@ class Scheduler:
                 lines.append(f"{s.name}: {s.expression!r} is not a valid cron expression ({s.error}); off")
             else:
                 nxt = s.cron.next_after(self.checked_until)
-                lines.append(f"{s.name}: {s.expression} (UTC) → {s.actor}, next at {nxt.isoformat()}")
+                missing = "" if actor_exists(s.actor) else " (not declared in tasks/actors.py: ticks skipped)"
+                at = nxt.isoformat()
+                lines.append(f"{s.name}: {s.expression} (UTC) → {s.actor}{missing}, next at {at}")
         return lines
 
     async def fire_due(self, at: dt.datetime | None = None) -> list[str]:

@@ -30,6 +30,9 @@ def test_worker_and_scheduler_commands_need_redis(command: str, capsys: pytest.C
 def test_enrich_wants_an_album_id(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["enrich", "not-an-id"]) == 2
     assert "not an album id" in capsys.readouterr().err
+    missing = str(uuid.uuid4())
+    assert cli.main(["enrich", missing]) == 2
+    assert f"no album {missing}" in capsys.readouterr().err
 
 
 async def test_a_manual_job_for_an_unknown_actor_is_refused() -> None:
