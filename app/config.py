@@ -40,6 +40,7 @@ class Settings:
     spotify_sync_cron: str
     musicbrainz_sync_cron: str
     scheduler_enabled: bool
+    embedded_worker: bool
     console_log: bool
 
     @property
@@ -85,5 +86,7 @@ def get_settings() -> Settings:
         spotify_sync_cron=env("SPOTIFY_SYNC_CRON", "0 */6 * * *"),
         musicbrainz_sync_cron=env("MUSICBRAINZ_SYNC_CRON", "30 3 * * *"),
         scheduler_enabled=env("SCHEDULER_ENABLED", "1") not in ("0", "false", "no"),
+        # Embedded mode only: 0 keeps worker threads and the scheduler out of `llama serve` (tests).
+        embedded_worker=env("EMBEDDED_WORKER", "1") not in ("0", "false", "no"),
         console_log=env("LLAMALOG_CONSOLE", "1") not in ("0", "false", "no"),
     )

@@ -23,6 +23,9 @@ EMBEDDED_NOTE = (
 REDIS_NOTE = (
     "Jobs wait in Redis and run in `llama worker` processes; `llama scheduler` sends scheduled syncs."
 )
+WORKER_OFF_NOTE = (
+    "Embedded mode with EMBEDDED_WORKER=0: jobs are queued in memory but nothing in this server runs them."
+)
 LOST_ON_RESTART = "lost: the server restarted in embedded mode (pending jobs are kept in memory)"
 
 
@@ -56,14 +59,20 @@ def runtime_status() -> RuntimeStatus:
         worker_threads=worker.worker_threads if worker is not None else 0,
         scheduler_enabled=settings.scheduler_enabled,
         scheduler_running=task is not None and not task.done(),
-        note=EMBEDDED_NOTE if settings.embedded else REDIS_NOTE,
+        note=_note(settings.embedded, settings.embedded_worker),
     )
+
+
+def _note(embedded: bool, worker_on: bool) -> str:
+    if not embedded:
+        return REDIS_NOTE
+    return EMBEDDED_NOTE if worker_on else WORKER_OFF_NOTE
 
 
 async def start_embedded() -> None:
     """Start worker threads and the scheduler in this process, when there is no Redis."""
     settings = get_settings()
-    if not settings.embedded or _embedded.worker is not None:
+    if not settings.embedded or not settings.embedded_worker or _embedded.worker is not None:
         return
     from app.jobs.runs import abandon_unfinished
     from tasks.scheduler import Scheduler

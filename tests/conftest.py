@@ -41,6 +41,8 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
     os.environ["LLAMALOG_CONSOLE"] = os.environ.get("LLAMALOG_CONSOLE", "1")
     os.environ["SECRET_KEY"] = "test-secret-key-0123456789abcdef0123456789"
+    # No worker threads inside create_app()'s lifespan: tests run the jobs they need themselves.
+    os.environ.setdefault("EMBEDDED_WORKER", "0")
     if TEST_DB == "postgres":
         if not _port_open("127.0.0.1", 5432) or not _port_open("127.0.0.1", 6379):
             if os.environ.get("CI") == "true":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -76,7 +77,15 @@ async def test_without_wait_the_job_is_sent_and_left_queued() -> None:
     assert (await job_row(job_id) or {})["status"] == "queued"
 
 
-async def test_embedded_runtime() -> None:
+@pytest.fixture
+def worker_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("EMBEDDED_WORKER", "1")  # the suite turns it off for create_app()
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+async def test_embedded_runtime(worker_on: None) -> None:
     stale = JobSpec(job_id=str(uuid.uuid4()), actor="t_tree")
     await job_queued(stale)
     await start_embedded()
@@ -99,3 +108,13 @@ async def test_embedded_runtime() -> None:
     finally:
         await stop_embedded()
     assert not runtime_status().worker_running and not runtime_status().scheduler_running
+
+
+@pytest.mark.skipif(not embedded, reason="embedded mode only")
+async def test_embedded_worker_can_be_turned_off() -> None:
+    assert not get_settings().embedded_worker  # as the test suite sets it
+    await start_embedded()
+    status = runtime_status()
+    assert not status.worker_running and not status.scheduler_running
+    assert "nothing in this server runs them" in status.note
+    await stop_embedded()
