@@ -22,7 +22,9 @@ async def lookup_musicbrainz(mbid: str) -> Candidate:
         front = await clients.coverart().front(release.id)
     except SourceError:
         front = None  # a cover is a nicety: the release is still a candidate
-    return _remember(from_musicbrainz(release, cover_url=front.url if front else None))
+    # The same image the cover caching job would pick, so the two never trade it back and forth.
+    cover = (front.thumbnail_500 or front.url) if front else None
+    return _remember(from_musicbrainz(release, cover_url=cover))
 
 
 async def lookup_discogs(release_id: str) -> Candidate:

@@ -1,0 +1,128 @@
+"""Fix a trackless album from a MusicBrainz candidate in the browser, from the fix queue, in under a minute.
+
+The live server here is started with every source pointed at the local fake upstream (recorded
+payloads), so the whole flow runs offline: queue → album → candidates → preview → apply.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import ROOT, _free_port, _wait_until_up, log_in_page, screenshot
+from tests.correction import payloads
+
+pytestmark = pytest.mark.browser
+KAT_MODA_SPOTIFY = "album-YTgiLpQ8TUpjNsqpgsb90o-kat-moda-trackless"
+
+
+@pytest.fixture(scope="module")
+def fake_upstream() -> Iterator[Any]:
+    from app.demo.fake_upstream import FakeUpstream
+
+    with FakeUpstream() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def fix_server(database: str, fake_upstream: Any) -> Iterator[str]:
+    """The app under uvicorn with MusicBrainz, the Cover Art Archive and Discogs served by the fake."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        **fake_upstream.env(),
+        "DATABASE_URL": database,
+        "SCHEDULER_ENABLED": "0",
+        "LLAMALOG_CONSOLE": "0",
+    }
+    log = (Path(os.environ.get("TMPDIR", "/tmp")) / f"llama-fix-{port}.log").open("wb")
+    command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture
+async def fix_page(chromium: Any, fix_server: str, admin_user: int) -> AsyncIterator[Any]:
+    context = await chromium.new_context(base_url=fix_server, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = await context.new_page()
+    try:
+        await log_in_page(page)
+        yield page
+    finally:
+        await context.close()
+
+
+async def test_fix_a_trackless_album_from_musicbrainz_in_under_a_minute(fix_page: Any) -> None:
+    page = fix_page
+    created = await payloads.spotify_album(KAT_MODA_SPOTIFY)
+    row = f"#album-{created.id}"
+
+    started = time.monotonic()
+    await page.goto("/albums/broken")
+    assert "No tracks" in await page.inner_text(row)
+    await page.click(f"{row} >> text=Fix")
+    await page.wait_for_url(f"**/albums/{created.id}**")
+    album_url = page.url
+
+    # Title and artist are filled in from the album: one click searches both sources.
+    await page.click("#fix >> button:has-text('Find candidates')")
+    first = page.locator(".fix-candidate").first
+    await first.wait_for()
+    assert await first.get_attribute("data-key") == f"musicbrainz:{payloads.KAT_MODA}"
+    assert await first.locator(".fix-component").count() == 9
+    await first.locator("a.fix-preview").click()
+
+    form = page.locator("form.fix-preview-form")
+    await form.wait_for()
+    added = form.locator("tr.fix-track.fix-added")
+    assert await added.count() == 3
+    for i in range(3):
+        assert await added.nth(i).locator("input[type=checkbox]").is_checked()
+    assert await form.locator("#fix-field-musicbrainz_id").is_checked()
+    await screenshot(page, "fix-preview")
+    await form.locator("button.fix-apply").click()
+
+    result = page.locator(".fix-result .flash.ok")
+    await result.wait_for()
+    elapsed = time.monotonic() - started
+    assert "3 tracks added" in await result.inner_text()
+    assert page.url == album_url  # every step swapped into the page: no reload
+    assert elapsed < 60, f"the fix took {elapsed:.1f} s"
+    # The head, the tracks and the timeline on the page catch up by themselves.
+    await page.locator("header.album-head >> text=Nothing missing").wait_for()
+    await page.locator("#tracks >> text=Alarms").wait_for()
+    await page.locator("#timeline >> text=album:corrected:musicbrainz").wait_for()
+    await screenshot(page, "fix-applied")
+
+    await page.goto("/albums/broken")
+    assert await page.locator(row).count() == 0
+
+    # One click undoes it from the panel's list of corrections; the album is back in the queue.
+    await page.goto(album_url)
+    page.once("dialog", lambda dialog: dialog.accept())
+    await page.click("#fix-history summary")
+    await page.click("#fix-history .fix-history-row >> button:has-text('Revert')")
+    await page.locator(".fix-reverted .flash.ok").wait_for()
+    await page.locator("#tracks >> text=Alarms").wait_for(state="detached")
+    await page.goto("/albums/broken")
+    assert "No tracks" in await page.inner_text(row)
