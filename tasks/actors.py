@@ -4,20 +4,63 @@ Actors are thin: read the arguments, call one app service, done. Write them asyn
 (job id, parent, root, user) is already set, so services call `record()`, `job_progress()` and
 `job_count()` without passing ids, and a message sent from inside an actor is its child job.
 
-    @dramatiq.actor(broker=broker, queue_name="enrichment", on_final_failure=enrichment_failed, **JOB_OPTIONS)
-    async def enrich_album(album_id: str) -> None:
-        await enrichment.enrich_album(album_id)
-
-`on_final_failure` (optional) is an async app callback taking an app.jobs.failures.JobFailure; it runs
-after the last retry and writes the FAILED row with `record_job_failure(...)`. Scheduled syncs are
-the actors `sync_spotify` and `sync_musicbrainz` (pass `time_limit=SYNC_TIME_LIMIT_MS`).
+`on_final_failure` is an async app callback taking an app.jobs.failures.JobFailure; it runs after the
+last retry and writes the FAILED row. Scheduled syncs are `sync_spotify` and `sync_musicbrainz`.
 """
 
 from __future__ import annotations
 
+import dramatiq
+
+from app.catalog import artist_enrich, covers, enrich, job_failures, sync
 from tasks.broker import get_broker
 from tasks.retry_policy import JOB_OPTIONS, SYNC_TIME_LIMIT_MS
 
 broker = get_broker()
+
+
+@dramatiq.actor(
+    broker=broker,
+    queue_name="sync",
+    time_limit=SYNC_TIME_LIMIT_MS,
+    on_final_failure=job_failures.spotify_sync_failed,
+    **JOB_OPTIONS,
+)
+async def sync_spotify() -> None:
+    await sync.sync_spotify()
+
+
+@dramatiq.actor(
+    broker=broker,
+    queue_name="sync",
+    time_limit=SYNC_TIME_LIMIT_MS,
+    on_final_failure=job_failures.musicbrainz_sync_failed,
+    **JOB_OPTIONS,
+)
+async def sync_musicbrainz() -> None:
+    await sync.sync_musicbrainz()
+
+
+@dramatiq.actor(
+    broker=broker, queue_name="enrichment", on_final_failure=job_failures.enrichment_failed, **JOB_OPTIONS
+)
+async def enrich_album(album_id: str) -> None:
+    await enrich.enrich_album(album_id)
+
+
+@dramatiq.actor(
+    broker=broker,
+    queue_name="enrichment",
+    on_final_failure=job_failures.artist_enrichment_failed,
+    **JOB_OPTIONS,
+)
+async def enrich_artist(artist_id: str) -> None:
+    await artist_enrich.enrich_artist(artist_id)
+
+
+@dramatiq.actor(broker=broker, queue_name="covers", on_final_failure=job_failures.cover_failed, **JOB_OPTIONS)
+async def cache_cover(album_id: str) -> None:
+    await covers.cache_cover(album_id)
+
 
 __all__ = ["broker", "JOB_OPTIONS", "SYNC_TIME_LIMIT_MS"]

@@ -16,6 +16,7 @@ from app.catalog.artists import find_or_create_artist
 from app.catalog.names import fold
 from app.catalog.records import AlbumInput, ArtistInput, TrackInput
 from app.catalog.state import refresh_album_state
+from app.catalog.sync import enqueue_child
 from app.catalog.tables import Album, AlbumArtist, Artist, Track
 from app.catalog.tracks import create_tracks
 from app.correction.locks import fields_to_update
@@ -173,6 +174,8 @@ async def enrich_album(album_id: Any) -> EnrichmentResult:
                 "tracks_failed": result.tracks_failed,
             },
         )
+    # The release is known now: its cover follows as a child job (no-op outside a worker).
+    await enqueue_child("cache_cover", str(album_id))
     return result
 
 
