@@ -1,0 +1,190 @@
+"""The jobs pages: /jobs (runs, schedule, run now, retry), /jobs/{id} (progress, tree, rows), /api/jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from typing import Any
+
+import pytest
+
+from app.jobs.tables import Job
+from app.llamalog.context import JobContext
+from tests.conftest import csrf
+from tests.factories import job_album, tracklist
+
+T0 = dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC)
+
+
+async def make_job(n: int = 0, **values: Any) -> dict[str, Any]:
+    job_id = values.pop("job_id", uuid.uuid4())
+    values.setdefault("root_job_id", job_id)
+    row = Job(
+        job_id=job_id,
+        kind=values.pop("kind", "sync_spotify"),
+        actor=values.pop("actor", None) or "sync_spotify",
+        created_at=T0 + dt.timedelta(minutes=n),
+        **values,
+    )
+    await row.save()
+    return await Job.select().where(Job.job_id == job_id).first()
+
+
+def job_ids(html: str) -> list[str]:
+    return re.findall(r'<tr id="job-([0-9a-f-]+)">', html)
+
+
+def post(client: Any, url: str) -> Any:
+    return client.post(url, data={"_csrf_token": client.cookies.get("llama_csrf")}, follow_redirects=False)
+
+
+async def test_jobs_page_lists_runs_with_progress_counts_and_schedule(client: Any) -> None:
+    running = await make_job(1, status="running", progress_done=3, progress_total=12, albums_created=2)
+    failed = await make_job(0, status="failed", error="boom", error_code="UPSTREAM_DOWN", failures=1)
+    html = client.get("/jobs").text
+    assert "<h1>Jobs</h1>" in html and "<html" in html
+    assert job_ids(html) == [str(running["job_id"]), str(failed["job_id"])]
+    assert '<span class="pill running">running</span>' in html
+    assert 'aria-valuenow="3"' in html and "3 / 12" in html and "width: 25%" in html
+    assert "<b>2</b> albums created" in html and "<b>1</b> failures" in html
+    assert f'action="/jobs/{failed["job_id"]}/retry"' in html
+    assert f'action="/jobs/{running["job_id"]}/retry"' not in html
+    # the schedule: next runs and a run-now button per sync (Spotify has no credentials here)
+    assert "Run Musicbrainz sync now" in html and 'action="/jobs/run/musicbrainz"' in html
+    assert "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET are not set" in html
+    # a running job keeps the list refreshing
+    assert 'hx-trigger="every 2s"' in html
+
+
+async def test_runs_block_for_htmx_and_polling_stops_when_idle(client: Any) -> None:
+    await make_job(0, status="succeeded", progress_done=5, progress_total=5)
+    html = client.get("/jobs?part=runs", headers={"HX-Request": "true"}).text
+    assert html.lstrip().startswith('<div id="runs"') and "<html" not in html
+    assert "hx-trigger" not in html and "width: 100%" in html
+
+
+async def test_filters_and_pages(client: Any) -> None:
+    made = [await make_job(i, status="failed" if i % 2 else "succeeded") for i in range(7)]
+    html = client.get("/jobs?status=failed").text
+    assert len(job_ids(html)) == 3 and '<option value="failed" selected>' in html
+    assert job_ids(client.get("/jobs?kind=enrich_album").text) == []
+    seen: list[str] = []
+    url = "/jobs?limit=3"
+    while url:
+        page = client.get(url).text
+        seen += job_ids(page)
+        found = re.search(r'rel="next" href="(/jobs\?[^"]+)"', page)
+        url = found.group(1).replace("&amp;", "&") if found else ""
+        assert not url or "cursor=" in url
+    assert seen == [str(j["job_id"]) for j in reversed(made)]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("status=maybe", "status: unknown value"), ("cursor=xyz", "cursor: not a cursor"), ("limit=x", "limit")],
+)
+def test_bad_filters_are_a_400(client: Any, query: str, message: str) -> None:
+    response = client.get(f"/jobs?{query}")
+    assert response.status_code == 400 and message in response.text
+    assert client.get(f"/api/jobs?{query}").status_code == 400
+
+
+async def test_job_page_shows_progress_tree_and_rows(client: Any) -> None:
+    root = await make_job(0, status="running", progress_done=1, progress_total=4, kind="sync_spotify")
+    child = await make_job(
+        1,
+        kind="enrich_album",
+        actor="enrich_album",
+        status="queued",
+        parent_job_id=root["job_id"],
+        root_job_id=root["job_id"],
+    )
+    ctx = JobContext.new_root(triggered_by="manual", job_id=str(root["job_id"]))
+    await job_album(ctx, title="From The Job", tracks=tracklist(2))
+    html = client.get(f"/jobs/{root['job_id']}").text
+    assert "<html" in html and "sync_spotify" in html
+    assert f'hx-get="/jobs/{root["job_id"]}?part=progress" hx-trigger="every 1s"' in html
+    assert f'<a href="/jobs/{child["job_id"]}">enrich_album</a>' in html  # the tree
+    assert html.count('class="log-row') == 4 and "From The Job" in html  # its rows
+    assert f'hx-get="/timeline/job/{root["job_id"]}" hx-trigger="load"' in html
+    assert f'href="/logs?job={root["job_id"]}"' in html
+
+    progress = client.get(f"/jobs/{root['job_id']}?part=progress", headers={"HX-Request": "true"}).text
+    assert progress.lstrip().startswith('<section id="job-progress"') and "<html" not in progress
+    await Job.update({Job.status: "succeeded", Job.progress_done: 4}).where(Job.job_id == root["job_id"])
+    done = client.get(f"/jobs/{root['job_id']}?part=progress", headers={"HX-Request": "true"}).text
+    assert "hx-trigger" not in done and "4 / 4" in done and "succeeded" in done
+
+
+async def test_a_job_without_a_run_record_shows_its_rows(client: Any) -> None:
+    created, ctx = await job_album(title="User Action")
+    html = client.get(f"/jobs/{ctx.job_id}").text
+    assert "No run record for this job" in html and "User Action" in html
+    assert client.get(f"/jobs/{uuid.uuid4()}").status_code == 404
+    assert client.get("/jobs/not-a-job").status_code == 404
+
+
+async def test_retry_starts_a_new_run_and_goes_there(client: Any) -> None:
+    failed = await make_job(0, status="failed", kind="sync_musicbrainz", actor="sync_musicbrainz")
+    response = post(client, f"/jobs/{failed['job_id']}/retry")
+    assert response.status_code == 303
+    new_id = response.headers["location"].removeprefix("/jobs/")
+    new = await Job.select().where(Job.job_id == uuid.UUID(new_id)).first()
+    assert (
+        new["retry_of"] == failed["job_id"] and new["triggered_by"] == "user" and new["username"] == "admin"
+    )
+    ok = await make_job(1, status="succeeded")
+    refused = post(client, f"/jobs/{ok['job_id']}/retry")
+    assert refused.status_code == 400 and "only failed or cancelled jobs can be retried" in refused.text
+    assert post(client, f"/jobs/{uuid.uuid4()}/retry").status_code == 404
+
+
+async def test_run_now_and_csrf(client: Any) -> None:
+    response = post(client, "/jobs/run/musicbrainz")
+    assert response.status_code == 303
+    job = await Job.select().where(Job.job_id == uuid.UUID(response.headers["location"][6:])).first()
+    assert job["kind"] == "sync_musicbrainz" and job["triggered_by"] == "user"
+    disabled = post(client, "/jobs/run/spotify")
+    assert disabled.status_code == 400 and "SPOTIFY_CLIENT_ID" in disabled.text
+    assert post(client, "/jobs/run/nope").status_code == 404
+    before = await Job.count()
+    assert client.post("/jobs/run/musicbrainz", follow_redirects=False).status_code == 403
+    assert (
+        client.post("/jobs/run/musicbrainz", headers=csrf(client), follow_redirects=False).status_code == 303
+    )
+    assert await Job.count() == before + 1
+
+
+async def test_api_jobs(client: Any) -> None:
+    root = await make_job(0, status="succeeded")
+    await make_job(1, status="failed", parent_job_id=root["job_id"], root_job_id=root["job_id"])
+    body = client.get("/api/jobs?limit=1").json()
+    assert body["count"] == 1 and body["next"].startswith("/api/jobs?limit=1&cursor=")
+    assert client.get(body["next"]).json()["rows"][0]["job_id"] == str(root["job_id"])
+    assert client.get("/api/jobs?status=failed").json()["count"] == 1
+    one = client.get(f"/api/jobs/{root['job_id']}").json()
+    assert one["job"]["status"] == "succeeded" and len(one["tree"]["children"]) == 1
+    assert client.get(f"/api/jobs/{uuid.uuid4()}").status_code == 404
+
+
+async def test_pages_cost_the_same_queries_whatever_their_size(
+    client: Any, query_counter: dict[str, int]
+) -> None:
+    first = await make_job(0, status="running", progress_total=3)
+    query_counter["n"] = 0
+    client.get("/jobs")
+    client.get(f"/jobs/{first['job_id']}")
+    small = query_counter["n"]
+    for i in range(30):
+        await make_job(i + 1, parent_job_id=first["job_id"], root_job_id=first["job_id"], status="queued")
+    query_counter["n"] = 0
+    client.get("/jobs")
+    client.get(f"/jobs/{first['job_id']}")
+    assert query_counter["n"] == small
+
+
+def test_anonymous_is_sent_to_login(anon_client: Any) -> None:
+    assert anon_client.get("/jobs", follow_redirects=False).status_code == 303
+    assert anon_client.get(f"/jobs/{uuid.uuid4()}", follow_redirects=False).status_code == 303
+    assert anon_client.get("/api/jobs").status_code == 401
