@@ -43,11 +43,11 @@ class TrackPair:
 def proposed_values(track: CandidateTrack) -> dict[str, Any]:
     """The candidate's values under the Track column names; unknown values are left out."""
     values: dict[str, Any] = {
-        "title": track.title,
+        "title": track.title.strip()[:500],  # the column's length
         "disc_number": track.disc,
         "track_number": track.position,
         "duration_ms": track.length_ms,
-        "isrc": track.isrc,
+        "isrc": track.isrc if track.isrc and len(track.isrc) == 12 else None,
         "musicbrainz_id": track.recording_id,
     }
     return {k: v for k, v in values.items() if v not in (None, "")}

@@ -46,6 +46,15 @@ class ApplyResult:
         return bool(self.fields) or any(self.tracks.values())
 
 
+async def release_owner(musicbrainz_id: str, album_id: Any) -> dict[str, Any] | None:
+    """Another album that already is this MusicBrainz release (the column is unique), or None."""
+    return (
+        await Album.select(Album.id, Album.title)
+        .where((Album.musicbrainz_id == musicbrainz_id) & (Album.id != album_id))
+        .first()
+    )
+
+
 def operation_path(candidate: Candidate) -> str:
     return candidate.source.lower()
 
@@ -72,7 +81,37 @@ def _track_ops(pairs: tuple[TrackPair, ...], take: frozenset[str], path: str) ->
             raise ApplyError(
                 f"track {op.values.get('disc_number')}-{op.values.get('track_number')} has no title"
             )
-    return ops
+    return _unique_recordings(pairs, take, ops)
+
+
+def _unique_recordings(
+    pairs: tuple[TrackPair, ...], take: frozenset[str], ops: list[TrackOp]
+) -> list[TrackOp]:
+    """A recording twice on one release (compilations do that) keeps its MBID on the first track only:
+    an album holds each recording once."""
+    used = {
+        str(pair.current["musicbrainz_id"])
+        for pair in pairs
+        if pair.current is not None
+        and pair.current.get("musicbrainz_id")
+        and not (pair.key in take and pair.status in ("changed", "removed"))
+    }
+    for op in ops:
+        mine = (op.track or {}).get("musicbrainz_id")
+        if op.action == "changed" and mine and "musicbrainz_id" not in op.values:
+            used.add(str(mine))  # stays on its track
+    kept: list[TrackOp] = []
+    for op in ops:
+        mbid = op.values.get("musicbrainz_id")
+        if op.action != "removed" and mbid:
+            if str(mbid) in used:
+                del op.values["musicbrainz_id"]
+            else:
+                used.add(str(mbid))
+        if op.action == "changed" and not op.values:
+            continue
+        kept.append(op)
+    return kept
 
 
 def _metadata(preview: Preview, candidate_score: Score, ops: list[TrackOp]) -> dict[str, Any]:
@@ -116,6 +155,13 @@ async def apply_candidate(
         if unknown:
             raise ApplyError(f"not a field of the preview: {', '.join(sorted(unknown))}")
         fields = {f.name: f.proposed for f in preview.fields if f.name in take_fields and f.takeable}
+        if fields.get("musicbrainz_id"):
+            owner = await release_owner(fields["musicbrainz_id"], album_id)
+            if owner is not None:
+                raise ApplyError(
+                    f"MusicBrainz release {fields['musicbrainz_id']} is already the album “{owner['title']}” "
+                    f"({owner['id']}): untick the MusicBrainz ID or fix that album"
+                )
         take = frozenset(take_tracks)
         clashes = layout_clashes(preview.tracks, take)
         if clashes:

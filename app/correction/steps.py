@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from app.correction.apply import ApplyResult, apply_candidate
+from app.correction.apply import ApplyResult, apply_candidate, release_owner
 from app.correction.candidates import Candidate
 from app.correction.cover import queue_cover
 from app.correction.current import CurrentAlbum, load_current
@@ -43,7 +43,13 @@ async def search_for_album(album_id: Any, query: SearchQuery) -> CandidateList:
 async def preview_for_album(album_id: Any, key: str, *, discogs_id: str | None = None) -> Preview:
     """The full candidate (fetched once, then cached) next to the album as it is now."""
     candidate = await candidate_by_key(key, discogs_id=discogs_id)
-    return build_preview(await load_current(album_id), candidate)
+    preview = build_preview(await load_current(album_id), candidate)
+    mbid = next((f for f in preview.fields if f.name == "musicbrainz_id" and f.takeable), None)
+    owner = await release_owner(mbid.proposed, album_id) if mbid else None
+    if mbid and owner:
+        taken = replace(mbid, status="invalid", take=False, error=f"already the ID of “{owner['title']}”")
+        preview = replace(preview, fields=tuple(taken if f is mbid else f for f in preview.fields))
+    return preview
 
 
 async def apply_picks(

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.catalog.tables import Track, TrackArtist
+from app.catalog.tables import Artist, Track, TrackArtist
 from app.llamalog.logger import record
 
 ACTIONS = ("added", "changed", "removed")
@@ -146,7 +146,14 @@ async def _insert(album_id: Any, op: TrackOp) -> uuid.UUID:
     values["title"] = str(values.get("title") or "").strip()[:500]
     row = Track(album=album_id, **values)
     await row.save()
+    wanted = [uuid.UUID(link["artist"]) for link in op.artists]
+    # An artist deleted since cannot be linked again; the track comes back without that credit.
+    present = (
+        {r["id"] for r in await Artist.select(Artist.id).where(Artist.id.is_in(wanted))} if wanted else set()
+    )
     for link in op.artists:
+        if uuid.UUID(link["artist"]) not in present:
+            continue
         await TrackArtist.insert(
             TrackArtist(
                 track=row.id, artist=uuid.UUID(link["artist"]), role=link["role"], position=link["position"]

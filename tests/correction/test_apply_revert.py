@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -234,3 +235,39 @@ async def test_locked_fields_are_left_to_the_admin() -> None:
         "barcode" not in allowed and "barcode" not in skipped
     )  # locked, but the same value: nothing skipped
     assert "genres" in allowed
+
+
+async def test_a_recording_twice_on_the_release_keeps_its_id_once() -> None:
+    created = await manual_album(title="+", artist="Ed Sheeran")
+    tracks = list(payloads.plus().tracks)
+    tracks[11] = replace(tracks[11], recording_id=tracks[0].recording_id, title="The A Team (reprise)")
+    candidate = replace(payloads.plus(), tracks=tuple(tracks))
+    keys = {f"new-1-{n}" for n in range(1, 13)}
+    with job_scope(user_job(1, "admin")):
+        applied = await apply_candidate(
+            created.id, candidate, expected_version=1, take_fields=set(), take_tracks=keys
+        )
+    assert applied.tracks["added"] == 12
+    rows = await Track.select(Track.track_number, Track.musicbrainz_id).where(Track.album == created.id)
+    ids = {r["track_number"]: r["musicbrainz_id"] for r in rows}
+    assert ids[1] == tracks[0].recording_id and ids[12] is None
+
+
+async def test_a_release_another_album_already_is_cannot_be_applied_twice() -> None:
+    first = await manual_album(title="+", artist="Ed Sheeran")
+    second = await manual_album(title="+ (copy)", artist="Ed Sheeran")
+    with job_scope(user_job(1, "admin")):
+        await apply_candidate(
+            first.id, payloads.plus(), expected_version=1, take_fields={"musicbrainz_id"}, take_tracks=set()
+        )
+    from app.correction.lookup import _remember
+    from app.correction.steps import preview_for_album
+
+    _remember(payloads.plus())
+    preview = await preview_for_album(second.id, payloads.plus().key)
+    mbid = next(f for f in preview.fields if f.name == "musicbrainz_id")
+    assert mbid.status == "invalid" and not mbid.take and "already the ID of “+”" in (mbid.error or "")
+    with job_scope(user_job(1, "admin")), pytest.raises(ApplyError):
+        await apply_candidate(
+            second.id, payloads.plus(), expected_version=1, take_fields={"musicbrainz_id"}, take_tracks=set()
+        )
