@@ -96,7 +96,7 @@ async def test_broken_queue_shows_reason_pills_and_fix_links(client: Any) -> Non
     assert titles(response.text) == ["Needs Work"]
     for code in ("NO_TRACKS", "NO_RELEASE_DATE", "NO_MUSICBRAINZ_ID", "NO_COVER"):
         assert f"<code>{code}</code>" in response.text
-    assert f'href="/albums/{broken.id}" aria-label="Fix Needs Work">Fix</a>' in response.text
+    assert f'href="/albums/{broken.id}#fix" aria-label="Fix Needs Work">Fix</a>' in response.text
     block = client.get(
         "/albums/broken?reason=NO_TRACKS", headers={"HX-Request": "true", "HX-Target": "results"}
     )
