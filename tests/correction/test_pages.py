@@ -185,3 +185,29 @@ async def test_upstream_text_is_escaped() -> None:
     html = jinja_env().get_template("_fix_candidates.html").render(found=found, album_url="/albums/x")
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert '"><img src=x>' not in html
+
+
+async def test_the_timeline_offers_a_one_click_revert(upstream: Any, client: Any) -> None:
+    created = await _trackless_kat_moda()
+    job = user_job(1, "admin")
+    with job_scope(job):
+        from app.correction.apply import apply_candidate
+
+        await apply_candidate(
+            created.id,
+            payloads.kat_moda(),
+            expected_version=1,
+            take_fields={"musicbrainz_id"},
+            take_tracks={"new-1-1"},
+        )
+    row = (
+        await LlamaLog.select(LlamaLog.id).where(LlamaLog.operation == "album:corrected:musicbrainz").first()
+    )
+    html = client.get(f"/timeline/album/{created.id}?root={job.job_id}", headers=HX).text
+    assert f'<input type="hidden" name="log_id" value="{row["id"]}">' in html
+    assert f'<input type="hidden" name="job_id" value="{job.job_id}">' in html
+    response = client.post(
+        f"/albums/{created.id}/fix/revert", data={"job_id": job.job_id}, headers={**HX, **csrf(client)}
+    )
+    assert response.status_code == 200 and "Reverted." in response.text
+    assert await Track.count().where(Track.album == created.id) == 0
