@@ -122,7 +122,14 @@ async def _album_exists(album_id: str) -> bool:
     return bool(await Album.exists().where(Album.id == album_id))
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.demo.command import run_demo
+
+    return run_demo(args.host, args.port)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "demo": cmd_demo,
     "migrate": cmd_migrate,
     "createadmin": cmd_createadmin,
     "serve": cmd_serve,
@@ -162,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     enrich = sub.add_parser("enrich", help="enrich one album now (a manual job)")
     enrich.add_argument("album_id")
     enrich.add_argument("--wait", action="store_true", help="wait for the job and show its progress")
+    demo = sub.add_parser(
+        "demo", help="fill the catalog from recorded upstream data with the real jobs, then serve"
+    )
+    demo.add_argument("--host", default=None)
+    demo.add_argument("--port", type=int, default=None)
     return parser
 
 
