@@ -25,7 +25,7 @@ from app.config import Settings, get_settings
 
 # The server's clock sees a request a few ms after it leaves; spacing slots by this much more keeps
 # the gap it measures at or above 1/rate.
-MARGIN = 0.02
+MARGIN = 0.025
 # A turn whose holder vanished (killed mid-send) frees itself after this long.
 HOLD_SECONDS = 30.0
 POLL = 0.005
