@@ -15,7 +15,7 @@ from typing import Any
 
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Album, Track
-from app.correction.track_writes import TrackOp, from_snapshot, write_track_ops
+from app.correction.track_writes import SNAPSHOT_COLUMNS, TrackOp, from_snapshot, write_track_ops
 from app.db import transaction
 from app.llamalog.context import get_current_job
 from app.llamalog.logger import record
@@ -68,7 +68,8 @@ def _action(row: dict[str, Any]) -> str | None:
     if row["category"] == "CREATED":
         return None  # a track a sync created is not a correction
     if "delet" in verb or "remov" in verb:
-        return "removed" if meta.get("snapshot") else None
+        has_values = meta.get("snapshot") or (row["changes"] or {}).get("title")
+        return "removed" if has_values else None
     return "changed"
 
 
@@ -120,7 +121,7 @@ def _track_plan(
             if track_id in state:
                 conflicts.append(f"track “{label}”: it is back on the album already")
                 continue
-            values = from_snapshot(meta["snapshot"])
+            values = _restored(row)
             ops.append(
                 TrackOp(
                     "added",
@@ -161,6 +162,15 @@ def _track_plan(
             )
         slots[slot] = str(track.get("title"))
     return _merge_changes(ops)
+
+
+def _restored(row: dict[str, Any]) -> dict[str, Any]:
+    """A deleted track's columns: the full snapshot a correction keeps, else the row's `before` values."""
+    meta = row["metadata"] or {}
+    if meta.get("snapshot"):
+        return from_snapshot(meta["snapshot"])
+    values = {k: c.get("before") for k, c in (row["changes"] or {}).items() if k in SNAPSHOT_COLUMNS}
+    return {**values, "id": uuid.UUID(str(row["entity_id"]))}
 
 
 def _typed(name: str, value: Any) -> Any:

@@ -271,3 +271,22 @@ async def test_a_release_another_album_already_is_cannot_be_applied_twice() -> N
         await apply_candidate(
             second.id, payloads.plus(), expected_version=1, take_fields={"musicbrainz_id"}, take_tracks=set()
         )
+
+
+async def test_a_track_deleted_by_hand_comes_back_with_its_values() -> None:
+    from app.catalog.tracks import delete_track
+
+    created = await _broken_plus()
+    bonus = await Track.select().where((Track.album == created.id) & (Track.track_number == 13)).first()
+    with job_scope(user_job(1, "admin")):
+        await delete_track(bonus["id"])
+    row = await LlamaLog.select().where(LlamaLog.operation == "track:deleted:admin").first()
+    with job_scope(user_job(1, "admin")):
+        await revert(log_id=row["id"])
+    back = await Track.select().where(Track.id == bonus["id"]).first()
+    assert {k: back[k] for k in ("title", "disc_number", "track_number", "duration_ms")} == {
+        "title": "Bonus Demo",
+        "disc_number": 1,
+        "track_number": 13,
+        "duration_ms": 150_000,
+    }
