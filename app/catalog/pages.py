@@ -31,6 +31,9 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 
 @get("/", name="dashboard")
 async def dashboard(request: Request, retried: str | None = None) -> Response[str]:
+    if request.headers.get("hx-target") == "running-jobs":  # the panel refreshing itself
+        jobs = {"jobs": await dash.running_jobs(20)}
+        return render(request, "dashboard.html", jobs, block="running_jobs")
     activity = await dash.activity_by_day(14)
     failures = await dash.recent_failures(10)
     reasons, broken_total = await dash.broken_by_reason()

@@ -188,3 +188,14 @@ async def test_running_jobs_show_progress_bars(client: Any) -> None:
     assert 'aria-valuenow="3"' in html and 'style="width: 25%"' in html
     assert "3 of 12" in html and "waiting to start" in html
     assert ">old<" not in html
+
+
+async def test_running_jobs_panel_refreshes_itself(client: Any) -> None:
+    job_id = uuid.uuid4()
+    await Job.insert(Job(job_id=job_id, kind="sync_spotify", actor="sync_spotify", status="running"))
+    html = client.get("/").text
+    assert 'id="running-jobs"' in html and 'hx-trigger="every 3s"' in html
+    await Job.update({Job.status: "succeeded"}).where(Job.job_id == job_id)
+    block = client.get("/", headers={"HX-Request": "true", "HX-Target": "running-jobs"})
+    assert "<h1>Dashboard</h1>" not in block.text and "No jobs running or queued." in block.text
+    assert 'hx-trigger="every 15s"' in block.text  # nothing running: it looks less often
