@@ -22,6 +22,7 @@ from app.web import is_htmx, render
 ACTIVE = ("queued", "running", "retrying")
 RETRYABLE = ("failed", "cancelled")
 JOB_ROWS = 20
+LABELS = {"spotify": "Spotify", "musicbrainz": "MusicBrainz"}
 
 
 def _one(request: Request, name: str) -> str | None:
@@ -65,15 +66,20 @@ def _not_found(request: Request, message: str) -> Response[str]:
 async def jobs_page(request: Request) -> Response[str]:
     """Runs newest first (filters: status, kind), the schedule, and run-now buttons."""
     status, kind, cursor = _one(request, "status"), _one(request, "kind"), _one(request, "cursor")
+    roots = _one(request, "roots") in ("1", "on", "true")
     limit = _limit(request)
-    page = await list_jobs(status=status, kind=kind, cursor=cursor, limit=limit)
-    filters = [(k, v) for k, v in (("status", status), ("kind", kind)) if v]
+    page = await list_jobs(status=status, kind=kind, roots_only=roots, cursor=cursor, limit=limit)
+    filters = [
+        (k, v) for k, v in (("status", status), ("kind", kind), ("roots", "1" if roots else None)) if v
+    ]
     if limit != 50:
         filters.append(("limit", str(limit)))
     context: dict[str, Any] = {
         "page": page,
         "status": status,
         "kind": kind,
+        "roots": roots,
+        "labels": LABELS,
         "statuses": JOB_STATUSES,
         "filter_qs": urlencode(filters),
         "next_qs": urlencode([*filters, ("cursor", page.next_cursor)]) if page.next_cursor else "",
@@ -133,7 +139,7 @@ async def job_retry(request: Request, ident: str) -> Response[Any]:
 async def job_run_now(request: Request, name: str) -> Response[Any]:
     """Start a scheduled sync by hand ("run a sync now"); go to its run."""
     if name in _sources():
-        message = f"{name} cannot run here: {_sources()[name]}."
+        message = f"{LABELS.get(name, name)} cannot run here: {_sources()[name]}."
         return render(request, "error.html", {"status": 400, "message": message}, status_code=400)
     try:
         new_id = await run_now(name, _user(request))

@@ -51,7 +51,7 @@ async def test_jobs_page_lists_runs_with_progress_counts_and_schedule(client: An
     assert f'action="/jobs/{failed["job_id"]}/retry"' in html
     assert f'action="/jobs/{running["job_id"]}/retry"' not in html
     # the schedule: next runs and a run-now button per sync (Spotify has no credentials here)
-    assert "Run Musicbrainz sync now" in html and 'action="/jobs/run/musicbrainz"' in html
+    assert "Run MusicBrainz sync now" in html and 'action="/jobs/run/musicbrainz"' in html
     assert "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET are not set" in html
     # a running job keeps the list refreshing
     assert 'hx-trigger="every 2s"' in html
@@ -69,6 +69,10 @@ async def test_filters_and_pages(client: Any) -> None:
     html = client.get("/jobs?status=failed").text
     assert len(job_ids(html)) == 3 and '<option value="failed" selected>' in html
     assert job_ids(client.get("/jobs?kind=enrich_album").text) == []
+    child = await make_job(9, parent_job_id=made[0]["job_id"], root_job_id=made[0]["job_id"])
+    assert str(child["job_id"]) not in job_ids(client.get("/jobs?roots=1").text)
+    assert str(child["job_id"]) in job_ids(client.get("/jobs").text)
+    await Job.delete().where(Job.job_id == child["job_id"])
     seen: list[str] = []
     url = "/jobs?limit=3"
     while url:

@@ -1,0 +1,111 @@
+"""A sync started from /jobs in Chromium: the run page shows its progress until it is done.
+
+The server here runs the real jobs runtime (embedded worker) with every source pointed at the local
+fake upstream; each Spotify album answer is slowed down so the progress can be watched moving.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import ROOT, _free_port, _wait_until_up, log_in_page, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def slow_upstream() -> Iterator[Any]:
+    from app.demo.fake_upstream import FakeUpstream, Fault
+
+    with FakeUpstream() as fake:
+        fake.script("/v1/albums/", always=Fault(delay=0.25))
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def jobs_server(database: str, slow_upstream: Any) -> Iterator[str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        **slow_upstream.env(),
+        "DATABASE_URL": database,
+        "SCHEDULER_ENABLED": "0",
+        "EMBEDDED_WORKER": "1",  # the suite turns it off; this server runs its jobs
+        "LLAMALOG_CONSOLE": "0",
+    }
+    log = (Path(os.environ.get("TMPDIR", "/tmp")) / f"llama-jobs-{port}.log").open("wb")
+    command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture
+async def jobs_page(chromium: Any, jobs_server: str, admin_user: int) -> AsyncIterator[Any]:
+    context = await chromium.new_context(base_url=jobs_server, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = await context.new_page()
+    try:
+        await log_in_page(page)
+        yield page
+    finally:
+        await context.close()
+
+
+async def test_a_sync_started_from_jobs_shows_progress_to_done(jobs_page: Any) -> None:
+    page = jobs_page
+    await page.goto("/jobs")
+    assert "No runs yet" in await page.inner_text("#runs")
+    await page.click("button:has-text('Run Spotify sync now')")
+    await page.wait_for_url("**/jobs/*")
+    job_url = page.url
+    progress = page.locator("#job-progress")
+    await progress.wait_for()
+    assert "sync_spotify" in await page.inner_text("h1")
+
+    # Watch the bar move: the numbers seen on the page, without reloading it.
+    await page.evaluate("() => (window.__sameDocument = true)")
+    seen: set[str] = set()
+    for _ in range(600):
+        text = await progress.locator(".job-main .progress-cell .muted").inner_text()
+        seen.add(text)
+        if await progress.locator(".job-status .pill.succeeded").count():
+            break
+        await page.wait_for_timeout(50)
+    assert await progress.locator(".job-status .pill.succeeded").count() == 1
+    assert await page.evaluate("() => window.__sameDocument") is True and page.url == job_url
+    partial = [t for t in seen if " / " in t and t.split(" / ")[0] != t.split(" / ")[1]]
+    assert partial, f"no progress between start and done was shown: {seen}"
+    done, total = (
+        int(n) for n in (await progress.locator(".job-main .progress-cell .muted").inner_text()).split(" / ")
+    )
+    assert done == total > 0
+    assert await progress.get_attribute("hx-trigger") is None  # polling stopped
+    assert "albums created" in await progress.locator(".job-main").inner_text()
+
+    # The run is listed on /jobs with its counts, and its rows are in the log.
+    await page.goto("/jobs")
+    run = page.locator(f"#job-{job_url.rsplit('/', 1)[1]}")
+    assert "sync_spotify" in await run.inner_text() and "succeeded" in await run.inner_text()
+    assert f"{total} / {total}" in await run.inner_text()
+    await screenshot(page, "jobs")
+    await page.goto(job_url)
+    await page.locator("table.log-table tr.log-row").first.wait_for()
