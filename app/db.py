@@ -6,12 +6,40 @@ import asyncio
 from typing import Any
 
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from app.config import Settings
 
 SQLITE_TIMEOUT = 10.0
+
+
+class LlamaPostgresTransaction(PostgresTransaction):
+    """Piccolo's transaction, but the connection always goes back and the transaction always ends.
+
+    When the connection dies mid-transaction (backend killed, network cut) Piccolo's rollback raises
+    before it releases the connection and resets `current_transaction`: the pool then never closes
+    and later queries in the same task run on the dead connection (tests/drills/test_failed_write.py).
+    """
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back and not self.connection.is_closed():
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            try:
+                if self.engine.pool:
+                    await self.engine.pool.release(self.connection)
+                else:
+                    await self.connection.close()
+            finally:
+                self.engine.current_transaction.reset(self.context)
+        return exception is None
 
 
 class LoopPostgresEngine(PostgresEngine):
@@ -24,6 +52,9 @@ class LoopPostgresEngine(PostgresEngine):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._pools: dict[int, Any] = {}
         super().__init__(*args, **kwargs)
+
+    def transaction(self, allow_nested: bool = True) -> LlamaPostgresTransaction:
+        return LlamaPostgresTransaction(engine=self, allow_nested=allow_nested)
 
     @staticmethod
     def _loop_key() -> int:
