@@ -22,6 +22,8 @@ import argparse
 import dataclasses
 import json
 import signal
+import socket
+import struct
 import sys
 import threading
 import time
@@ -73,8 +75,8 @@ class Fault:
 
 @dataclass(frozen=True)
 class LoggedRequest:
-    at: float  # time.time() when the request line arrived
-    monotonic: float
+    at: float  # wall-clock time the request reached the socket (kernel stamp on Linux)
+    monotonic: float  # the same moment on this process's monotonic clock
     method: str
     path: str
     query: str
@@ -122,7 +124,13 @@ class FakeUpstream:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> FakeUpstream:
-        self._server = ThreadingHTTPServer((self.host, self.port), _handler_for(self))
+        handler = _handler_for(self)
+        self._server = ThreadingHTTPServer((self.host, self.port), handler, bind_and_activate=False)
+        if SO_TIMESTAMP is not None:
+            # Set on the listening socket, so a request sent before accept() is stamped too.
+            self._server.socket.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMP, 1)
+        self._server.server_bind()
+        self._server.server_activate()
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-upstream", daemon=True)
@@ -254,6 +262,24 @@ def _broken(answer: Answer, fault: Fault) -> Answer:
     return answer
 
 
+# Linux stamps each received packet when asked (SO_TIMESTAMP): the log then shows when a request
+# reached the machine, not when a busy handler thread got round to it.
+SO_TIMESTAMP = getattr(socket, "SO_TIMESTAMP", 29 if sys.platform.startswith("linux") else None)
+
+
+def _kernel_arrival(sock: socket.socket) -> float | None:
+    """Wall-clock time the next waiting request reached the socket (blocks until one does)."""
+    try:
+        data, ancillary, _, _ = sock.recvmsg(1, socket.CMSG_SPACE(16), socket.MSG_PEEK)
+    except (OSError, ValueError):
+        return None
+    for level, kind, payload in ancillary:
+        if data and level == socket.SOL_SOCKET and kind == SO_TIMESTAMP and len(payload) >= 16:
+            seconds, micros = struct.unpack("qq", payload[:16])
+            return seconds + micros / 1e6
+    return None
+
+
 def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -263,8 +289,16 @@ def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # quiet: the fake keeps its own log
             return None
 
+        _arrived: float | None = None
+
+        def handle_one_request(self) -> None:
+            self._arrived = _kernel_arrival(self.connection) if SO_TIMESTAMP is not None else None
+            super().handle_one_request()
+
         def _serve(self) -> None:
-            arrived, mono = time.time(), time.monotonic()
+            now = time.time()
+            arrived = self._arrived if self._arrived is not None and self._arrived <= now else now
+            mono = time.monotonic() - (now - arrived)
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
