@@ -1,0 +1,19 @@
+"""Enqueue drill jobs on the Redis in REDIS_URL (run as a subprocess): prints the job ids as JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+from app.jobs.launch import enqueue
+from tests.drills import drill_actors  # noqa: F401 - declares the actor on this broker
+
+
+async def main(mbids: list[str], hold_s: float) -> None:
+    ids = [await enqueue("d_create_artist", [mbid], {"hold_s": hold_s}) for mbid in mbids]
+    print(json.dumps(ids))
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[2:], float(sys.argv[1])))
