@@ -48,7 +48,7 @@ def inert_json(app: ASGIApp) -> ASGIApp:
             body = escape_markup(b"".join(chunks))
             headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
             headers += [(b"content-length", str(len(body)).encode()), (b"x-content-type-options", b"nosniff")]
-            await send({**start, "headers": headers})  # type: ignore[typeddict-item]
+            await send({**start, "headers": headers})  # type: ignore[typeddict-item,arg-type]
             await send({"type": "http.response.body", "body": body, "more_body": False})
 
         await app(scope, receive, capture)

@@ -68,6 +68,7 @@ async def test_keyset_pages_follow_the_next_link_without_offset(client: Any) -> 
         url = found.group(1).replace("&amp;", "&") if found else ""
         assert "offset" not in url
     assert seen == [f"Album {i}" for i in range(5)]
+    assert '<option value="title" selected>' in client.get("/albums?sort=title").text
 
 
 async def test_a_page_of_albums_costs_two_queries(query_counter: dict[str, int]) -> None:

@@ -168,3 +168,21 @@ async def test_renumber_closes_gaps_with_one_row_per_moved_track(client: Any) ->
     moved = [r for r in await track_rows(album.id, "CORRECTED") if r["operation"] == "track:corrected:admin"]
     assert len(moved) == 1 and moved[0]["changes"] == {"track_number": {"before": 3, "after": 2}}
     assert "Renumber 1..n" not in client.get(f"/albums/{album.id}").text
+
+
+async def test_saving_a_track_unchanged_writes_nothing(client: Any) -> None:
+    album = await manual_album(title="Still", tracks=tracklist(1))
+    track = await Track.select().where(Track.album == album.id).first()
+    response = post(
+        client,
+        f"/albums/{album.id}/tracks/{track['id']}",
+        title="Track 1",
+        track_number="1",
+        disc_number="1",
+        duration_ms="3:00",
+        isrc="",
+        version="1",
+    )
+    assert response.status_code == 303
+    assert (await Track.select(Track.version).where(Track.id == track["id"]).first())["version"] == 1
+    assert await track_rows(album.id, "CORRECTED") == []
