@@ -109,11 +109,16 @@ async def album_page(
     edit: str | None = None,
     focus: str | None = None,
     job: str | None = None,
-    edit_track: uuid.UUID | None = None,
+    edit_track: str | None = None,
 ) -> Response[str]:
+    """The album; `?edit=<field>` / `?edit_track=<id>` open an editor, `?job=<id>` follows a run."""
     if edit is not None and edit not in FIELD_LABELS:
-        edit = None
-    return await render_album(request, album_id, edit=edit, focus=focus, job=job, edit_track=edit_track)
+        edit = None  # a stale or hand-made link: show the page, not an error
+    try:
+        track = uuid.UUID(edit_track) if edit_track else None
+    except ValueError:
+        track = None
+    return await render_album(request, album_id, edit=edit, focus=focus, job=job, edit_track=track)
 
 
 def _version(data: dict[str, Any]) -> int | None:

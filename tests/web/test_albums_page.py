@@ -167,3 +167,10 @@ async def test_album_page_needs_login(anon_client: Any) -> None:
     album = await manual_album(title="Private")
     response = anon_client.get(f"/albums/{album.id}", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+async def test_odd_editor_links_show_the_page(client: Any) -> None:
+    album = await manual_album(title="Robust")
+    for query in ("edit=nope", "edit_track=not-a-uuid", "job=not-a-job", f"edit_track={uuid.uuid4()}"):
+        response = client.get(f"/albums/{album.id}?{query}")
+        assert response.status_code == 200 and "<h1>Robust</h1>" in response.text
