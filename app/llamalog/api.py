@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, get
 
+from app.inert_json import inert_json
 from app.llamalog.chain import chain_scope
 from app.llamalog.filters import parse_filter
 from app.llamalog.queries import LogPage, fetch_page, list_logs
@@ -30,14 +31,14 @@ def page_json(page: LogPage, request: Request) -> dict[str, Any]:
     }
 
 
-@get("/api/logs", name="api_logs", tags=["log"])
+@get("/api/logs", name="api_logs", tags=["log"], middleware=[inert_json])
 async def api_logs(request: Request) -> dict[str, Any]:
     """LlamaLog rows, newest first, with the /logs filters."""
     page = await list_logs(parse_filter(_params(request)))
     return page_json(page, request)
 
 
-@get("/api/chain/{entity_type:str}/{entity_id:str}", name="api_chain", tags=["log"])
+@get("/api/chain/{entity_type:str}/{entity_id:str}", name="api_chain", tags=["log"], middleware=[inert_json])
 async def api_chain(request: Request, entity_type: str, entity_id: str) -> dict[str, Any]:
     """Every row about an entity and what hangs off it, oldest first (created_at, id)."""
     scope = chain_scope(entity_type, entity_id)
