@@ -37,11 +37,6 @@
     }
   });
 
-  // A new filter swaps the whole page body in: start live again with nothing held.
-  document.addEventListener("htmx:afterSwap", function (e) {
-    if (e.detail.target && e.detail.target.id === "main") { paused = false; held = []; }
-  });
-
   document.addEventListener("click", function (e) {
     var button = e.target.closest("#live-toggle");
     if (!button) return;

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -17,6 +18,8 @@ from typing import Any
 from app.llamalog.filters import FilterError, LogFilter
 from app.llamalog.queries import fetch_page, rows_since
 from app.llamalog.tables import LlamaLog
+
+log = logging.getLogger("llamalog.live")
 
 POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15.0
@@ -69,7 +72,12 @@ class Feed:
                 await asyncio.sleep(POLL_SECONDS)
                 if not self.followers:
                     break
-                rows = await self._poll()
+                try:
+                    rows = await self._poll()
+                except Exception:
+                    # A database hiccup must not end the feed for everyone: try again next tick.
+                    log.exception("live log: polling for new rows failed")
+                    continue
                 if rows:
                     self._fan_out(rows)
         finally:
