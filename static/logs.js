@@ -23,7 +23,23 @@
     var empty = document.querySelector("#log-rows tr.empty-row");
     if (empty) empty.remove();
     htmx.swap("#log-rows", html, { swapStyle: "afterbegin" });
+    trim();
   }
+
+  // A table that says how many rows it keeps (a job's page) drops the oldest as new ones land.
+  function trim() {
+    var body = document.getElementById("log-rows");
+    var keep = body && parseInt(body.dataset.keep || "0", 10);
+    if (!keep) return;
+    var rows = body.querySelectorAll("tr.log-row");
+    for (var i = keep; i < rows.length; i++) {
+      var detail = document.getElementById(rows[i].id + "-detail");
+      if (detail) detail.remove();
+      rows[i].remove();
+    }
+  }
+
+  document.addEventListener("htmx:sseMessage", trim);
 
   document.addEventListener("htmx:sseBeforeMessage", function (e) {
     var id = e.detail.lastEventId;

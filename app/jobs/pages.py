@@ -112,7 +112,7 @@ async def job_page(request: Request, ident: str) -> Response[str]:
     rows = await list_logs(LogFilter(job=job_id, limit=JOB_ROWS))
     if detail is None and not rows.rows:
         return _not_found(request, "There is no job with that id: no run and no log rows.")
-    context.update(rows=rows, row_qs=f"job={job_id}")
+    context.update(rows=rows, row_qs=f"job={job_id}", keep=JOB_ROWS)
     return render(request, "job.html", context)
 
 

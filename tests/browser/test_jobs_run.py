@@ -101,11 +101,16 @@ async def test_a_sync_started_from_jobs_shows_progress_to_done(jobs_page: Any) -
     assert await progress.get_attribute("hx-trigger") is None  # polling stopped
     assert "albums created" in await progress.locator(".job-main").inner_text()
 
+    # Its rows arrived live too (the page kept only the newest 20).
+    await page.locator("table.log-table tr.log-row").nth(19).wait_for()
+    assert await page.locator("table.log-table tr.log-row").count() == 20
+    assert await page.evaluate("() => window.__sameDocument") is True
+    await page.locator("#timeline details.root").first.wait_for()
+    await screenshot(page, "job")
+
     # The run is listed on /jobs with its counts, and its rows are in the log.
     await page.goto("/jobs")
     run = page.locator(f"#job-{job_url.rsplit('/', 1)[1]}")
     assert "sync_spotify" in await run.inner_text() and "succeeded" in await run.inner_text()
     assert f"{total} / {total}" in await run.inner_text()
     await screenshot(page, "jobs")
-    await page.goto(job_url)
-    await page.locator("table.log-table tr.log-row").first.wait_for()
