@@ -123,8 +123,12 @@ async def wipe() -> None:
 
 @pytest.fixture(autouse=True)
 async def clean_db(database: str) -> AsyncIterator[None]:
-    """Every test starts with empty tables."""
+    """Every test starts with empty tables and empty queues."""
     await wipe()
+    import tasks.broker
+
+    if tasks.broker._broker is not None:  # messages an earlier test sent and nobody consumed
+        tasks.broker._broker.flush_all()
     from app.auth.users import throttle
 
     throttle._failures.clear()

@@ -16,11 +16,11 @@ from app.catalog.artists import find_or_create_artist
 from app.catalog.names import fold
 from app.catalog.records import AlbumInput, ArtistInput, TrackInput
 from app.catalog.state import refresh_album_state
-from app.catalog.sync import enqueue_child
 from app.catalog.tables import Album, AlbumArtist, Artist, Track
 from app.catalog.tracks import create_tracks
 from app.correction.locks import fields_to_update
 from app.db import transaction
+from app.jobs.launch import enqueue_child
 from app.llamalog.logger import record
 from app.sources import clients
 from app.sources.http import counting_calls

@@ -6,7 +6,6 @@ creates nothing. One album failing upstream is a FAILED row and a count; the oth
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from app.catalog.albums import create_album
 from app.catalog.records import AlbumInput
 from app.catalog.tables import Album
 from app.db import transaction
+from app.jobs.launch import enqueue_child
 from app.jobs.progress import job_count, job_progress
 from app.llamalog.logger import record
 from app.sources import clients
@@ -52,6 +52,7 @@ async def _import(
         tracks_created=created.tracks_created,
         failures=created.tracks_failed,
     )
+    await Album.update({Album.enrichment_status: "QUEUED"}).where(Album.id == created.id)
     await enqueue_child("enrich_album", str(created.id))
 
 
@@ -130,17 +131,3 @@ async def sync_musicbrainz(days: int = 7, max_albums: int = MAX_ALBUMS) -> SyncR
             )
         await job_progress(done, len(releases))
     return result
-
-
-async def enqueue_child(actor_name: str, *args: Any) -> str | None:
-    """Send `actor_name(*args)` as a child of the running job (the job middleware stamps the ids)."""
-    from app.jobs.launch import UnknownActor, find_actor
-
-    try:
-        actor: Any = find_actor(actor_name)
-    except UnknownActor:
-        return None
-    if actor_name == "enrich_album" and args:
-        await Album.update({Album.enrichment_status: "QUEUED"}).where(Album.id == args[0])
-    message = await asyncio.to_thread(actor.send, *args)
-    return str(message.message_id)

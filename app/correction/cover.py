@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from app.llamalog.context import get_current_job
-
 log = logging.getLogger(__name__)
 ACTOR = "cache_cover"
 
@@ -17,20 +15,14 @@ async def queue_cover(album_id: Any) -> str | None:
     Runs after the correction committed, so the job sees the new MusicBrainz id. The job respects
     the album's locks (a cover the admin set stays).
     """
-    from app.jobs.launch import actor_exists, enqueue
+    from app.jobs.launch import enqueue_child
 
-    if not actor_exists(ACTOR):
-        log.info("no %s actor is declared: the cover of album %s is left as it is", ACTOR, album_id)
-        return None
-    ctx = get_current_job()
     try:
-        return await enqueue(
-            ACTOR,
-            [str(album_id)],
-            triggered_by="user",
-            user_id=ctx.user_id if ctx else None,
-            username=ctx.username if ctx else None,
-        )
+        # A child of the correction's job: the cover shows up in the same job tree.
+        job_id = await enqueue_child(ACTOR, str(album_id))
     except Exception:  # noqa: BLE001 - the correction is committed; a missing cover shows in the queue
         log.exception("could not queue the cover of album %s", album_id)
         return None
+    if job_id is None:
+        log.info("no %s actor is declared: the cover of album %s is left as it is", ACTOR, album_id)
+    return job_id

@@ -116,6 +116,20 @@ async def enqueue(
     return job_id
 
 
+async def enqueue_child(actor_name: str, *args: Any) -> str | None:
+    """Send `actor_name(*args)` as a child of the running job (a worker run, a web request, the CLI).
+
+    The job-context middleware stamps parent and root ids; returns the job id, or None when no such
+    actor is declared.
+    """
+    try:
+        actor: Any = find_actor(actor_name)
+    except UnknownActor:
+        return None
+    message = await asyncio.to_thread(actor.send, *args)
+    return str(message.message_id)
+
+
 async def retry_job(job_id: str | uuid.UUID, user: User) -> str:
     """Run a failed or cancelled job again as a new run started by `user`; returns the new job id."""
     row = await Job.select().where(Job.job_id == job_id).output(load_json=True).first()
