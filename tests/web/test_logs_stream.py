@@ -162,3 +162,11 @@ async def test_stream_stops_when_the_client_goes(admin_user: int) -> None:
     assert time.monotonic() - started < 2
     assert sent[0]["status"] == 200
     assert following() == 0
+
+
+@pytest.mark.parametrize("title", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'])
+async def test_streamed_rows_are_escaped(client: Any, title: str) -> None:
+    await manual_album(title=title)
+    body = client.get("/logs/stream?after=0").text
+    assert "alert(1)" in body
+    assert "<script>alert(1)" not in body and "<img src=x onerror" not in body
