@@ -12,6 +12,7 @@ import asyncio
 import os
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from app.config import get_settings
 
@@ -72,13 +73,22 @@ async def run_seed_jobs(*, out: object = print) -> DemoSummary:
     )
 
 
+def _start_fake(factory: type, site_port: int) -> Any:
+    """The fake on a port derived from the site's, so cover URLs stored last time still answer."""
+    wanted = int(os.environ.get("DEMO_UPSTREAM_PORT", site_port + 1001))
+    try:
+        return factory(serve_images=True, port=wanted).start()
+    except OSError:  # taken: any free port will do for this run
+        return factory(serve_images=True).start()
+
+
 def run_demo(host: str | None = None, port: int | None = None) -> int:
     from app.demo.fake_upstream import FakeUpstream
     from app.migrate import migrate
     from app.sources import clients
     from tasks.worker import start_embedded_worker, stop_worker
 
-    fake = FakeUpstream(serve_images=True).start()
+    fake = _start_fake(FakeUpstream, port or get_settings().port)
     os.environ.update(fake.env())
     # The fake is local: no need to wait a second between MusicBrainz calls (override to taste).
     os.environ.setdefault("MUSICBRAINZ_RATE", "20")
