@@ -19,7 +19,7 @@ from app.catalog.names import fold
 from app.catalog.state import BROKEN_REASONS, decode_reasons
 from app.catalog.tables import DATA_QUALITIES, ENRICHMENT_STATUSES, Album, AlbumArtist, Artist
 from app.config import get_settings
-from app.llamalog.filters import FilterError
+from app.llamalog.filters import FilterError, no_nul
 from app.llamalog.tables import SOURCES
 
 DEFAULT_LIMIT = 50
@@ -124,7 +124,7 @@ def _one(params: Mapping[str, Any], name: str) -> str | None:
     value = params.get(name)
     if isinstance(value, (list, tuple)):
         value = value[-1] if value else None
-    text = str(value).strip() if value is not None else ""
+    text = no_nul(name, str(value).strip()) if value is not None else ""
     return text or None
 
 

@@ -102,13 +102,20 @@ class LogFilter:
         return urlencode(self.query_items(with_cursor=with_cursor))
 
 
+def no_nul(name: str, value: str) -> str:
+    """Postgres text cannot hold NUL: refuse it here (400) rather than fail in the driver (500)."""
+    if "\x00" in value:
+        raise FilterError(f"{name}: contains a NUL character")
+    return value
+
+
 def _one(params: Mapping[str, Any], name: str) -> str | None:
     value = params.get(name)
     if isinstance(value, (list, tuple)):
         value = value[-1] if value else None
     if value is None:
         return None
-    value = str(value).strip()
+    value = no_nul(name, str(value).strip())
     return value or None
 
 
@@ -119,7 +126,7 @@ def _many(params: Mapping[str, Any], name: str) -> list[str]:
     values = value if isinstance(value, (list, tuple)) else [value]
     out: list[str] = []
     for item in values:
-        out.extend(part.strip() for part in str(item).split(",") if part.strip())
+        out.extend(part.strip() for part in no_nul(name, str(item)).split(",") if part.strip())
     return out
 
 
