@@ -120,18 +120,20 @@ def test_three_worker_processes_share_one_limiter(fake: FakeUpstream, tmp_path: 
         while len(list(tmp_path.glob("ready-*"))) < 3 and time.monotonic() < deadline:
             time.sleep(0.01)
         (tmp_path / "go").touch()
-        for proc in procs:
-            assert proc.wait(timeout=60) == 0
+        codes = [proc.wait(timeout=60) for proc in procs]
+        assert codes == [0, 0, 0], fake.requests("musicbrainz")
     finally:
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
 
     log = fake.requests("musicbrainz")
-    assert len(log) == 3 * each
+    t0 = min(r.monotonic for r in log)
+    timeline = [(round(r.monotonic - t0, 3), r.user_agent.split("( ")[1], r.status) for r in log]
+    assert len(log) == 3 * each, timeline
     workers = {r.user_agent.split("( ")[1].rstrip(" )") for r in log}
     assert workers == {f"worker-{n}@example.org" for n in range(3)}
-    assert min(gaps(fake)) >= 1 / rate, gaps(fake)
+    assert min(gaps(fake)) >= 1 / rate, timeline
     # The workers competed: their requests interleave rather than run one worker after another.
     spans = [[r.monotonic for r in log if worker in r.user_agent] for worker in workers]
-    assert any(min(a) < max(b) and min(b) < max(a) for a, b in itertools.combinations(spans, 2))
+    assert any(min(a) < max(b) and min(b) < max(a) for a, b in itertools.combinations(spans, 2)), timeline
