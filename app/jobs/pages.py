@@ -10,6 +10,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
 from app.config import get_settings
+from app.inert_json import inert_json
 from app.jobs.launch import JobNotFound, NotRetryable, UnknownActor, retry_job
 from app.jobs.queries import JobDetail, JobNode, job_detail, list_jobs
 from app.jobs.schedule import next_runs, run_now
@@ -150,7 +151,7 @@ async def job_run_now(request: Request, name: str) -> Response[Any]:
     return Redirect(f"/jobs/{new_id}", status_code=303)
 
 
-@get("/api/jobs", name="api_jobs", tags=["jobs"])
+@get("/api/jobs", name="api_jobs", tags=["jobs"], middleware=[inert_json])
 async def api_jobs(request: Request) -> dict[str, Any]:
     """Runs newest first; filters `status`, `kind`; keyset pages through `cursor`."""
     status, kind = _one(request, "status"), _one(request, "kind")
@@ -162,7 +163,7 @@ async def api_jobs(request: Request) -> dict[str, Any]:
     return {"rows": page.rows, "count": len(page.rows), "next_cursor": page.next_cursor, "next": next_url}
 
 
-@get("/api/jobs/{ident:str}", name="api_job", tags=["jobs"])
+@get("/api/jobs/{ident:str}", name="api_job", tags=["jobs"], middleware=[inert_json])
 async def api_job(ident: str) -> Response[dict[str, Any]]:
     """One run with the tree of runs it belongs to."""
     job_id = _job_id(ident)

@@ -172,6 +172,15 @@ async def test_api_jobs(client: Any) -> None:
     assert client.get(f"/api/jobs/{uuid.uuid4()}").status_code == 404
 
 
+async def test_hostile_job_errors_are_inert(client: Any) -> None:
+    hostile = "<script>alert(1)</script> for <img src=x onerror=alert(1)>"
+    job = await make_job(0, status="failed", error=hostile)
+    for url in ("/jobs", f"/jobs/{job['job_id']}", "/api/jobs", f"/api/jobs/{job['job_id']}"):
+        body = client.get(url).text
+        assert "<script>alert(1)" not in body and "<img src=x" not in body
+    assert client.get("/api/jobs").json()["rows"][0]["error"].startswith("<script>")
+
+
 async def test_pages_cost_the_same_queries_whatever_their_size(
     client: Any, query_counter: dict[str, int]
 ) -> None:
