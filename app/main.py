@@ -109,6 +109,7 @@ def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
         on_startup=[_start_pool, *STARTUP_HOOKS],
         on_shutdown=[*SHUTDOWN_HOOKS, _close_pool],
         debug=False,
+        request_max_body_size=1024 * 1024,  # every form is small: a bigger body is a 413, not work
     )
     app.asgi_handler = login_guard(app.asgi_handler)
     return app
