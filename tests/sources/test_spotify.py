@@ -143,3 +143,11 @@ async def test_disabled_without_credentials(fake: FakeUpstream) -> None:
     assert caught.value.error_code == "SOURCE_DISABLED" and not caught.value.retryable
     assert fake.requests() == []
     assert SpotifyClient(fake.settings(spotify_client_id=DEMO_CREDENTIALS["SPOTIFY_CLIENT_ID"])).enabled
+
+
+async def test_following_the_recorded_next_link_ends(settings, fake: FakeUpstream) -> None:
+    albums = await SpotifyClient(settings).all_new_releases(country="SE")
+
+    assert [a.id for a in albums] == ["5ZX4m5aVSmWQ5iHAPQpT71", "0geTzdk2InlqIoB16fW9Nd"]
+    pages = [r.query for r in fake.requests("spotify")]
+    assert len(pages) == 2 and "offset=20" in pages[1]
