@@ -36,17 +36,22 @@ async def test_trackless_album_is_enriched_by_search(upstream: Any) -> None:
     assert album["release_date"] == "2001"
     assert album["enrichment_status"] == "COMPLETED"
     assert album["tracks_present"] == 3 and "NO_TRACKS" not in album["broken_reasons"]
-    tracks = await Track.select(Track.track_number, Track.title, Track.duration_ms).where(
-        Track.album == created.id
-    ).order_by(Track.track_number)
+    tracks = (
+        await Track.select(Track.track_number, Track.title, Track.duration_ms)
+        .where(Track.album == created.id)
+        .order_by(Track.track_number)
+    )
     assert [(t["track_number"], t["title"], t["duration_ms"]) for t in tracks] == [
         (1, "Alarms", 317933),
         (2, "The Bells", 292880),
         (3, "The Bells (Festival mix)", 606866),
     ]
-    (row,) = await LlamaLog.select().where(LlamaLog.category == "ENRICHED").where(
-        LlamaLog.entity_type == "ALBUM"
-    ).output(load_json=True)
+    (row,) = (
+        await LlamaLog.select()
+        .where(LlamaLog.category == "ENRICHED")
+        .where(LlamaLog.entity_type == "ALBUM")
+        .output(load_json=True)
+    )
     assert row["operation"] == "album:enriched:musicbrainz"
     assert str(row["job_id"]) == enrichment.job_id
     assert str(row["parent_job_id"]) == sync.job_id
@@ -76,9 +81,11 @@ async def test_redelivered_enrichment_creates_nothing_twice(upstream: Any) -> No
     assert await AlbumArtist.count() == 1
     created_rows = await LlamaLog.count().where(LlamaLog.category == "CREATED")
     assert created_rows == 1 + 1 + 3  # album, artist, tracks: once each
-    statuses = await LlamaLog.select(LlamaLog.status).where(
-        (LlamaLog.category == "ENRICHED") & (LlamaLog.entity_type == "ALBUM")
-    ).order_by(LlamaLog.id)
+    statuses = (
+        await LlamaLog.select(LlamaLog.status)
+        .where((LlamaLog.category == "ENRICHED") & (LlamaLog.entity_type == "ALBUM"))
+        .order_by(LlamaLog.id)
+    )
     assert [s["status"] for s in statuses] == ["SUCCESS", "SKIPPED"]
 
 
@@ -107,9 +114,12 @@ async def test_enrichment_after_a_correction_leaves_locked_fields_alone(upstream
     album = await _album(created.id)
     assert album["release_date"] == "1997"
     assert album["label"] == "Admin Label"
-    row = await LlamaLog.select().where(LlamaLog.operation == "album:enriched:musicbrainz").output(
-        load_json=True
-    ).first()
+    row = (
+        await LlamaLog.select()
+        .where(LlamaLog.operation == "album:enriched:musicbrainz")
+        .output(load_json=True)
+        .first()
+    )
     assert "release_date" not in row["fields_enriched"]
     assert set(row["metadata"]["skipped_locked_fields"]) >= {"release_date"}
 
