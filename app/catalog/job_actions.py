@@ -91,6 +91,8 @@ async def retry_failed_job(log_id: int, user: Any) -> str:
     launch = _launch()
     if launch is None:
         raise JobActionError("retrying jobs is not available on this server yet")
+    if not 0 < log_id < 2**63:  # no such row can exist; the drivers would fail on the number
+        raise JobActionError(f"there is no failed log row #{log_id}")
     row = (
         await LlamaLog.select(LlamaLog.id, LlamaLog.job_id, LlamaLog.root_job_id, LlamaLog.category)
         .where(LlamaLog.id == log_id)

@@ -79,7 +79,9 @@ async def fix_preview(request: Request, album_id: uuid.UUID, key: str, discogs_i
         if "album" in str(exc):
             return _missing(request, album_id)
         return _step(request, "_fix_error.html", {**context, "error": str(exc)}, status_code=404)
-    except (SourceError, ValueError) as exc:
+    except ValueError as exc:  # not a candidate key: the request is wrong, not the upstream
+        return _step(request, "_fix_error.html", {**context, "error": str(exc)}, status_code=400)
+    except SourceError as exc:
         return _step(request, "_fix_error.html", {**context, "error": str(exc)}, status_code=502)
     return _step(request, "_fix_preview.html", context)
 
@@ -114,7 +116,9 @@ async def fix_apply(request: Request, album_id: uuid.UUID) -> Response[str]:
         return await _preview_again(request, album_id, context, 422)
     except LookupError:
         return _missing(request, album_id)
-    except (SourceError, ValueError) as exc:
+    except ValueError as exc:  # not a candidate key: the request is wrong, not the upstream
+        return _step(request, "_fix_error.html", {**context, "error": str(exc)}, status_code=400)
+    except SourceError as exc:
         return _step(request, "_fix_error.html", {**context, "error": str(exc)}, status_code=502)
     album = await load_current(album_id)
     return _step(request, "_fix_result.html", {**context, "result": result, "album": album}, changed=True)
