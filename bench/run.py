@@ -96,8 +96,10 @@ def plan(smoke: bool) -> list[Step]:
     )
     steps.append(("limiter", "bench.limiter", limiter, {}, 300))
     steps.append(
-        ("sync", "bench.sync", ["--albums", "10" if smoke else "200"], {"DATABASE_URL": work_db}, 600)
+        ("sync", "bench.sync", ["--albums", "5" if smoke else "200"], {"DATABASE_URL": work_db}, 600)
     )
+    live = ["--clients", "5", "--rows", "6", "--idle", "1"] if smoke else ["--clients", "50", "--rows", "60"]
+    steps.append(("live", "bench.live", live, {"DATABASE_URL": work_db}, 600))
     return steps
 
 
@@ -116,6 +118,7 @@ def main() -> None:
     only = set(args.only.split(",")) if args.only else None
     started = time.monotonic()
     timings: dict[str, Any] = {}
+    failures: list[str] = []
     for name, module, margs, env, timeout in plan(args.smoke):
         if name.startswith("generate"):
             if args.reuse:
@@ -128,11 +131,15 @@ def main() -> None:
             timings[name] = result["seconds"]
             continue
         (results_dir / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+        if result.get("queries_constant") is False:
+            failures.append(f"{name}: statements per page are not constant: {result['queries_per_request']}")
     results = load(results_dir)
     (results_dir / "README.md").write_text(markdown(results))
     print(table(results))
     print(f"\nbench {'smoke' if args.smoke else 'full'}: {time.monotonic() - started:.0f} s "
           f"(generation: {timings}); results in {results_dir.relative_to(ROOT)}/")  # fmt: skip
+    if failures:
+        raise SystemExit("\n".join(failures))
 
 
 if __name__ == "__main__":
