@@ -11,7 +11,11 @@ MARK = {True: "✅ met", False: "❌ missed", None: ""}
 
 
 def load(results: Path) -> list[dict[str, Any]]:
-    found = {p.stem: json.loads(p.read_text()) for p in sorted(results.glob("*.json"))}
+    found = {
+        p.stem: json.loads(p.read_text())
+        for p in sorted(results.glob("*.json"))
+        if not p.stem.startswith("profile-")
+    }
     return [found[n] for n in ORDER if n in found] + [v for k, v in found.items() if k not in ORDER]
 
 
@@ -24,7 +28,7 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def markdown(results: list[dict[str, Any]]) -> str:
+def markdown(results: list[dict[str, Any]], analysis: Path | None = None) -> str:
     notes = [f"- **{r['name']}**: {r['note']}" for r in results if r.get("note")]
     when = max((r.get("generated_at", "") for r in results), default="")
     parts = [
@@ -40,4 +44,6 @@ def markdown(results: list[dict[str, Any]]) -> str:
     ]
     if notes:
         parts += ["", "Notes:", "", *notes]
+    if analysis and analysis.exists():  # written by hand from the profiles: why a target is missed
+        parts += ["", analysis.read_text().strip()]
     return "\n".join(parts) + "\n"

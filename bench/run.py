@@ -134,7 +134,7 @@ def main() -> None:
         if result.get("queries_constant") is False:
             failures.append(f"{name}: statements per page are not constant: {result['queries_per_request']}")
     results = load(results_dir)
-    (results_dir / "README.md").write_text(markdown(results))
+    (results_dir / "README.md").write_text(markdown(results, results_dir / "ANALYSIS.md"))
     print(table(results))
     print(f"\nbench {'smoke' if args.smoke else 'full'}: {time.monotonic() - started:.0f} s "
           f"(generation: {timings}); results in {results_dir.relative_to(ROOT)}/")  # fmt: skip
