@@ -37,8 +37,8 @@ async def sync_spotify() -> None:
     on_final_failure=job_failures.musicbrainz_sync_failed,
     **JOB_OPTIONS,
 )
-async def sync_musicbrainz() -> None:
-    await sync.sync_musicbrainz()
+async def sync_musicbrainz(days: int = sync.MUSICBRAINZ_WINDOW_DAYS) -> None:
+    await sync.sync_musicbrainz(days=days)
 
 
 @dramatiq.actor(

@@ -24,6 +24,7 @@ from app.sources.http import counting_calls
 from app.sources.to_catalog import album_from_musicbrainz, album_from_spotify
 
 MAX_ALBUMS = 200
+MUSICBRAINZ_WINDOW_DAYS = 7
 
 
 @dataclass
@@ -108,7 +109,7 @@ async def sync_spotify(max_albums: int = MAX_ALBUMS, country: str | None = None)
     return result
 
 
-async def sync_musicbrainz(days: int = 7, max_albums: int = MAX_ALBUMS) -> SyncResult:
+async def sync_musicbrainz(days: int = MUSICBRAINZ_WINDOW_DAYS, max_albums: int = MAX_ALBUMS) -> SyncResult:
     """Import MusicBrainz releases dated in the last `days` days; enrichment brings their tracks."""
     until = dt.date.today()
     since = until - dt.timedelta(days=days)

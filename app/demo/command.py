@@ -19,6 +19,7 @@ from app.config import get_settings
 DEMO_USER = "admin"
 DEMO_PASSWORD_DEFAULT = "llamalog-demo"
 JOB_WAIT_S = 600.0
+DEMO_MUSICBRAINZ_DAYS = 365 * 40
 
 
 @dataclass(frozen=True)
@@ -48,23 +49,12 @@ async def run_seed_jobs(*, out: object = print) -> DemoSummary:
     from app.llamalog.tables import LlamaLog
 
     say = out if callable(out) else print
-    for actor in ("sync_spotify", "sync_musicbrainz"):
-        job_id = await enqueue(actor, triggered_by="system")
+    # Spotify first, then MusicBrainz over the recorded releases' dates (decades, not the last
+    # week): albums enrichment already matched are skipped instead of imported twice.
+    for actor, kwargs in (("sync_spotify", {}), ("sync_musicbrainz", {"days": DEMO_MUSICBRAINZ_DAYS})):
+        job_id = await enqueue(actor, kwargs=kwargs, triggered_by="system")
         say(f"  queued {actor} (job {job_id})")
-    deadline = time.monotonic() + JOB_WAIT_S
-    last = ""
-    while True:
-        pending = await Job.count().where(Job.status.is_in(["queued", "running", "retrying"]))
-        done = await Job.count().where(Job.status.is_in(["succeeded", "failed", "cancelled"]))
-        line = f"  jobs: {done} finished, {pending} still to run"
-        if line != last:
-            say(line)
-            last = line
-        if pending == 0:
-            break
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"demo jobs still running after {JOB_WAIT_S:.0f} s")
-        await asyncio.sleep(0.5)
+        await _wait_for_jobs(say)
     return DemoSummary(
         albums=await Album.count(),
         broken=await Album.count().where(Album.broken_reasons != ""),
@@ -80,6 +70,25 @@ def _start_fake(factory: type, site_port: int) -> Any:
         return factory(serve_images=True, port=wanted).start()
     except OSError:  # taken: any free port will do for this run
         return factory(serve_images=True).start()
+
+
+async def _wait_for_jobs(say: Any) -> None:
+    from app.jobs.tables import Job
+
+    deadline = time.monotonic() + JOB_WAIT_S
+    last = ""
+    while True:
+        pending = await Job.count().where(Job.status.is_in(["queued", "running", "retrying"]))
+        done = await Job.count().where(Job.status.is_in(["succeeded", "failed", "cancelled"]))
+        line = f"  jobs: {done} finished, {pending} still to run"
+        if line != last:
+            say(line)
+            last = line
+        if pending == 0:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"demo jobs still running after {JOB_WAIT_S:.0f} s")
+        await asyncio.sleep(0.5)
 
 
 def run_demo(host: str | None = None, port: int | None = None) -> int:
