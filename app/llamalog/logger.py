@@ -48,14 +48,20 @@ def _console_line(row: dict[str, Any]) -> str:
     return "[🦙 LlamaLog] " + " ".join(parts)
 
 
+_console_ready = False
+
+
 def _ensure_console_handler() -> None:
-    if console.handlers:
+    """One stderr handler of our own, whatever other handlers (tests, apps) are attached."""
+    global _console_ready
+    if _console_ready:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     console.addHandler(handler)
     console.setLevel(logging.INFO)
     console.propagate = False
+    _console_ready = True
 
 
 async def record(
