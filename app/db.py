@@ -108,3 +108,17 @@ def engine() -> Engine:
 def transaction() -> Any:
     """A write transaction; nested calls join the outer one."""
     return engine().transaction()
+
+
+def like_escape(text: str) -> str:
+    """`text` as a LIKE literal: %, _ and the escape character match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains(column: Any, text: str) -> Any:
+    """A where clause: `column` contains `text`, ignoring case (ILIKE on Postgres, LIKE on SQLite)."""
+    from piccolo.columns.combination import WhereRaw
+
+    operator = "ILIKE" if column._meta.engine_type == "postgres" else "LIKE"
+    name = column._meta.db_column_name
+    return WhereRaw(f"{name} {operator} {{}} ESCAPE '\\'", f"%{like_escape(text)}%")

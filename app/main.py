@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response, get
 from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from app import __version__
 from app.auth.guard import login_guard
@@ -23,6 +26,8 @@ from app.llamalog.api import api_chain, api_logs
 from app.llamalog.filters import FilterError
 from app.llamalog.pages import ROUTES as LLAMALOG_ROUTES
 from app.web import render, template_config
+
+log = logging.getLogger("llamalog.web")
 
 
 def _wants_json(request: Request) -> bool:
@@ -51,6 +56,15 @@ def forbidden(request: Request, exc: Exception) -> Response[Any]:
     if _wants_json(request):
         return Response({"status_code": 403, "detail": message}, status_code=403)
     return render(request, "error.html", {"status": 403, "message": message}, status_code=403, block=None)
+
+
+def server_error(request: Request, exc: Exception) -> Response[Any]:
+    """An error page instead of a bare JSON body; the traceback goes to the server log."""
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    message = "Something went wrong on our side. Nothing you sent was saved; try again."
+    if _wants_json(request):
+        return Response({"status_code": 500, "detail": message}, status_code=500)
+    return render(request, "error.html", {"status": 500, "message": message}, status_code=500, block=None)
 
 
 @get("/healthz", include_in_schema=False)
@@ -100,11 +114,18 @@ def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
             cookie_samesite="lax",
             exclude=["/admin/db"],
         ),
-        openapi_config=OpenAPIConfig(title="LlamaLog", version=__version__, path="/schema"),
+        # JSON (and YAML) only: the interactive UIs load their scripts from CDNs.
+        openapi_config=OpenAPIConfig(
+            title="LlamaLog",
+            version=__version__,
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(path=["/openapi.json", "/"]), YamlRenderPlugin()],
+        ),
         exception_handlers={
             FilterError: bad_request,
             ValidationError: bad_request,
             PermissionDeniedException: forbidden,
+            HTTP_500_INTERNAL_SERVER_ERROR: server_error,
         },
         on_startup=[_start_pool, *STARTUP_HOOKS],
         on_shutdown=[*SHUTDOWN_HOOKS, _close_pool],

@@ -18,7 +18,7 @@ from piccolo.query import Select
 from app.catalog.names import fold
 from app.catalog.state import BROKEN_REASONS, decode_reasons
 from app.catalog.tables import DATA_QUALITIES, ENRICHMENT_STATUSES, Album, AlbumArtist, Artist
-from app.config import get_settings
+from app.db import contains
 from app.llamalog.filters import FilterError, no_nul
 from app.llamalog.tables import SOURCES
 
@@ -170,13 +170,14 @@ def parse_album_query(params: Mapping[str, Any], *, broken_only: bool = False) -
 
 
 def _search(q: str) -> Any:
-    text = q.replace("%", "").replace("_", " ").strip()
-    by_artist = AlbumArtist.select(AlbumArtist.album).where(
-        AlbumArtist.artist.is_in(Artist.select(Artist.id).where(Artist.name_key.like(f"%{fold(text)}%")))
-    )
-    # SQLite's LIKE already ignores ASCII case (and has no ILIKE).
-    title = Album.title.ilike if get_settings().is_postgres else Album.title.like
-    clause = title(f"%{text}%") | Album.id.is_in(by_artist)
+    text = q.strip()
+    clause = contains(Album.title, text)
+    folded = fold(text)
+    if folded:  # "%" or "!!" fold to nothing: that must not match every artist
+        by_artist = AlbumArtist.select(AlbumArtist.album).where(
+            AlbumArtist.artist.is_in(Artist.select(Artist.id).where(contains(Artist.name_key, folded)))
+        )
+        clause = clause | Album.id.is_in(by_artist)
     if text.isalnum() or "-" in text:  # an exact ID or barcode pasted into the box
         clause = clause | (Album.musicbrainz_id == text.lower()) | (Album.spotify_id == text)
         clause = clause | (Album.barcode == text)

@@ -119,6 +119,10 @@ def run_demo(host: str | None = None, port: int | None = None) -> int:
         f"Catalog: {summary.albums} albums ({summary.broken} need fixing), {summary.log_rows} LlamaLog rows, "
         f"{summary.failed_jobs} failed jobs to look at."
     )
+    if summary.albums == 0:
+        print("llama demo: the jobs imported no albums; see the log above (recorded payloads missing?)")
+        fake.stop()
+        return 1
     host = host or settings.host
     port = port or settings.port
     login = f"username {DEMO_USER!r}, password {password!r}" if created else f"username {DEMO_USER!r}"

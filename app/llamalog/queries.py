@@ -9,6 +9,7 @@ from typing import Any
 from piccolo.columns.combination import WhereRaw
 from piccolo.query import Select
 
+from app.db import contains, like_escape
 from app.llamalog.filters import Cursor, LogFilter
 from app.llamalog.tables import LlamaLog
 
@@ -66,7 +67,7 @@ def apply_filter(query: Select, flt: LogFilter) -> Select:
         query = query.where(LlamaLog.status == flt.status)
     if flt.operation:
         if flt.operation.endswith("*"):
-            query = query.where(LlamaLog.operation.like(flt.operation[:-1].replace("%", "") + "%"))
+            query = query.where(LlamaLog.operation.like(like_escape(flt.operation[:-1]) + "%"))
         else:
             query = query.where(LlamaLog.operation == flt.operation)
     if flt.source:
@@ -82,11 +83,8 @@ def apply_filter(query: Select, flt: LogFilter) -> Select:
             | (LlamaLog.parent_job_id == flt.job)
         )
     if flt.q:
-        pattern = "%" + flt.q.replace("%", "").replace("_", "") + "%"
-        # SQLite's LIKE is already case-insensitive; Postgres needs ILIKE.
-        postgres = LlamaLog._meta.db.engine_type == "postgres"
         columns = (LlamaLog.entity_label, LlamaLog.operation, LlamaLog.error_message)
-        matches = [c.ilike(pattern) if postgres else c.like(pattern) for c in columns]
+        matches = [contains(column, flt.q) for column in columns]
         query = query.where(matches[0] | matches[1] | matches[2])
     return query
 

@@ -74,3 +74,11 @@ def test_sql_metacharacters_in_text_filters_are_just_text(client: Any) -> None:
         response = client.get("/api/logs", params={"q": value, "operation": value})
         assert response.status_code == 200
         assert response.json()["rows"] == []
+
+
+async def test_like_wildcards_in_q_match_only_themselves(client: Any) -> None:
+    await manual_album(title="100% Pure_Joy", artists=())
+    await manual_album(title="Plain Title", artists=())
+    for q, expected in (("%", 1), ("_", 1), ("0% p", 1), ("pure_joy", 1), ("x%y", 0)):
+        rows = client.get("/api/logs", params={"q": q, "entity_type": "ALBUM"}).json()["rows"]
+        assert len(rows) == expected, q

@@ -131,3 +131,10 @@ def test_albums_need_login(anon_client: Any) -> None:
         response = anon_client.get(url, follow_redirects=False)
         assert response.status_code == 303
         assert response.headers["location"].startswith("/login?next=")
+
+
+async def test_search_wildcards_are_literal(client: Any) -> None:
+    await manual_album(title="100% Pure", artist="Somebody")
+    await manual_album(title="Other", artist="Someone Else")
+    body = client.get("/api/albums", params={"q": "%"}).json()
+    assert [a["title"] for a in body["albums"]] == ["100% Pure"]
