@@ -14,6 +14,7 @@ from litestar.template.config import TemplateConfig
 from litestar.utils.scope.state import ScopeState
 
 from app.config import ROOT
+from app.llamalog.table_rows import log_row_views
 
 TEMPLATES = ROOT / "templates"
 
@@ -45,6 +46,7 @@ def jinja_env() -> Environment:
     env.filters["time"] = _fmt_time
     env.filters["duration"] = _fmt_duration
     env.filters["pretty_json"] = _tojson_pretty
+    env.filters["log_row_views"] = log_row_views
     return env
 
 

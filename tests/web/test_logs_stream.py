@@ -170,3 +170,17 @@ async def test_streamed_rows_are_escaped(client: Any, title: str) -> None:
     body = client.get("/logs/stream?after=0").text
     assert "alert(1)" in body
     assert "<script>alert(1)" not in body and "<img src=x onerror" not in body
+
+
+async def test_a_streamed_row_is_the_table_row_marked_fresh(client: Any) -> None:
+    """One template draws a row for the page and for the stream: the same markup, bar `fresh`."""
+    await manual_album(title="Same <Row>", tracks=tracklist(1))
+    ids = await _ids()
+    page = client.get("/logs").text
+    streamed = {int(e["id"]): e["data"].strip() for e in events(client.get("/logs/stream?after=0").text)}
+    assert sorted(streamed) == ids
+    for row_id, data in streamed.items():
+        row = re.search(rf'<tr id="log-{row_id}" class="log-row".*?</tr>', page, re.S)
+        assert row is not None
+        assert data.replace('class="log-row fresh"', 'class="log-row"') == row.group(0)
+    assert "Same &lt;Row&gt;" in page
