@@ -21,7 +21,7 @@ from app.catalog.tracks import create_tracks
 from app.correction.locks import fields_to_update
 from app.db import transaction
 from app.jobs.launch import enqueue_child
-from app.llamalog.logger import record
+from app.llamalog.logger import record, record_many
 from app.sources import clients
 from app.sources.http import counting_calls
 from app.sources.records import MbRelease
@@ -267,6 +267,7 @@ async def _sync_tracks(album_id: Any, tracks: tuple[TrackInput, ...], result: En
     by_position = {(t["disc_number"], t["track_number"]): t for t in existing}
     by_mbid = {t["musicbrainz_id"]: t for t in existing if t["musicbrainz_id"]}
     missing: list[TrackInput] = []
+    filled: list[dict[str, Any]] = []
     for track in tracks:
         have = by_mbid.get(track.musicbrainz_id) or by_position.get((track.disc_number, track.track_number))
         if have is None:
@@ -280,8 +281,9 @@ async def _sync_tracks(album_id: Any, tracks: tuple[TrackInput, ...], result: En
         if fills and "musicbrainz_id" in fills and fills["musicbrainz_id"] in by_mbid:
             fills.pop("musicbrainz_id")
         if fills:
-            await _fill_track(album_id, have, fills)
+            filled.append(await _fill_track(album_id, have, fills))
             result.tracks_enriched += 1
+    await record_many(filled)  # one row per track, written together in this transaction
     if missing:
         created = await create_tracks(album_id, missing, operation_path="enrichment", sources=["MUSICBRAINZ"])
         result.tracks_created = len(created.created)
@@ -290,7 +292,8 @@ async def _sync_tracks(album_id: Any, tracks: tuple[TrackInput, ...], result: En
         result.artists_linked += created.artists_linked
 
 
-async def _fill_track(album_id: Any, track: dict[str, Any], fills: dict[str, Any]) -> None:
+async def _fill_track(album_id: Any, track: dict[str, Any], fills: dict[str, Any]) -> dict[str, Any]:
+    """Fill the track's empty fields; returns its ENRICHED log row for record_many()."""
     await Track.update(
         {
             **{getattr(Track, name): value for name, value in fills.items()},
@@ -298,18 +301,18 @@ async def _fill_track(album_id: Any, track: dict[str, Any], fills: dict[str, Any
             Track.updated_at: dt.datetime.now(dt.UTC),
         }
     ).where(Track.id == track["id"])
-    await record(
-        entity_type="TRACK",
-        entity_id=track["id"],
-        operation="track:enriched:enrichment",
-        category="ENRICHED",
-        child=True,
-        album_id=album_id,
-        sources=["MUSICBRAINZ"],
-        entity_label=track["title"],
-        fields_enriched=sorted(fills),
-        changes={name: {"before": track[name], "after": value} for name, value in fills.items()},
-    )
+    return {
+        "entity_type": "TRACK",
+        "entity_id": track["id"],
+        "operation": "track:enriched:enrichment",
+        "category": "ENRICHED",
+        "child": True,
+        "album_id": album_id,
+        "sources": ["MUSICBRAINZ"],
+        "entity_label": track["title"],
+        "fields_enriched": sorted(fills),
+        "changes": {name: {"before": track[name], "after": value} for name, value in fills.items()},
+    }
 
 
 async def mark_enrichment_failed(album_id: Any) -> None:

@@ -11,8 +11,7 @@ from typing import Any
 
 from app.db import transaction
 from app.llamalog.context import JobContext
-from app.llamalog.logger import record
-from app.llamalog.tables import LlamaLog
+from app.llamalog.logger import LoggedRow, record
 
 MAX_MESSAGE_CHARS = 2000
 
@@ -48,7 +47,7 @@ async def record_job_failure(
     operation: str,
     sources: list[str] | None = None,
     **fields: Any,
-) -> LlamaLog:
+) -> LoggedRow:
     """Write the job's FAILED row (error_code, error_message, retry_count) in a transaction.
 
     Call it inside your own `transaction()` to change state together with it (e.g. enrichment_status).

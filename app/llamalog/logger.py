@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+import sqlite3
 import sys
 import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+
+from piccolo.columns import JSON
+from piccolo.columns.defaults.base import Default
+from piccolo.querystring import QueryString
+from piccolo.utils.encoding import dump_json
 
 from app.config import get_settings
 from app.llamalog.context import JobContext, get_current_job
@@ -64,6 +74,86 @@ def _ensure_console_handler() -> None:
     _console_ready = True
 
 
+@dataclass(frozen=True, slots=True)
+class LoggedRow:
+    """The row record() wrote: its id is what callers link to (e.g. an update's log_id)."""
+
+    id: int
+    created_at: dt.datetime
+
+
+def _default_factory(column: Any) -> Callable[[], Any]:
+    """What Piccolo's `LlamaLog(...)` fills in for a column the caller left out, as a factory."""
+    default = column.default
+    if isinstance(default, Default):
+        return default.python  # e.g. created_at: now, in UTC
+    if callable(default):
+        return default  # e.g. `list` for the arrays: a fresh one per row
+    return lambda: default
+
+
+# Every column but the serial id, in table order: the INSERT binds one value for each.
+_COLUMNS = [c for c in LlamaLog._meta.columns if not c._meta.primary_key]
+_DEFAULTS = [(c._meta.name, _default_factory(c)) for c in _COLUMNS]
+_NAMES = [name for name, _ in _DEFAULTS]
+_KNOWN = frozenset(_NAMES)
+_JSON = frozenset(c._meta.name for c in _COLUMNS if isinstance(c, JSON))
+# record_many() writes at most this many rows per statement (29 parameters each; both engines allow
+# 32766 per statement).
+BATCH_ROWS = 500
+
+
+class _Insert(QueryString):
+    """The llama_log INSERT, compiled once per engine and row count; a call only binds its values."""
+
+    __slots__ = ("_sql",)
+
+    def __init__(self, sql: str, template: str, args: list[Any]) -> None:
+        # query_type/table let Piccolo's SQLite engine fetch the id on versions without RETURNING.
+        super().__init__(template, query_type="insert", table=LlamaLog)
+        # Plain values only (no columns or nested queries), so Piccolo's per-argument scan is skipped.
+        self.args = args
+        self._sql = sql
+
+    def compile_string(self, engine_type: str = "postgres") -> tuple[str, list[Any]]:
+        return self._sql, list(self.args)
+
+
+@lru_cache(maxsize=32)
+def _insert_sql(engine_type: str, returning: bool, rows: int) -> tuple[str, str]:
+    """(compiled SQL for the engine, the `{}` template Piccolo prints when it logs queries)."""
+    columns = ", ".join(f'"{c._meta.db_column_name}"' for c in _COLUMNS)
+    group = "(" + ", ".join("{}" for _ in _COLUMNS) + ")"
+    template = f'INSERT INTO "{LlamaLog._meta.tablename}" ({columns}) VALUES {", ".join([group] * rows)}'
+    if returning:
+        template += f' RETURNING "{LlamaLog._meta.primary_key._meta.db_column_name}"'
+    sql, _ = QueryString(template, *[None] * (len(_COLUMNS) * rows)).compile_string(engine_type=engine_type)
+    return sql, template
+
+
+def _sql_value(name: str, value: Any) -> Any:
+    """The value as Piccolo binds it: JSON columns as text. Lists stay lists: the driver makes them
+    text[] on Postgres, and Piccolo's sqlite3 adapter JSON text on SQLite."""
+    if name in _JSON and value is not None and not isinstance(value, str):
+        return dump_json(value)
+    return value
+
+
+async def _insert(rows: list[dict[str, Any]]) -> list[LoggedRow]:
+    """Parameterised INSERT of `rows` through the engine: it joins the caller's open transaction."""
+    db = LlamaLog._meta.db
+    returning = db.engine_type != "sqlite" or sqlite3.sqlite_version_info >= (3, 35)
+    if len(rows) > 1 and not returning:  # old SQLite tells only the last id of a statement
+        return [written for row in rows for written in await _insert([row])]
+    filled = [{name: row[name] if name in row else default() for name, default in _DEFAULTS} for row in rows]
+    sql, template = _insert_sql(db.engine_type, returning, len(rows))
+    args = [_sql_value(name, row[name]) for row in filled for name in _NAMES]
+    inserted = await db.run_querystring(_Insert(sql, template, args))
+    # One statement numbers its rows in VALUES order, so ascending ids line up with `rows`.
+    ids = sorted(r["id"] for r in inserted)
+    return [LoggedRow(id=i, created_at=row["created_at"]) for i, row in zip(ids, filled, strict=True)]
+
+
 async def record(
     *,
     entity_type: str,
@@ -78,12 +168,58 @@ async def record(
     track_id: Any = None,
     sources: list[str] | None = None,
     **fields: Any,
-) -> LlamaLog:
+) -> LoggedRow:
     """Write one LlamaLog row in the current transaction and echo it to the console.
 
     `child=True` marks an entity created or linked along the way: the row gets a job id of its own,
     with the running job as its parent and the same root.
     """
+    values = row_values(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        operation=operation,
+        category=category,
+        status=status,
+        child=child,
+        context=context,
+        album_id=album_id,
+        artist_id=artist_id,
+        track_id=track_id,
+        sources=sources,
+        **fields,
+    )
+    (row,) = await _insert([values])
+    _echo([values])
+    return row
+
+
+async def record_many(entries: Sequence[Mapping[str, Any]]) -> list[LoggedRow]:
+    """Write several rows in one INSERT, each exactly as `record(**entry)` would (one per track of an
+    album, say: still one row per entity), in the current transaction; their ids in entry order."""
+    rows = [row_values(**entry) for entry in entries]
+    written: list[LoggedRow] = []
+    for start in range(0, len(rows), BATCH_ROWS):
+        written.extend(await _insert(rows[start : start + BATCH_ROWS]))
+    _echo(rows)
+    return written
+
+
+def row_values(
+    *,
+    entity_type: str,
+    entity_id: Any,
+    operation: str,
+    category: str | None = None,
+    status: str = "SUCCESS",
+    child: bool = False,
+    context: JobContext | None = None,
+    album_id: Any = None,
+    artist_id: Any = None,
+    track_id: Any = None,
+    sources: list[str] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """The checked column values of one row (record()'s arguments), job ids filled from the context."""
     if entity_type not in ENTITY_TYPES:
         raise ValueError(f"unknown entity_type {entity_type!r}")
     if status not in STATUSES:
@@ -94,6 +230,9 @@ async def record(
     for source in sources or []:
         if source not in SOURCES:
             raise ValueError(f"unknown source {source!r}")
+    unknown = fields.keys() - _KNOWN
+    if unknown:
+        raise ValueError(f"Unrecognized columns - {sorted(unknown)}")
 
     ctx = context or get_current_job()
     if ctx is None:
@@ -103,7 +242,7 @@ async def record(
     links = {"album_id": album_id, "artist_id": artist_id, "track_id": track_id}
     links[ids[entity_type]] = links[ids[entity_type]] or entity_id
 
-    values: dict[str, Any] = {
+    return {
         "entity_type": entity_type,
         "entity_id": _uuid(entity_id),
         "category": category,
@@ -120,12 +259,13 @@ async def record(
         **{k: _uuid(v) for k, v in links.items()},
         **fields,
     }
-    row = LlamaLog(**values)
-    await row.save()
+
+
+def _echo(rows: list[dict[str, Any]]) -> None:
     if get_settings().console_log:
         _ensure_console_handler()
-        console.info(_console_line(values))
-    return row
+        for values in rows:
+            console.info(_console_line(values))
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
