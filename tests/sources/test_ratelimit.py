@@ -18,10 +18,13 @@ from app.config import ROOT, get_settings
 from app.demo.fake_upstream import FakeUpstream
 from app.sources.musicbrainz import MusicBrainzClient
 from app.sources.ratelimit import (
+    MARGIN_MAX,
+    MARGIN_MIN,
     LocalGapLimiter,
     NoLimit,
     RedisGapLimiter,
     build_limiter,
+    margin_for,
     musicbrainz_limiter,
 )
 
@@ -62,6 +65,25 @@ def test_choice_of_limiter(fake: FakeUpstream) -> None:
     shared = fake.settings(musicbrainz_rate=1.0, redis_url="redis://x", redis_namespace="ns")
     redis = musicbrainz_limiter(shared)
     assert isinstance(redis, RedisGapLimiter) and redis.key == "ns:mb-gap"
+
+
+def test_margin_is_a_share_of_the_gap_within_bounds() -> None:
+    assert margin_for(1.0) == pytest.approx(0.01)  # 1/s: slots 1.01 s apart
+    assert margin_for(0.2) == pytest.approx(0.002)  # 5/s: 0.202 s, room left for >= 0.95 of the limit
+    assert margin_for(0.05) == MARGIN_MIN
+    assert margin_for(60.0) == MARGIN_MAX
+
+
+async def test_next_turn_is_one_over_rate_plus_margin_after_the_send() -> None:
+    now = [100.0]
+    limiter = LocalGapLimiter(5.0, clock=lambda: now[0])
+    await limiter.acquire()
+    await limiter.sent()
+    assert limiter._try() == pytest.approx(0.202)
+    now[0] += 0.2
+    assert 0 < limiter._try() <= 0.0021  # 1/rate is not enough: the margin is still to wait
+    now[0] += 0.0021
+    assert limiter._try() == 0.0
 
 
 def test_threads_in_one_process_never_closer_than_one_over_rate(fake: FakeUpstream) -> None:
