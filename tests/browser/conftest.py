@@ -8,11 +8,6 @@ Browser tests are async functions using Playwright's async API.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER
+from tests.live_app import live_app
 
 CHROMIUM = os.environ.get("LLAMA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -27,68 +23,17 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the live server exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"the live server did not answer at {url} within {timeout} s")
+def log_dir() -> Path:
+    return Path(os.environ.get("TMPDIR", "/tmp"))
 
 
 @pytest.fixture(scope="session")
 def live_server(database: str) -> Iterator[str]:
     """Base URL of the app served by uvicorn on 127.0.0.1 (one server for the session)."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database,
-        "SCHEDULER_ENABLED": "0",
-        "LLAMALOG_CONSOLE": os.environ.get("LLAMALOG_CONSOLE", "0"),
-    }
-    log = (Path(os.environ.get("TMPDIR", "/tmp")) / f"llama-live-{port}.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, proc)
+    with live_app(
+        log_dir(), DATABASE_URL=database, LLAMALOG_CONSOLE=os.environ.get("LLAMALOG_CONSOLE", "0")
+    ) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture

@@ -6,18 +6,15 @@ payloads), so the whole flow runs offline: queue → album → candidates → pr
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ROOT, _free_port, _wait_until_up, log_in_page, screenshot
+from tests.browser.conftest import log_dir, log_in_page, screenshot
 from tests.correction import payloads
+from tests.live_app import live_app
 
 pytestmark = pytest.mark.browser
 KAT_MODA_SPOTIFY = "album-YTgiLpQ8TUpjNsqpgsb90o-kat-moda-trackless"
@@ -34,30 +31,12 @@ def fake_upstream() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def fix_server(database: str, fake_upstream: Any) -> Iterator[str]:
     """The app under uvicorn with MusicBrainz, the Cover Art Archive and Discogs served by the fake."""
-    port = _free_port()
-    env = {
-        **os.environ,
+    with live_app(
+        log_dir(),
+        DATABASE_URL=database,
         **fake_upstream.env(),
-        "DATABASE_URL": database,
-        "SCHEDULER_ENABLED": "0",
-        "LLAMALOG_CONSOLE": "0",
-    }
-    log = (Path(os.environ.get("TMPDIR", "/tmp")) / f"llama-fix-{port}.log").open("wb")
-    command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, proc)
+    ) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture

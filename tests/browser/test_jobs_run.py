@@ -7,15 +7,13 @@ fake upstream; each Spotify album answer is slowed down so the progress can be w
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ROOT, _free_port, _wait_until_up, log_in_page, screenshot
+from tests.browser.conftest import log_dir, log_in_page, screenshot
+from tests.live_app import live_app
 
 pytestmark = pytest.mark.browser
 
@@ -33,31 +31,13 @@ def slow_upstream() -> Iterator[Any]:
 def jobs_server(database: str, slow_upstream: Any) -> Iterator[str]:
     if os.environ.get("REDIS_URL"):
         pytest.skip("runs the jobs in the server's embedded worker: SQLite without Redis only")
-    port = _free_port()
-    env = {
-        **os.environ,
+    with live_app(
+        log_dir(),
+        DATABASE_URL=database,
         **slow_upstream.env(),
-        "DATABASE_URL": database,
-        "SCHEDULER_ENABLED": "0",
-        "EMBEDDED_WORKER": "1",  # the suite turns it off; this server runs its jobs
-        "LLAMALOG_CONSOLE": "0",
-    }
-    log = (Path(os.environ.get("TMPDIR", "/tmp")) / f"llama-jobs-{port}.log").open("wb")
-    command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, proc)
+        EMBEDDED_WORKER="1",  # the suite turns it off; this server runs its jobs
+    ) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture
