@@ -137,12 +137,12 @@ def resume_from(last_event_id: str | None, after: str | None) -> int | None:
 
 
 def _text_hit(needle: str, *values: Any) -> bool:
-    needle = needle.replace("%", "").replace("_", "").lower()
+    needle = needle.lower()  # wildcards are literals in SQL too (escaped)
     return any(needle in str(v).lower() for v in values if v)
 
 
 def matches(flt: LogFilter, row: Row) -> bool:
-    """The Python twin of queries.apply_filter, for rows already in memory."""
+    """The Python twin of queries.filter_clauses, for rows already in memory."""
     checks = (
         not flt.categories or row["category"] in flt.categories,
         not flt.entity_type or row["entity_type"] == flt.entity_type,
@@ -157,7 +157,7 @@ def matches(flt: LogFilter, row: Row) -> bool:
         return False
     if flt.operation:
         if flt.operation.endswith("*"):
-            return str(row["operation"]).startswith(flt.operation[:-1].replace("%", ""))
+            return str(row["operation"]).startswith(flt.operation[:-1])
         return row["operation"] == flt.operation
     return True
 

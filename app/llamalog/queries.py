@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from piccolo.columns.combination import WhereRaw
-from piccolo.query import Select
+from piccolo.columns import JSON
+from piccolo.querystring import QueryString
 
-from app.db import contains, like_escape
+from app.db import engine, like_escape
 from app.llamalog.filters import Cursor, LogFilter
 from app.llamalog.tables import LlamaLog
 
@@ -58,60 +59,86 @@ class LogPage:
         return max((r["id"] for r in self.rows), default=None)
 
 
-def apply_filter(query: Select, flt: LogFilter) -> Select:
+# The page query is written out here rather than built with Piccolo's Select: the same statement on
+# the same index, without a query-builder pass and a row-object pass per request (it is the hot path
+# of /logs, /api/logs and the chain). Each clause's value is a bound parameter, never SQL text.
+_SELECT = "SELECT " + ", ".join(f'"{c._meta.db_column_name}"' for c in PAGE_COLUMNS) + ' FROM "llama_log"'
+_JSON_COLUMNS = tuple(c._meta.db_column_name for c in PAGE_COLUMNS if isinstance(c, JSON))
+_TEXT_COLUMNS = ('"entity_label"', '"operation"', '"error_message"')
+
+
+def filter_clauses(flt: LogFilter) -> tuple[list[str], list[Any]]:
+    """`flt` as WHERE clauses (QueryString templates, `{}` per value) and their values."""
+    postgres = engine().engine_type == "postgres"
+    clauses: list[str] = []
+    values: list[Any] = []
     if flt.categories:
-        query = query.where(LlamaLog.category.is_in(list(flt.categories)))
+        clauses.append('"category" IN (' + ", ".join("{}" for _ in flt.categories) + ")")
+        values.extend(flt.categories)
     if flt.entity_type:
-        query = query.where(LlamaLog.entity_type == flt.entity_type)
+        clauses.append('"entity_type" = {}')
+        values.append(flt.entity_type)
     if flt.status:
-        query = query.where(LlamaLog.status == flt.status)
+        clauses.append('"status" = {}')
+        values.append(flt.status)
     if flt.operation:
         if flt.operation.endswith("*"):
-            query = query.where(LlamaLog.operation.like(like_escape(flt.operation[:-1]) + "%"))
+            clauses.append('"operation" LIKE {} ESCAPE \'\\\'')
+            values.append(like_escape(flt.operation[:-1]) + "%")
         else:
-            query = query.where(LlamaLog.operation == flt.operation)
+            clauses.append('"operation" = {}')
+            values.append(flt.operation)
     if flt.source:
-        query = query.where(LlamaLog.sources.any(flt.source))
+        if postgres:
+            clauses.append('{} = ANY("sources")')
+            values.append(flt.source)
+        else:  # SQLite keeps an array as JSON text: match the quoted item
+            clauses.append('"sources" LIKE {}')
+            values.append(f'%"{flt.source}"%')
     if flt.since:
-        query = query.where(LlamaLog.created_at >= flt.since)
+        clauses.append('"created_at" >= {}')
+        values.append(flt.since)
     if flt.until:
-        query = query.where(LlamaLog.created_at < flt.until)
+        clauses.append('"created_at" < {}')
+        values.append(flt.until)
     if flt.job:
-        query = query.where(
-            (LlamaLog.job_id == flt.job)
-            | (LlamaLog.root_job_id == flt.job)
-            | (LlamaLog.parent_job_id == flt.job)
-        )
+        clauses.append('("job_id" = {} OR "root_job_id" = {} OR "parent_job_id" = {})')
+        values.extend([flt.job] * 3)
     if flt.q:
-        columns = (LlamaLog.entity_label, LlamaLog.operation, LlamaLog.error_message)
-        matches = [contains(column, flt.q) for column in columns]
-        query = query.where(matches[0] | matches[1] | matches[2])
-    return query
+        operator = "ILIKE" if postgres else "LIKE"
+        pattern = f"%{like_escape(flt.q)}%"
+        clauses.append("(" + " OR ".join(f"{c} {operator} {{}} ESCAPE '\\'" for c in _TEXT_COLUMNS) + ")")
+        values.extend([pattern] * len(_TEXT_COLUMNS))
+    return clauses, values
 
 
-def _keyset(query: Select, cursor: Cursor | None, newest_first: bool) -> Select:
-    if cursor is None:
-        return query
-    op = "<" if newest_first else ">"
-    return query.where(WhereRaw(f"(created_at, id) {op} ({{}}, {{}})", cursor.created_at, cursor.id))
+def _decode(records: list[Any]) -> list[dict[str, Any]]:
+    rows = [dict(record) for record in records]
+    for row in rows:
+        for name in _JSON_COLUMNS:
+            if isinstance(row[name], str):
+                row[name] = json.loads(row[name])
+    return rows
 
 
 async def fetch_page(
     flt: LogFilter, *, newest_first: bool, scope: Any = None, after_id: int | None = None
 ) -> LogPage:
-    """One page of rows matching `flt` (and `scope`, a where clause), plus the next cursor."""
-    query = LlamaLog.select(*PAGE_COLUMNS).output(load_json=True)
+    """One page of rows matching `flt` (and `scope`, a Piccolo where clause), plus the next cursor."""
+    clauses, values = filter_clauses(flt)
     if scope is not None:
-        query = query.where(scope)
-    query = apply_filter(query, flt)
-    query = _keyset(query, flt.cursor, newest_first)
+        clauses.append("{}")
+        values.append(scope.querystring)
+    if flt.cursor is not None:
+        clauses.append(f'("created_at", "id") {"<" if newest_first else ">"} ({{}}, {{}})')
+        values.extend([flt.cursor.created_at, flt.cursor.id])
     if after_id is not None:
-        query = query.where(LlamaLog.id > after_id)
-    if newest_first:
-        query = query.order_by(LlamaLog.created_at, LlamaLog.id, ascending=False)
-    else:
-        query = query.order_by(LlamaLog.created_at, LlamaLog.id)
-    rows = await query.limit(flt.limit + 1)
+        clauses.append('"id" > {}')
+        values.append(after_id)
+    order = "DESC" if newest_first else "ASC"
+    where = " WHERE " + " AND ".join(clauses) if clauses else ""
+    sql = f'{_SELECT}{where} ORDER BY "created_at" {order}, "id" {order} LIMIT {int(flt.limit) + 1}'
+    rows = _decode(await engine().run_querystring(QueryString(sql, *values)))
     more = len(rows) > flt.limit
     rows = rows[: flt.limit]
     next_cursor = Cursor(rows[-1]["created_at"], rows[-1]["id"]) if more and rows else None
@@ -135,5 +162,5 @@ def as_uuid(value: Any) -> uuid.UUID:
 
 async def get_row(row_id: int) -> dict[str, Any] | None:
     """One row with the columns a page shows (an expanded row in the log table)."""
-    query = LlamaLog.select(*PAGE_COLUMNS).where(LlamaLog.id == row_id).output(load_json=True)
-    return await query.first()
+    rows = _decode(await engine().run_querystring(QueryString(_SELECT + ' WHERE "id" = {}', row_id)))
+    return rows[0] if rows else None
