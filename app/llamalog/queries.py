@@ -83,7 +83,7 @@ def filter_clauses(flt: LogFilter) -> tuple[list[str], list[Any]]:
         values.append(flt.status)
     if flt.operation:
         if flt.operation.endswith("*"):
-            clauses.append('"operation" LIKE {} ESCAPE \'\\\'')
+            clauses.append("\"operation\" LIKE {} ESCAPE '\\'")
             values.append(like_escape(flt.operation[:-1]) + "%")
         else:
             clauses.append('"operation" = {}')
