@@ -42,6 +42,7 @@ class Settings:
     scheduler_enabled: bool
     embedded_worker: bool
     console_log: bool
+    session_cache_seconds: float
 
     @property
     def is_postgres(self) -> bool:
@@ -89,4 +90,5 @@ def get_settings() -> Settings:
         # Embedded mode only: 0 keeps worker threads and the scheduler out of `llama serve` (tests).
         embedded_worker=env("EMBEDDED_WORKER", "1") not in ("0", "false", "no"),
         console_log=env("LLAMALOG_CONSOLE", "1") not in ("0", "false", "no"),
+        session_cache_seconds=_float("SESSION_CACHE_SECONDS", 2.0),
     )

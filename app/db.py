@@ -56,6 +56,10 @@ class LoopPostgresEngine(PostgresEngine):
     def transaction(self, allow_nested: bool = True) -> LlamaPostgresTransaction:
         return LlamaPostgresTransaction(engine=self, allow_nested=allow_nested)
 
+    async def start_connection_pool(self, **kwargs: Any) -> None:
+        kwargs.setdefault("reset", keep_session)
+        await super().start_connection_pool(**kwargs)
+
     @staticmethod
     def _loop_key() -> int:
         try:
@@ -73,6 +77,16 @@ class LoopPostgresEngine(PostgresEngine):
             self._pools.pop(self._loop_key(), None)
         else:
             self._pools[self._loop_key()] = value
+
+
+async def keep_session(connection: Any) -> None:
+    """What a pooled connection needs undone on release: nothing beyond what asyncpg always does.
+
+    asyncpg rolls back a transaction left open, then by default sends one more statement (unlock
+    advisory locks, close cursors, UNLISTEN, RESET ALL) on every release: a round trip per query.
+    This app sets no session state (its advisory locks, cursors and settings, if any, are
+    transaction-scoped), so that statement has nothing to undo.
+    """
 
 
 class LlamaSQLiteEngine(SQLiteEngine):

@@ -129,9 +129,10 @@ async def clean_db(database: str) -> AsyncIterator[None]:
 
     if tasks.broker._broker is not None:  # messages an earlier test sent and nobody consumed
         tasks.broker._broker.flush_all()
-    from app.auth.users import throttle
+    from app.auth.users import sessions, throttle
 
     throttle._failures.clear()
+    sessions.clear()
     yield
 
 

@@ -9,7 +9,11 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from piccolo.querystring import QueryString
+
 from app.auth.tables import AdminSession, AdminUser
+from app.config import get_settings
+from app.db import engine
 
 MAX_FAILURES = 5
 FAILURE_WINDOW_S = 300.0
@@ -106,25 +110,68 @@ async def login(username: str, password: str, client: str) -> str:
     return str(session.token)
 
 
+_SESSION_SQL = (
+    "SELECT u.id, u.username, s.expiry_date, s.max_expiry_date FROM admin_session s "
+    "JOIN admin_user u ON u.id = s.user_id "
+    "WHERE s.token = {} AND u.active = {} AND u.admin = {}"
+)
+
+
+class SessionCache:
+    """Sessions looked up in the last SESSION_CACHE_SECONDS, so a burst of requests from one admin
+    (a page, its HTMX partials, the live log) costs one lookup, not one each. Logging out here
+    forgets the token at once; a change made elsewhere (piccolo-admin deactivating a user or ending a
+    session, another process logging out) is seen within that many seconds. Expiry is checked on
+    every request; 0 looks the session up every time."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._entries: dict[str, tuple[float, CurrentUser, dt.datetime]] = {}
+
+    def get(self, token: str) -> CurrentUser | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        fetched, user, expires = entry
+        fresh = time.monotonic() - fetched < get_settings().session_cache_seconds
+        if not fresh or expires <= dt.datetime.now():
+            self._entries.pop(token, None)
+            return None
+        return user
+
+    def put(self, token: str, user: CurrentUser, expires: dt.datetime) -> None:
+        if len(self._entries) >= self.size:
+            self._entries.clear()  # many sessions at once is rare here; starting over is cheap
+        self._entries[token] = (time.monotonic(), user, expires)
+
+    def forget(self, token: str) -> None:
+        self._entries.pop(token, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+sessions = SessionCache()
+
+
 async def user_for_session(token: str | None) -> CurrentUser | None:
-    """The active admin behind a session token, in one query (it runs on every request)."""
+    """The active admin behind a session token: one query, or none when it was read moments ago."""
     if not token or len(token) > 200:
         return None
-    rows = await AdminSession.raw(
-        "SELECT u.id, u.username, s.expiry_date, s.max_expiry_date FROM admin_session s "
-        "JOIN admin_user u ON u.id = s.user_id "
-        "WHERE s.token = {} AND u.active = {} AND u.admin = {}",
-        token,
-        True,
-        True,
-    )
+    cached = sessions.get(token)
+    if cached is not None:
+        return cached
+    # Straight to the engine: this runs before most pages, so it skips the Raw query's extra pass.
+    rows = await engine().run_querystring(QueryString(_SESSION_SQL, token, True, True))
     if not rows:
         return None
-    row: dict[str, Any] = rows[0]
-    now = dt.datetime.now()
-    if _naive(row["expiry_date"]) <= now or _naive(row["max_expiry_date"]) <= now:
+    row = rows[0]
+    expires = min(_naive(row["expiry_date"]), _naive(row["max_expiry_date"]))
+    if expires <= dt.datetime.now():
         return None
-    return CurrentUser(id=row["id"], username=row["username"])
+    user = CurrentUser(id=row["id"], username=row["username"])
+    sessions.put(token, user, expires)
+    return user
 
 
 def _naive(value: Any) -> dt.datetime:
@@ -136,4 +183,5 @@ def _naive(value: Any) -> dt.datetime:
 
 async def logout(token: str | None) -> None:
     if token:
+        sessions.forget(token)
         await AdminSession.remove_session(token)
