@@ -61,9 +61,13 @@ def plan(smoke: bool) -> list[Step]:
     pg = _postgres_up()
     if not pg and os.environ.get("CI") == "true":
         raise SystemExit(f"CI=true and Postgres is not reachable at {PG_BASE}")
-    pg_db = f"{PG_BASE}/{'llama_bench_smoke' if smoke else 'llama_bench'}"
-    sqlite_db = f"sqlite:///{var / ('smoke.sqlite3' if smoke else 'llama_bench.sqlite3')}"
-    work_db = f"{PG_BASE}/llama_bench_work" if pg else f"sqlite:///{var / 'work.sqlite3'}"
+    # A smoke run's databases and every run's scratch database are its own (named after the process),
+    # so a smoke run in CI and a `make bench` here never drop each other's tables; they go at the end.
+    # The full datasets keep fixed names so `--reuse` finds them.
+    run_id = f"{os.getpid()}"
+    pg_db = f"{PG_BASE}/{f'llama_bench_smoke_{run_id}' if smoke else 'llama_bench'}"
+    sqlite_db = f"sqlite:///{var / (f'smoke-{run_id}.sqlite3' if smoke else 'llama_bench.sqlite3')}"
+    work_db = f"{PG_BASE}/llama_bench_work_{run_id}" if pg else f"sqlite:///{var / f'work-{run_id}.sqlite3'}"
     rounds = ["--rounds", "8", "--warmup", "2"] if smoke else ["--rounds", "150", "--warmup", "15"]
     steps: list[Step] = []
     if pg:
@@ -103,6 +107,36 @@ def plan(smoke: bool) -> list[Step]:
     return steps
 
 
+def scratch_databases(steps: list[Step], smoke: bool) -> set[str]:
+    """The databases this run made for itself (dropped at the end)."""
+    urls = {env["DATABASE_URL"] for _name, _module, _args, env, _timeout in steps if "DATABASE_URL" in env}
+    return {url for url in urls if smoke or "_work_" in url or "/work-" in url}
+
+
+def drop_databases(urls: set[str]) -> None:
+    for url in urls:
+        if url.startswith("sqlite:///"):
+            for suffix in ("", "-wal", "-shm"):
+                Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+            continue
+        base, name = url.rsplit("/", 1)
+        subprocess.run(
+            [sys.executable, "-c", _DROP, f"{base}/postgres", name], cwd=ROOT, check=False, timeout=60
+        )
+
+
+_DROP = """
+import asyncio, sys, asyncpg
+async def drop(admin, name):
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+asyncio.run(drop(sys.argv[1], sys.argv[2]))
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -119,20 +153,25 @@ def main() -> None:
     started = time.monotonic()
     timings: dict[str, Any] = {}
     failures: list[str] = []
-    for name, module, margs, env, timeout in plan(args.smoke):
-        if name.startswith("generate"):
-            if args.reuse:
+    steps = plan(args.smoke)
+    try:
+        for name, module, margs, env, timeout in steps:
+            if name.startswith("generate"):
+                if args.reuse:
+                    continue
+            elif only and name not in only:
                 continue
-        elif only and name not in only:
-            continue
-        print(f"== {name}", flush=True)
-        result = _run(module, margs, env, timeout)
-        if name.startswith("generate"):
-            timings[name] = result["seconds"]
-            continue
-        (results_dir / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
-        if result.get("queries_constant") is False:
-            failures.append(f"{name}: statements per page are not constant: {result['queries_per_request']}")
+            print(f"== {name}", flush=True)
+            result = _run(module, margs, env, timeout)
+            if name.startswith("generate"):
+                timings[name] = result["seconds"]
+                continue
+            (results_dir / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+            if result.get("queries_constant") is False:
+                counts = result["queries_per_request"]
+                failures.append(f"{name}: statements per page are not constant: {counts}")
+    finally:
+        drop_databases(scratch_databases(steps, args.smoke))
     results = load(results_dir)
     (results_dir / "README.md").write_text(markdown(results, results_dir / "ANALYSIS.md"))
     print(table(results))
