@@ -32,7 +32,7 @@ async def _follow(
     url: str, token: str, seen: dict[int, float], ready: asyncio.Event, stop: asyncio.Event
 ) -> None:
     async with (
-        httpx.AsyncClient(base_url=url, cookies={"id": token}, timeout=None) as client,
+        httpx.AsyncClient(base_url=url, cookies={"id": token}, timeout=None, trust_env=False) as client,
         client.stream("GET", "/logs/stream") as response,
     ):
         assert response.status_code == 200, response.status_code
@@ -91,6 +91,12 @@ async def measure(server: Server, clients: int, rows: int, idle_s: float) -> dic
     await asyncio.gather(*tasks, return_exceptions=True)
     delays = sorted(s[i] - t for s in seen for i, t in committed.items() if i in s)
     missing = sum(1 for s in seen for i in committed if i not in s)
+    if not delays:
+        raise RuntimeError(
+            f"no client saw any of the {len(committed)} rows written (ids {sorted(committed)}); "
+            f"ids the clients saw: {[sorted(s) for s in seen]}\n"
+            f"server log:\n{server.log.read_text()[-3000:]}"
+        )
     return {
         "clients": clients,
         "rows": rows,
