@@ -137,10 +137,14 @@ async def clean_db(database: str) -> AsyncIterator[None]:
 
 
 @pytest.fixture
-def query_counter() -> Iterator[dict[str, int]]:
-    """Counts statements sent to the database while the test runs."""
+def query_counter(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
+    """Counts statements sent to the database while the test runs; every request reads its session
+    (no SESSION_CACHE_SECONDS window), so a request's count does not depend on the clock."""
+    from app.config import get_settings
     from app.db import engine
 
+    monkeypatch.setenv("SESSION_CACHE_SECONDS", "0")
+    get_settings.cache_clear()
     db: Any = engine()
     original = db.run_querystring
     counts = {"n": 0}
@@ -154,6 +158,8 @@ def query_counter() -> Iterator[dict[str, int]]:
         yield counts
     finally:
         db.run_querystring = original
+        monkeypatch.delenv("SESSION_CACHE_SECONDS")
+        get_settings.cache_clear()
 
 
 ADMIN_USER = "admin"
