@@ -75,23 +75,36 @@ async def _prepare(database_url: str) -> None:
     await create_admin("admin", ADMIN_PASSWORD)
 
 
-async def fresh_database(database_url: str) -> None:
-    """An empty, migrated database with the admin user (Postgres: dropped and recreated)."""
+async def drop_database(database_url: str) -> None:
+    """The database gone (Postgres: dropped, whoever is connected; SQLite: the file and its WAL)."""
     if database_url.startswith(("postgres://", "postgresql://")):
-        import asyncpg
-
-        base, name = database_url.rsplit("/", 1)
-        admin = await asyncpg.connect(f"{base}/postgres")
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
+        await _on_server(database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)")
     else:
         path = Path(database_url.removeprefix("sqlite:///"))
-        path.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+async def _on_server(database_url: str, *statements: str) -> None:
+    """Run statements naming the database (as `{}`) from the server's `postgres` database."""
+    import asyncpg
+
+    base, name = database_url.rsplit("/", 1)
+    admin = await asyncpg.connect(f"{base}/postgres")
+    try:
+        for statement in statements:
+            await admin.execute(statement.format(f'"{name}"'))
+    finally:
+        await admin.close()
+
+
+async def fresh_database(database_url: str) -> None:
+    """An empty, migrated database with the admin user (Postgres: dropped and recreated)."""
+    await drop_database(database_url)
+    if database_url.startswith(("postgres://", "postgresql://")):
+        await _on_server(database_url, "CREATE DATABASE {}")
+    else:
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     await _prepare(database_url)
 
 

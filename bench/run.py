@@ -11,6 +11,7 @@ once per process) and prints one JSON object; this writes it to <results>/<name>
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import socket
@@ -20,6 +21,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
+from bench.generate import drop_database
 from bench.report import load, markdown, table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,8 +59,9 @@ def _run(module: str, args: list[str], env: dict[str, str], timeout: float) -> d
 Step = tuple[str, str, list[str], dict[str, str], float]
 
 
-def plan(smoke: bool) -> list[Step]:
-    """(result name, module, args, env, timeout) for every benchmark of this mode."""
+def plan(smoke: bool) -> tuple[list[Step], set[str]]:
+    """(result name, module, args, env, timeout) for every benchmark of this mode, and the databases
+    the run makes for itself (dropped at the end)."""
     var = ROOT / "var" / "bench"
     pg = _postgres_up()
     if not pg and os.environ.get("CI") == "true":
@@ -104,37 +109,20 @@ def plan(smoke: bool) -> list[Step]:
     )
     live = ["--clients", "5", "--rows", "6", "--idle", "1"] if smoke else ["--clients", "50", "--rows", "60"]
     steps.append(("live", "bench.live", live, {"DATABASE_URL": work_db}, 600))
-    return steps
-
-
-def scratch_databases(steps: list[Step], smoke: bool) -> set[str]:
-    """The databases this run made for itself (dropped at the end)."""
-    urls = {env["DATABASE_URL"] for _name, _module, _args, env, _timeout in steps if "DATABASE_URL" in env}
-    return {url for url in urls if smoke or "_work_" in url or "/work-" in url}
+    scratch = {work_db}
+    if smoke:
+        scratch |= {sqlite_db, pg_db} if pg else {sqlite_db}
+    return steps, scratch
 
 
 def drop_databases(urls: set[str]) -> None:
+    """Drop the run's scratch databases; one that will not go is reported, not raised, so it never
+    hides the run's own result."""
     for url in urls:
-        if url.startswith("sqlite:///"):
-            for suffix in ("", "-wal", "-shm"):
-                Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
-            continue
-        base, name = url.rsplit("/", 1)
-        subprocess.run(
-            [sys.executable, "-c", _DROP, f"{base}/postgres", name], cwd=ROOT, check=False, timeout=60
-        )
-
-
-_DROP = """
-import asyncio, sys, asyncpg
-async def drop(admin, name):
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-asyncio.run(drop(sys.argv[1], sys.argv[2]))
-"""
+        try:
+            asyncio.run(drop_database(url))
+        except (OSError, asyncpg.PostgresError) as exc:
+            print(f"   could not drop {url}: {exc}", flush=True)
 
 
 def main() -> None:
@@ -153,7 +141,7 @@ def main() -> None:
     started = time.monotonic()
     timings: dict[str, Any] = {}
     failures: list[str] = []
-    steps = plan(args.smoke)
+    steps, scratch = plan(args.smoke)
     try:
         for name, module, margs, env, timeout in steps:
             if name.startswith("generate"):
@@ -171,7 +159,7 @@ def main() -> None:
                 counts = result["queries_per_request"]
                 failures.append(f"{name}: statements per page are not constant: {counts}")
     finally:
-        drop_databases(scratch_databases(steps, args.smoke))
+        drop_databases(scratch)
     results = load(results_dir)
     (results_dir / "README.md").write_text(markdown(results, results_dir / "ANALYSIS.md"))
     print(table(results))

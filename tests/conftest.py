@@ -11,7 +11,7 @@ import os
 import socket
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -137,14 +137,26 @@ async def clean_db(database: str) -> AsyncIterator[None]:
 
 
 @pytest.fixture
-def query_counter(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
+def session_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Set SESSION_CACHE_SECONDS for one test."""
+    from app.config import get_settings
+
+    def set_seconds(seconds: str) -> None:
+        monkeypatch.setenv("SESSION_CACHE_SECONDS", seconds)
+        get_settings.cache_clear()
+
+    yield set_seconds
+    monkeypatch.delenv("SESSION_CACHE_SECONDS", raising=False)
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def query_counter(session_cache: Callable[[str], None]) -> Iterator[dict[str, int]]:
     """Counts statements sent to the database while the test runs; every request reads its session
     (no SESSION_CACHE_SECONDS window), so a request's count does not depend on the clock."""
-    from app.config import get_settings
     from app.db import engine
 
-    monkeypatch.setenv("SESSION_CACHE_SECONDS", "0")
-    get_settings.cache_clear()
+    session_cache("0")
     db: Any = engine()
     original = db.run_querystring
     counts = {"n": 0}
@@ -158,8 +170,6 @@ def query_counter(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
         yield counts
     finally:
         db.run_querystring = original
-        monkeypatch.delenv("SESSION_CACHE_SECONDS")
-        get_settings.cache_clear()
 
 
 ADMIN_USER = "admin"

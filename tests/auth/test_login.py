@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
-
-import pytest
 
 from app.auth.tables import AdminSession
 from tests.conftest import ADMIN_PASSWORD, log_in
@@ -91,20 +88,6 @@ def test_next_never_leaves_the_site(admin_user: int, anon_client: Any) -> None:
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
-
-
-@pytest.fixture
-def session_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
-    """Set SESSION_CACHE_SECONDS for one test."""
-    from app.config import get_settings
-
-    def set_seconds(seconds: str) -> None:
-        monkeypatch.setenv("SESSION_CACHE_SECONDS", seconds)
-        get_settings.cache_clear()
-
-    yield set_seconds
-    monkeypatch.delenv("SESSION_CACHE_SECONDS", raising=False)
-    get_settings.cache_clear()
 
 
 async def test_an_expired_session_is_logged_out(client: Any, session_cache: Any) -> None:
