@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from app.demo.lucene import fold
+from app.demo.lucene import phrase_in, words
 from app.demo.payloads import Answer, Payloads, as_json
 
 
@@ -79,13 +79,14 @@ def search(p: Payloads, query: dict[str, str]) -> dict[str, Any]:
     for (kind, _), hit in entries.items():
         if wanted_type and kind != wanted_type:
             continue
-        title = fold(hit.get("title", ""))
-        artist_part, _, title_part = title.partition(" - ")
-        if any(w not in title for w in fold(query.get("q", "")).split()):
+        # Hits are titled "Artist - Title"; matching ignores case, accents and punctuation.
+        artist_part, _, title_part = hit.get("title", "").partition(" - ")
+        artist_words, title_words = words(artist_part), words(title_part or artist_part)
+        if any(w not in artist_words + title_words for w in words(query.get("q", ""))):
             continue
-        if query.get("artist") and fold(query["artist"]) not in artist_part:
+        if query.get("artist") and not phrase_in(words(query["artist"]), artist_words):
             continue
-        if query.get("release_title") and fold(query["release_title"]) not in (title_part or title):
+        if query.get("release_title") and not phrase_in(words(query["release_title"]), title_words):
             continue
         hits.append(hit)
     per_page, page = int(query.get("per_page", 50)), max(1, int(query.get("page", 1)))

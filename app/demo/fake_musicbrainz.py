@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from app.demo.lucene import fold, parse_query, within
+from app.demo.lucene import fold, parse_query, phrase_in, within, words
 from app.demo.payloads import Answer, Payloads, as_json
 
 MB_NOT_FOUND = {
@@ -77,35 +77,52 @@ def mb_hit(release: dict[str, Any]) -> dict[str, Any]:
     return hit
 
 
-def _credit_text(entry: dict[str, Any]) -> str:
+# Words that join artists in a credit: the index drops "&" itself, "and" and "feat." are words.
+_JOINERS = frozenset({"and", "feat", "ft", "featuring", "vs", "with", "x"})
+
+
+def _artist_tokens(text: str) -> list[str]:
+    return [w for w in words(text) if w not in _JOINERS]
+
+
+def _artist_matches(entry: dict[str, Any], wanted: str) -> bool:
+    """Like the `artist` field: a phrase within the credit as printed, or within one artist's names."""
+    want = _artist_tokens(wanted)
     credits = entry.get("artist-credit", [])
-    phrase = "".join(c["name"] + (c.get("joinphrase") or " ") for c in credits)
-    names = " ".join(c["artist"]["name"] for c in credits)
-    return fold(f"{phrase} {names}")
+    printed = "".join(c["name"] + (c.get("joinphrase") or " ") for c in credits)
+    names = [c["artist"].get(k) or "" for c in credits for k in ("name", "sort-name")]
+    return any(phrase_in(want, _artist_tokens(text)) for text in (printed, *names))
 
 
 def _mb_matches(entry: dict[str, Any], q: Any) -> int:
-    """0 when the hit does not match, else a score like MusicBrainz's (100 = exact)."""
+    """0 when the hit does not match, else a score like MusicBrainz's (100 = the whole title).
+
+    Matching works on index tokens as MusicBrainz's does: case, accents and punctuation never
+    count, a quoted value is a phrase (its words in order), and every clause must hold.
+    """
     score = 100
-    title = fold(entry.get("title", ""))
-    for name, value in q.fields.items():
-        want = fold(value)
+    title = words(entry.get("title", ""))
+    for name, value in q.clauses:
         if name in ("release", "releaseaccent", "releasegroup"):
-            if want != title and want not in title:
+            want = words(value)
+            if not want:  # a title of symbols only ("+"): the index keeps it whole
+                if fold(value) != fold(entry.get("title", "")):
+                    return 0
+            elif not phrase_in(want, title):
                 return 0
-            score -= 0 if want == title else 15
+            score = min(score, 100 if want == title else 85)
         elif name in ("artist", "artistname"):
-            if want not in _credit_text(entry):
+            if not _artist_matches(entry, value):
                 return 0
         elif name == "reid" and value != entry["id"]:
             return 0
-        elif name in ("barcode", "country", "status") and fold(str(entry.get(name) or "")) != want:
+        elif name in ("barcode", "country", "status") and fold(str(entry.get(name) or "")) != fold(value):
             return 0
     for name, (lo, hi) in q.ranges.items():
         if name == "date" and not within(entry.get("date"), lo, hi):
             return 0
     for word in q.words:
-        if fold(word) not in f"{title} {_credit_text(entry)}":
+        if not all(w in title or _artist_matches(entry, w) for w in words(word)):
             return 0
     return score
 

@@ -18,6 +18,8 @@ _TOKEN = re.compile(
 @dataclass
 class Query:
     fields: dict[str, str] = field(default_factory=dict)
+    # Every field clause in order: `artist:"A" AND artist:"B"` names two artists.
+    clauses: list[tuple[str, str]] = field(default_factory=list)
     ranges: dict[str, tuple[str, str]] = field(default_factory=dict)
     words: list[str] = field(default_factory=list)
 
@@ -30,16 +32,32 @@ def fold(value: str) -> str:
     return " ".join(value.lower().split())
 
 
+_WORD = re.compile(r"\w+")
+
+
+def words(value: str) -> list[str]:
+    """The tokens a search index keeps: folded words, punctuation and symbols dropped."""
+    return _WORD.findall(fold(value).replace("'", ""))
+
+
+def phrase_in(phrase: list[str], tokens: list[str]) -> bool:
+    """A phrase query: every word, in order and adjacent (an empty phrase matches nothing)."""
+    size = len(phrase)
+    return size > 0 and any(tokens[i : i + size] == phrase for i in range(len(tokens) - size + 1))
+
+
 def parse_query(text: str) -> Query:
     """Every clause is ANDed; OR, NOT and boosts are out of scope for a fake."""
     query = Query()
     for match in _TOKEN.finditer(text):
         if match["field"]:
             query.fields[match["field"].lower()] = re.sub(r"\\(.)", r"\1", match["phrase"])
+            query.clauses.append((match["field"].lower(), query.fields[match["field"].lower()]))
         elif match["rfield"]:
             query.ranges[match["rfield"].lower()] = (match["lo"], match["hi"])
         elif match["tfield"]:
             query.fields[match["tfield"].lower()] = match["term"]
+            query.clauses.append((match["tfield"].lower(), match["term"]))
         elif match["free_phrase"] is not None:
             query.words.append(match["free_phrase"])
         elif match["word"] and match["word"] not in ("AND", "OR", "&&", "||"):
