@@ -125,7 +125,7 @@ async def _album_exists(album_id: str) -> bool:
 def cmd_demo(args: argparse.Namespace) -> int:
     from app.demo.command import run_demo
 
-    return run_demo(args.host, args.port)
+    return run_demo(args.host, args.port, serve=not args.no_serve)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -174,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--host", default=None)
     demo.add_argument("--port", type=int, default=None)
+    demo.add_argument("--no-serve", action="store_true", help="fill the catalog, print the login, exit")
     return parser
 
 

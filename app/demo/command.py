@@ -91,7 +91,26 @@ async def _wait_for_jobs(say: Any) -> None:
         await asyncio.sleep(0.5)
 
 
-def run_demo(host: str | None = None, port: int | None = None) -> int:
+async def ensure_demo_login(username: str, password: str) -> str:
+    """Make sure the demo admin logs in with `password`: "created", "kept" or "reset"."""
+    from app.auth.tables import AdminUser
+
+    if await ensure_admin(username, password):
+        return "created"
+    if await AdminUser.login(username=username, password=password) is not None:
+        return "kept"
+    # Someone changed it since the last run: the demo only promises credentials that work.
+    await AdminUser.update_password(username, password)
+    return "reset"
+
+
+def login_line(url: str, password: str, state: str) -> str:
+    """What to open and the credentials, printed on every run (not only the first)."""
+    note = " (reset to the demo password: it had been changed)" if state == "reset" else ""
+    return f"Open {url} and log in with username {DEMO_USER!r}, password {password!r}{note}."
+
+
+def run_demo(host: str | None = None, port: int | None = None, *, serve: bool = True) -> int:
     from app.demo.fake_upstream import FakeUpstream
     from app.migrate import migrate
     from app.sources import clients
@@ -107,7 +126,7 @@ def run_demo(host: str | None = None, port: int | None = None) -> int:
     password = os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT)
     print(f"🦙 LlamaLog demo: recorded upstream answers served at {fake.url}")
     asyncio.run(migrate(quiet=True))
-    created = asyncio.run(ensure_admin(DEMO_USER, password))
+    login_state = asyncio.run(ensure_demo_login(DEMO_USER, password))
     worker = start_embedded_worker()
     try:
         print("Filling the catalog with the real sync → enrichment → cover jobs:")
@@ -125,8 +144,10 @@ def run_demo(host: str | None = None, port: int | None = None) -> int:
         return 1
     host = host or settings.host
     port = port or settings.port
-    login = f"username {DEMO_USER!r}, password {password!r}" if created else f"username {DEMO_USER!r}"
-    print(f"Open http://{host}:{port}/ and log in with {login}.")
+    print(login_line(f"http://{host}:{port}/", password, login_state))
+    if not serve:
+        fake.stop()
+        return 0
     import uvicorn
 
     try:
