@@ -52,11 +52,16 @@ def test_a_second_llama_demo_on_the_same_database_prints_the_password_too(tmp_pa
     llama = str(Path(sys.executable).parent / "llama")
     runs = [
         subprocess.run(
-            [llama, "demo", "--no-serve", "--port", "8765"], env=env, capture_output=True, text=True, timeout=120
+            [llama, "demo", "--no-serve", "--port", "8765"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         for _ in range(2)
     ]
     for run in runs:
         assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
         login = [line for line in run.stdout.splitlines() if line.startswith("Open http://")]
-        assert login == ["Open http://127.0.0.1:8765/ and log in with username 'admin', password 'llamalog-demo'."]
+        expected = "Open http://127.0.0.1:8765/ and log in with username 'admin', password 'llamalog-demo'."
+        assert login == [expected]
