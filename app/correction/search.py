@@ -3,6 +3,8 @@
 What the admin pastes decides the lookups: an MBID or MusicBrainz URL, a Discogs URL or id
 (`r123`, `discogs:123`), a barcode, else a catalog number (with the label when given). With nothing
 pasted, title and artist search both sources. A source that is disabled or failing is reported, not fatal.
+Every candidate is then fetched in full (cached for the preview and apply), so the list scores the
+same release the preview shows: one score per candidate.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from typing import Any
 
 from app.correction.adapters import from_discogs_hit, from_musicbrainz
 from app.correction.candidates import Candidate, merge
-from app.correction.lookup import lookup_discogs, lookup_musicbrainz
+from app.correction.lookup import candidate_by_key, lookup_discogs, lookup_musicbrainz
+from app.correction.titles import artist_names, search_title
 from app.sources import clients
 from app.sources.errors import NotFound, SourceDisabled, SourceError
 from app.sources.musicbrainz import phrase
@@ -25,7 +28,8 @@ _MB_RELEASE = re.compile(rf"^(?:https?://(?:\w+\.)?musicbrainz\.org/release/)?({
 _DISCOGS_URL = re.compile(r"discogs\.com/(?:[^/]+/)?(release|master)/(\d+)", re.IGNORECASE)
 _DISCOGS_ID = re.compile(r"^(?:discogs:|\[?r)(\d+)\]?$", re.IGNORECASE)
 _BARCODE = re.compile(r"^\d{8,14}$")
-SEARCH_LIMIT = 10
+# Hits per source; each is fetched in full (MusicBrainz: one request a second), so keep it short.
+SEARCH_LIMIT = 5
 
 
 @dataclass(frozen=True)
@@ -157,13 +161,28 @@ def _calls(query: SearchQuery) -> list[tuple[str, Awaitable[list[Candidate]]]]:
         calls.append(("MusicBrainz", _mb_search(mb_query)))
         if discogs_on:
             calls.append(("Discogs", _discogs_search(query=f"{pasted.value} {label}".strip())))
-    title, artist = query.title.strip(), query.artist.strip()
+    # Streaming titles carry edition words ("(Deluxe Edition)", "- 2009 Remaster") that the
+    # release's own title lacks; each credited artist is a clause of its own.
+    title, artist = search_title(query.title), query.artist.strip()
     if title and not pasted:
-        mb_query = f"release:{phrase(title)}" + (f" AND artist:{phrase(artist)}" if artist else "")
+        names = artist_names(artist)
+        mb_query = " AND ".join([f"release:{phrase(title)}", *(f"artist:{phrase(name)}" for name in names)])
         calls.append(("MusicBrainz", _mb_search(mb_query)))
         if discogs_on:
-            calls.append(("Discogs", _discogs_search(title=title, artist=artist or None)))
+            calls.append(("Discogs", _discogs_search(title=title, artist=names[0] if names else None)))
     return calls
+
+
+async def _in_full(candidate: Candidate, notes: list[str]) -> Candidate:
+    """The release as the preview and apply will see it (the lookup is cached for them)."""
+    if candidate.tracks:
+        return candidate
+    try:
+        merged_with = candidate.discogs_id if candidate.also else None
+        return await candidate_by_key(candidate.key, discogs_id=merged_with)
+    except SourceError as exc:
+        notes.append(f"{candidate.title}: not fetched in full ({exc.error_code}); its score may change")
+        return candidate
 
 
 async def find_candidates(query: SearchQuery) -> SearchOutcome:
@@ -174,6 +193,7 @@ async def find_candidates(query: SearchQuery) -> SearchOutcome:
     if not clients.discogs().enabled and not (pasted and pasted.kind.startswith(("mbid", "discogs"))):
         outcome.notes.append(f"Discogs is disabled: {clients.discogs().status().reason}")
     results = await asyncio.gather(*(_guard(source, call, outcome.notes) for source, call in calls))
-    outcome.candidates = merge_candidates([c for found in results for c in found])
+    merged = merge_candidates([c for found in results for c in found])
+    outcome.candidates = list(await asyncio.gather(*(_in_full(c, outcome.notes) for c in merged)))
     outcome.notes = list(dict.fromkeys(outcome.notes))
     return outcome

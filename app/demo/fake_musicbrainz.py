@@ -102,6 +102,9 @@ def _mb_matches(entry: dict[str, Any], q: Any) -> int:
     """
     score = 100
     title = words(entry.get("title", ""))
+    labels = [li for li in entry.get("label-info") or [] if li.get("label")]
+    catnos = [words(li.get("catalog-number") or "") for li in labels]
+    label_names = [words(li["label"]["name"]) for li in labels]
     for name, value in q.clauses:
         if name in ("release", "releaseaccent", "releasegroup"):
             want = words(value)
@@ -115,6 +118,10 @@ def _mb_matches(entry: dict[str, Any], q: Any) -> int:
             if not _artist_matches(entry, value):
                 return 0
         elif name == "reid" and value != entry["id"]:
+            return 0
+        elif name == "catno" and words(value) not in catnos:
+            return 0
+        elif name == "label" and not any(phrase_in(words(value), n) for n in label_names):
             return 0
         elif name in ("barcode", "country", "status") and fold(str(entry.get(name) or "")) != fold(value):
             return 0
