@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 from app.catalog.tables import Album
 from app.demo.command import ensure_admin, ensure_demo_login, login_line, run_seed_jobs
 from app.llamalog.tables import LlamaLog
+from tests.conftest import csrf
 from tests.jobs.harness import worker_fixture
 
 worker = worker_fixture("sync", "enrichment", "covers")
@@ -65,3 +68,100 @@ def test_a_second_llama_demo_on_the_same_database_prints_the_password_too(tmp_pa
         login = [line for line in run.stdout.splitlines() if line.startswith("Open http://")]
         expected = "Open http://127.0.0.1:8765/ and log in with username 'admin', password 'llamalog-demo'."
         assert login == [expected]
+
+
+# The fix queue the demo leaves: one album per way real imports break, each fixable from a source.
+SNEAKIN = ("Sneakin’", "discogs:9102133")  # Spotify listed it without tracks; Discogs has the single
+REMAIN_IN_LIGHT = ("Remain in Light (Deluxe Version)", "musicbrainz:0a047b61-d330-5d08-b15e-8686e81d3cad")
+AUTOBAHN = ("Autobahn (2009 Remaster)", "musicbrainz:1900a673-779f-5b65-a73f-fea7d320e2d2")
+HX = {"HX-Request": "true"}
+
+
+def _fix_queue(client: Any) -> dict[str, tuple[str, list[str]]]:
+    """Title → (album id, reason codes) as /albums/broken lists them."""
+    html = client.get("/albums/broken").text
+    rows = re.findall(r'<tr id="album-([0-9a-f-]{36})">(.*?)</tr>', html, re.S)
+    queue = {}
+    for album_id, row in rows:
+        title = re.search(r'class="album-title"[^>]*>([^<]+)</a>', row)
+        assert title is not None
+        queue[unescape(title[1])] = (album_id, re.findall(r'<span class="pill reason"[^>]*><code>(\w+)</code>', row))
+    return queue
+
+
+def _prefilled_search(client: Any, album_id: str) -> tuple[list[str], str]:
+    """The fix panel's title + artist as the album page prefills them, searched: candidate keys, html."""
+    page = client.get(f"/albums/{album_id}").text
+    title = re.search(r'id="fix-title-input" name="title" value="([^"]*)"', page)
+    artist = re.search(r'id="fix-artist" name="artist" value="([^"]*)"', page)
+    assert title is not None and artist is not None
+    params = {"title": unescape(title[1]), "artist": unescape(artist[1])}
+    html = client.get(f"/albums/{album_id}/fix/candidates", params=params, headers=HX).text
+    return re.findall(r'class="fix-candidate" data-key="([^"]+)"', html), html
+
+
+async def _seeded(worker: Any) -> None:
+    from app.correction import lookup
+
+    lookup.forget()
+    worker.start()
+    await run_seed_jobs(out=lambda _line: None)
+
+
+async def test_the_fix_queue_holds_three_albums_broken_in_different_ways(
+    upstream: Any, worker: Any, client: Any
+) -> None:
+    await _seeded(worker)
+    queue = _fix_queue(client)
+    reasons = {title: tuple(queue[title][1]) for title, _ in (SNEAKIN, REMAIN_IN_LIGHT, AUTOBAHN)}
+    assert reasons == {
+        SNEAKIN[0]: ("NO_TRACKS", "NO_MUSICBRAINZ_ID"),
+        REMAIN_IN_LIGHT[0]: ("NO_MUSICBRAINZ_ID",),
+        AUTOBAHN[0]: ("NO_RELEASE_DATE", "NO_MUSICBRAINZ_ID"),
+    }
+    for title, key in (SNEAKIN, REMAIN_IN_LIGHT, AUTOBAHN):
+        keys, html = _prefilled_search(client, queue[title][0])
+        assert keys[:1] == [key], (title, keys)
+        assert "No release found" not in html
+
+
+def _ticked(html: str, name: str) -> list[str]:
+    return re.findall(rf'<input type="checkbox" name="{name}" value="([^"]+)"[^>]*checked>', html)
+
+
+def _apply_defaults(client: Any, album_id: str, key: str, preview: str) -> None:
+    version = re.search(r'name="version" value="(\d+)"', preview)
+    assert version is not None
+    form = {"key": key, "version": version[1], "field": _ticked(preview, "field"), "track": _ticked(preview, "track")}
+    response = client.post(f"/albums/{album_id}/fix/apply", data=form, headers={**HX, **csrf(client)})
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("scenario", "shows", "fixed"),
+    [
+        (SNEAKIN, {"added": 1}, "NO_TRACKS"),
+        (REMAIN_IN_LIGHT, {"changed": 8, "removed": 4}, "NO_MUSICBRAINZ_ID"),
+        (AUTOBAHN, {"changed": 5, "release_date": "1974-11-01"}, "NO_RELEASE_DATE"),
+    ],
+)
+async def test_each_broken_demo_album_is_fixed_from_its_prefilled_search(
+    upstream: Any, worker: Any, client: Any, scenario: tuple[str, str], shows: dict[str, Any], fixed: str
+) -> None:
+    await _seeded(worker)
+    title, key = scenario
+    album_id = _fix_queue(client)[title][0]
+    keys, _ = _prefilled_search(client, album_id)
+    preview = client.get(f"/albums/{album_id}/fix/preview", params={"key": key}, headers=HX).text
+    statuses = re.findall(r'<tr class="fix-track fix-\w+" data-status="(\w+)"', preview)
+    for status in ("added", "changed", "removed"):
+        assert statuses.count(status) == shows.get(status, 0), (status, statuses)
+    if "release_date" in shows:
+        row = re.search(r'<tr class="fix-(\w+)" data-field="release_date">(.*?)</tr>', preview, re.S)
+        assert row is not None and row[1] == "fill" and shows["release_date"] in row[2]
+        assert "release_date" in _ticked(preview, "field")
+
+    _apply_defaults(client, album_id, key, preview)
+    assert title not in _fix_queue(client) or fixed not in _fix_queue(client)[title][1]
+    album = await Album.select(Album.broken_reasons).where(Album.id == album_id).first()
+    assert album is not None and fixed not in album["broken_reasons"]

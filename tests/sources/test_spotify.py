@@ -77,8 +77,11 @@ async def test_demo_listing_and_trackless_albums(settings) -> None:
     client = SpotifyClient(settings)
     albums = await client.all_new_releases()
 
-    assert len(albums) == 11
+    assert len(albums) == 13
     assert albums[0].title == "Die With A Smile"
+    # Spotify's "0000" placeholder is no date at all.
+    autobahn = await client.album("xgflI1eAVblwC0Jelfj505")
+    assert (autobahn.title, autobahn.release_date) == ("Autobahn (2009 Remaster)", None)
     kat_moda = await client.album(KAT_MODA)
     assert (kat_moda.total_tracks, kat_moda.tracks, kat_moda.release_date) == (3, (), "1997")
     assert await client.album_tracks(KAT_MODA) == ()
