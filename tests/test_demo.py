@@ -85,7 +85,8 @@ def _fix_queue(client: Any) -> dict[str, tuple[str, list[str]]]:
     for album_id, row in rows:
         title = re.search(r'class="album-title"[^>]*>([^<]+)</a>', row)
         assert title is not None
-        queue[unescape(title[1])] = (album_id, re.findall(r'<span class="pill reason"[^>]*><code>(\w+)</code>', row))
+        reasons = re.findall(r'<span class="pill reason"[^>]*><code>(\w+)</code>', row)
+        queue[unescape(title[1])] = (album_id, reasons)
     return queue
 
 
@@ -132,7 +133,12 @@ def _ticked(html: str, name: str) -> list[str]:
 def _apply_defaults(client: Any, album_id: str, key: str, preview: str) -> None:
     version = re.search(r'name="version" value="(\d+)"', preview)
     assert version is not None
-    form = {"key": key, "version": version[1], "field": _ticked(preview, "field"), "track": _ticked(preview, "track")}
+    form = {
+        "key": key,
+        "version": version[1],
+        "field": _ticked(preview, "field"),
+        "track": _ticked(preview, "track"),
+    }
     response = client.post(f"/albums/{album_id}/fix/apply", data=form, headers={**HX, **csrf(client)})
     assert response.status_code == 200, response.text
 
