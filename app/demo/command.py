@@ -145,6 +145,7 @@ def run_demo(host: str | None = None, port: int | None = None, *, serve: bool = 
     host = host or settings.host
     port = port or settings.port
     print(login_line(f"http://{host}:{port}/", password, login_state))
+    print(f"Then fix what the imports broke: http://{host}:{port}/albums/broken (the README says how).")
     if not serve:
         fake.stop()
         return 0
