@@ -77,8 +77,9 @@ def mb_hit(release: dict[str, Any]) -> dict[str, Any]:
     return hit
 
 
-# Words that join artists in a credit: the index drops "&" itself, "and" and "feat." are words.
-_JOINERS = frozenset({"and", "feat", "ft", "featuring", "vs", "with", "x"})
+# Join words between credited names. The real index drops "&" and "," as punctuation; the fake also
+# skips these words, so "A, B", "A & B" and "A and B" find the same credit.
+_JOINERS = frozenset({"and", "feat", "ft", "featuring", "vs"})
 
 
 def _artist_tokens(text: str) -> list[str]:
