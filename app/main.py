@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response, get
-from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
@@ -14,6 +13,7 @@ from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from app import __version__
+from app.auth.csrf import CSRFMiddleware
 from app.auth.guard import login_guard
 from app.auth.routes import login_page, login_submit, logout_submit
 from app.catalog.pages import ROUTES as CATALOG_ROUTES
@@ -89,7 +89,6 @@ from app.runtime import SHUTDOWN_HOOKS, STARTUP_HOOKS  # noqa: E402
 
 
 def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
-    settings = get_settings()
     handlers: list[Any] = [
         healthz,
         login_page,
@@ -107,13 +106,7 @@ def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
     app = Litestar(
         route_handlers=handlers,
         template_config=template_config(),
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="llama_csrf",
-            header_name="x-csrftoken",
-            cookie_samesite="lax",
-            exclude=["/admin/db"],
-        ),
+        middleware=[CSRFMiddleware],  # tokens bound to the session (app.auth.csrf)
         # JSON (and YAML) only: the interactive UIs load their scripts from CDNs.
         openapi_config=OpenAPIConfig(
             title="LlamaLog",

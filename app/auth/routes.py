@@ -10,6 +10,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect
 
+from app.auth.csrf import anonymous_token, csrf_cookie, token_for_session
 from app.auth.guard import SESSION_COOKIE
 from app.auth.users import LoginThrottled, login, logout
 from app.web import render
@@ -59,7 +60,10 @@ async def login_submit(
     return Redirect(
         target,
         status_code=303,
-        cookies=[Cookie(key=SESSION_COOKIE, value=token, path="/", httponly=True, samesite="lax")],
+        cookies=[
+            Cookie(key=SESSION_COOKIE, value=token, path="/", httponly=True, samesite="lax"),
+            csrf_cookie(token_for_session(token)),  # the anonymous form's token ends here
+        ],
     )
 
 
@@ -69,5 +73,8 @@ async def logout_submit(request: Request) -> Redirect:
     return Redirect(
         "/login",
         status_code=303,
-        cookies=[Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0, httponly=True, samesite="lax")],
+        cookies=[
+            Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0, httponly=True, samesite="lax"),
+            csrf_cookie(anonymous_token()),
+        ],
     )
