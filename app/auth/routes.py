@@ -30,7 +30,8 @@ def _safe_next(target: str | None) -> str:
 async def login_page(request: Request, next: str | None = None) -> Response[str]:
     if request.scope.get("user"):
         return Redirect(_safe_next(next))  # type: ignore[return-value]
-    return render(request, "login.html", {"next": _safe_next(next), "error": None, "throttle": THROTTLE_RULE}, block=None)
+    context = {"next": _safe_next(next), "error": None, "throttle": THROTTLE_RULE}
+    return render(request, "login.html", context, block=None)
 
 
 @post("/login")
