@@ -25,6 +25,7 @@ from app.jobs.pages import ROUTES as JOBS_ROUTES
 from app.llamalog.api import api_chain, api_logs
 from app.llamalog.filters import FilterError
 from app.llamalog.pages import ROUTES as LLAMALOG_ROUTES
+from app.security_headers import security_headers
 from app.web import render, template_config
 
 log = logging.getLogger("llamalog.web")
@@ -125,7 +126,7 @@ def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
         debug=False,
         request_max_body_size=1024 * 1024,  # every form is small: a bigger body is a 413, not work
     )
-    app.asgi_handler = login_guard(app.asgi_handler)
+    app.asgi_handler = security_headers(login_guard(app.asgi_handler))
     return app
 
 
