@@ -28,8 +28,13 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+# piccolo-admin (/admin/db) is a Vue build that compiles templates at run time (eval) and injects
+# <style> elements: it gets eval and inline styles, still no inline script and no framing.
+ADMIN_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'").replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+)
+ADMIN_PREFIX = "/admin/db"
 HEADERS: tuple[tuple[bytes, bytes], ...] = (
-    (b"content-security-policy", CSP.encode()),
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
@@ -46,13 +51,15 @@ def security_headers(app: ASGIApp) -> ASGIApp:
             return
 
         public = scope["path"].startswith(PUBLIC_FILES)
+        policy = ADMIN_CSP if scope["path"].startswith(ADMIN_PREFIX) else CSP
+        own = ((b"content-security-policy", policy.encode()), *HEADERS)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 # A stricter policy set inside (piccolo-admin's for uploaded media) stays.
-                headers += [(name, value) for name, value in HEADERS if name not in present]
+                headers += [(name, value) for name, value in own if name not in present]
                 # The guard inside has put the user in scope by the time the response starts.
                 if scope.get("user") is not None and not public:
                     headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]

@@ -38,6 +38,14 @@ async def test_every_page_sends_the_headers_and_no_store(client: Any) -> None:
             assert response.headers["cache-control"] == "no-store", url
 
 
+def test_the_database_admin_gets_eval_and_inline_styles_but_no_inline_script(client: Any) -> None:
+    response = client.get("/admin/db/")
+    policy = csp(response)
+    assert policy["script-src"] == "'self' 'unsafe-eval'"  # its Vue build compiles templates
+    assert policy["style-src"] == "'self' 'unsafe-inline'" and policy["frame-ancestors"] == "'none'"
+    assert response.headers["x-frame-options"] == "DENY" and response.headers["cache-control"] == "no-store"
+
+
 def test_anonymous_answers_are_secured_too(anon_client: Any) -> None:
     for url in ("/login", "/", "/api/logs", "/no-such-page"):
         assert_secured(anon_client.get(url, follow_redirects=False))
