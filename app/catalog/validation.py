@@ -160,7 +160,10 @@ def _clean_track_value(name: str, value: Any) -> Any:
             raise ValueError("between 1 and 999")
         return number
     if name == "duration_ms":
-        return parse_duration(value)
+        duration = parse_duration(value)
+        if column_problem(Track.duration_ms, duration):  # ~24.8 days of milliseconds
+            raise ValueError("longer than any track can be")
+        return duration
     if name == "isrc":
         if not value:
             return None
