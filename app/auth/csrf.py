@@ -20,12 +20,12 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
+from app.auth.guard import session_cookie
 from app.config import get_settings
 
 COOKIE = "llama_csrf"
 HEADER = "x-csrftoken"
 FORM_FIELD = "_csrf_token"
-SESSION_COOKIE = "id"  # piccolo-admin reads the same cookie
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # piccolo-admin checks its own token; static files and the health check never take a form.
 SKIPPED = ("/admin/db", "/static/", "/healthz", "/favicon.ico")
@@ -73,8 +73,8 @@ def _cookies(scope: Scope) -> dict[str, str]:
 
 def _expected(scope: Scope, cookies: dict[str, str]) -> str:
     """The token this request must carry: its session's, else the anonymous one it already has."""
-    session = cookies.get(SESSION_COOKIE)
-    if scope.get("user") is not None and session:  # app.auth.guard has checked the session
+    session = session_cookie(scope)  # the very cookie the guard let in, even if `id` is sent twice
+    if scope.get("user") is not None and session:
         return token_for_session(session)
     cookie = cookies.get(COOKIE, "")
     return cookie if _is_anonymous_token(cookie) else anonymous_token()

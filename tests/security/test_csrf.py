@@ -95,14 +95,18 @@ async def test_a_token_from_an_anonymous_login_page_is_refused_after_logging_in(
     album = await manual_album(title="Bound")
     url = f"/albums/{album.id}/fields"
     anon_client.cookies.clear()
+    mine = f"id={session}"
 
-    def post(token: str, value: str) -> int:
+    def post(token: str, value: str, sessions: str = mine) -> int:
         form = {"_csrf_token": token, "field": "title", "value": value, "version": "1"}
-        cookie = {"cookie": f"id={session}; llama_csrf={token}"}
+        cookie = {"cookie": f"{sessions}; llama_csrf={token}"}
         return anon_client.post(url, data=form, headers=cookie, follow_redirects=False).status_code
 
     assert post(anonymous, "From the login page") == 403
     assert post(token_for_session(other_session), "From another session") == 403
+    # A second `id` cookie planted after the victim's must not decide which token counts.
+    planted = f"{mine}; id={other_session}"
+    assert post(token_for_session(other_session), "Planted", sessions=planted) == 403
     assert (await Album.select(Album.title).first())["title"] == "Bound"
     assert post(own, "Mine") == 303
     assert (await Album.select(Album.title).first())["title"] == "Mine"
