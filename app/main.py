@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response, get
-from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
@@ -14,6 +13,7 @@ from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from app import __version__
+from app.auth.csrf import CSRFMiddleware
 from app.auth.guard import login_guard
 from app.auth.routes import login_page, login_submit, logout_submit
 from app.catalog.pages import ROUTES as CATALOG_ROUTES
@@ -25,6 +25,7 @@ from app.jobs.pages import ROUTES as JOBS_ROUTES
 from app.llamalog.api import api_chain, api_logs
 from app.llamalog.filters import FilterError
 from app.llamalog.pages import ROUTES as LLAMALOG_ROUTES
+from app.security_headers import security_headers
 from app.web import render, template_config
 
 log = logging.getLogger("llamalog.web")
@@ -89,7 +90,6 @@ from app.runtime import SHUTDOWN_HOOKS, STARTUP_HOOKS  # noqa: E402
 
 
 def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
-    settings = get_settings()
     handlers: list[Any] = [
         healthz,
         login_page,
@@ -107,13 +107,7 @@ def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
     app = Litestar(
         route_handlers=handlers,
         template_config=template_config(),
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="llama_csrf",
-            header_name="x-csrftoken",
-            cookie_samesite="lax",
-            exclude=["/admin/db"],
-        ),
+        middleware=[CSRFMiddleware],  # tokens bound to the session (app.auth.csrf)
         # JSON (and YAML) only: the interactive UIs load their scripts from CDNs.
         openapi_config=OpenAPIConfig(
             title="LlamaLog",
@@ -132,7 +126,7 @@ def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
         debug=False,
         request_max_body_size=1024 * 1024,  # every form is small: a bigger body is a 413, not work
     )
-    app.asgi_handler = login_guard(app.asgi_handler)
+    app.asgi_handler = security_headers(login_guard(app.asgi_handler))
     return app
 
 

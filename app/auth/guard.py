@@ -25,6 +25,11 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return None
 
 
+def session_cookie(scope: Scope) -> str | None:
+    """The session token this request is authenticated by (the first `id` cookie)."""
+    return _cookie(scope, SESSION_COOKIE)
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key == name:
@@ -40,7 +45,7 @@ def login_guard(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         path: str = scope["path"]
-        user = await user_for_session(_cookie(scope, SESSION_COOKIE))
+        user = await user_for_session(session_cookie(scope))
         scope["user"] = user  # type: ignore[typeddict-unknown-key]
         if user is None and not path.startswith(PUBLIC_PREFIXES):
             await _refuse(scope, send, path)

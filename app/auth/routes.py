@@ -10,9 +10,13 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect
 
+from app.auth.csrf import anonymous_token, csrf_cookie, token_for_session
 from app.auth.guard import SESSION_COOKIE
-from app.auth.users import LoginThrottled, login, logout
+from app.auth.users import FAILURE_WINDOW_S, MAX_FAILURES, LoginThrottled, login, logout
 from app.web import render
+
+# Said on the login page: a person locked out by the throttle should know why the right password fails.
+THROTTLE_RULE = {"failures": MAX_FAILURES, "minutes": int(FAILURE_WINDOW_S // 60)}
 
 
 def _safe_next(target: str | None) -> str:
@@ -26,7 +30,8 @@ def _safe_next(target: str | None) -> str:
 async def login_page(request: Request, next: str | None = None) -> Response[str]:
     if request.scope.get("user"):
         return Redirect(_safe_next(next))  # type: ignore[return-value]
-    return render(request, "login.html", {"next": _safe_next(next), "error": None}, block=None)
+    context = {"next": _safe_next(next), "error": None, "throttle": THROTTLE_RULE}
+    return render(request, "login.html", context, block=None)
 
 
 @post("/login")
@@ -43,7 +48,7 @@ async def login_submit(
         return render(
             request,
             "login.html",
-            {"next": target, "error": str(exc), "username": username},
+            {"next": target, "error": str(exc), "username": username, "throttle": THROTTLE_RULE},
             block=None,
             status_code=429,
             headers={"retry-after": str(exc.retry_after)},
@@ -52,14 +57,17 @@ async def login_submit(
         return render(
             request,
             "login.html",
-            {"next": target, "error": str(exc), "username": username},
+            {"next": target, "error": str(exc), "username": username, "throttle": THROTTLE_RULE},
             block=None,
             status_code=400,
         )
     return Redirect(
         target,
         status_code=303,
-        cookies=[Cookie(key=SESSION_COOKIE, value=token, path="/", httponly=True, samesite="lax")],
+        cookies=[
+            Cookie(key=SESSION_COOKIE, value=token, path="/", httponly=True, samesite="lax"),
+            csrf_cookie(token_for_session(token)),  # the anonymous form's token ends here
+        ],
     )
 
 
@@ -69,5 +77,8 @@ async def logout_submit(request: Request) -> Redirect:
     return Redirect(
         "/login",
         status_code=303,
-        cookies=[Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0, httponly=True, samesite="lax")],
+        cookies=[
+            Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0, httponly=True, samesite="lax"),
+            csrf_cookie(anonymous_token()),
+        ],
     )

@@ -20,7 +20,9 @@ from app.catalog.albums import VersionConflict, unlock_field
 from app.catalog.detail import album_detail
 from app.catalog.job_actions import FINISHED, JobActionError, enrich_available, job_status, start_enrichment
 from app.catalog.state import BROKEN_REASONS
+from app.catalog.tables import Album
 from app.catalog.validation import RELEASE_TYPES, ValidationError
+from app.column_limits import parse_int
 from app.web import is_htmx, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -123,7 +125,7 @@ async def album_page(
 
 def _version(data: dict[str, Any]) -> int | None:
     try:
-        return int(str(data.get("version", "")))
+        return parse_int(Album.version, data.get("version", ""))
     except ValueError:
         return None
 

@@ -7,7 +7,9 @@ import uuid
 from app.catalog.album_edits import ids_in_use
 from app.catalog.albums import create_album
 from app.catalog.records import AlbumInput, ArtistInput
+from app.catalog.tables import Artist
 from app.catalog.validation import ValidationError, clean_album_fields
+from app.column_limits import column_problem
 
 # (form field, label, input kind)
 NEW_ALBUM_FIELDS = (
@@ -26,8 +28,9 @@ async def add_album_by_hand(values: dict[str, str]) -> uuid.UUID:
     """Check every field (ValidationError names each bad one; nothing saved), then create the album."""
     errors: dict[str, str] = {}
     artist = (values.get("artist") or "").strip()
-    if len(artist) > 500:
-        errors["artist"] = "at most 500 characters"
+    problem = column_problem(Artist.name, artist)
+    if problem:
+        errors["artist"] = problem
     album_fields = {k: v for k, v in values.items() if k != "artist"}
     try:
         clean = clean_album_fields(album_fields)

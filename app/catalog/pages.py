@@ -21,8 +21,9 @@ from app.catalog.state import BROKEN_REASONS
 from app.catalog.tables import DATA_QUALITIES, ENRICHMENT_STATUSES
 from app.catalog.tracks_pages import ROUTES as TRACK_ROUTES
 from app.catalog.validation import RELEASE_TYPES, ValidationError
+from app.column_limits import column_problem
 from app.llamalog.filters import FilterError
-from app.llamalog.tables import CATEGORIES, SOURCES
+from app.llamalog.tables import CATEGORIES, SOURCES, LlamaLog
 from app.web import is_htmx, render
 
 FILTER_PARAMS = ("q", "reason", "quality", "source", "enrichment")
@@ -54,6 +55,9 @@ async def dashboard(request: Request, retried: str | None = None) -> Response[st
 @post("/failures/{log_id:int}/retry", name="failure_retry")
 async def failure_retry(request: Request, log_id: int) -> Response[Any]:
     """Run the failed job behind a FAILED log row again, as the logged-in user."""
+    if column_problem(LlamaLog.id, log_id):
+        message = f"log_id: there is no log row {log_id}"
+        return render(request, "error.html", {"status": 404, "message": message}, status_code=404)
     try:
         new_job = await retry_failed_job(log_id, request.scope["user"])
     except (LookupError, ValueError) as exc:  # no such row, not a failed run, unknown actor

@@ -6,6 +6,7 @@ import re
 
 from app.catalog.records import TrackInput
 from app.catalog.validation import ValidationError, clean_track_fields
+from app.column_limits import text_problem
 
 MAX_LINES = 300
 _DISC_HEADER = re.compile(r"^\s*(?:disc|disk|cd)\s*(\d{1,2})\s*:?\s*$", re.IGNORECASE)
@@ -21,6 +22,9 @@ def parse_tracklist(text: str, *, start: int = 1, disc: int = 1) -> list[tuple[i
     Lines without a number continue from the previous one (the first from `start`); a `Disc 2`
     line switches disc and restarts at 1.
     """
+    problem = text_problem(text, multiline=True)
+    if problem:
+        raise ValidationError({"tracklist": problem})
     lines = text.splitlines()
     if len([line for line in lines if line.strip()]) > MAX_LINES:
         raise ValidationError({"tracklist": f"at most {MAX_LINES} lines at once"})

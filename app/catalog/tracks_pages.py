@@ -25,6 +25,7 @@ from app.catalog.tracks import (
     update_track,
 )
 from app.catalog.validation import ValidationError
+from app.column_limits import parse_int
 from app.web import _fmt_duration as duration_text  # the same m:ss the editor showed
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -88,7 +89,7 @@ async def track_save(request: Request, album_id: uuid.UUID, track_id: uuid.UUID,
     if fields["duration_ms"].strip() == duration_text(current["duration_ms"]):
         del fields["duration_ms"]
     try:
-        version = int(str(data.get("version", "")))
+        version = parse_int(Track.version, data.get("version", ""))
     except ValueError:
         errors = {"title": "the form lost its version: reload the page and try again"}
         return await render_album(

@@ -7,6 +7,9 @@ import re
 import uuid
 from typing import Any
 
+from app.catalog.tables import Album, Track
+from app.column_limits import column_problem, parse_int, text_problem
+
 RELEASE_TYPES = ("album", "single", "ep", "compilation", "broadcast", "other")
 EDITABLE_ALBUM_FIELDS = (
     "title",
@@ -50,6 +53,24 @@ def parse_partial_date(value: str) -> str:
     return value
 
 
+def fit_column(table: Any, name: str, value: Any) -> Any:
+    """`value` if it fits the table's column `name` (length, range, no NUL); ValueError otherwise."""
+    problem = column_problem(table._meta.get_column_by_name(name), value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def clean_text(value: Any) -> Any:
+    """Stripped text without NUL or control characters (checked before any other rule reads it)."""
+    if not isinstance(value, str):
+        return value
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value.strip()
+
+
 def clean_album_fields(raw: dict[str, Any]) -> dict[str, Any]:
     """Normalise submitted album fields; raise ValidationError naming every bad field."""
     errors: dict[str, str] = {}
@@ -58,16 +79,14 @@ def clean_album_fields(raw: dict[str, Any]) -> dict[str, Any]:
         if name not in EDITABLE_ALBUM_FIELDS:
             errors[name] = "is not an editable field"
             continue
-        if isinstance(value, str):
-            value = value.strip()
-        if value in ("", None):
-            if name == "title":
-                errors[name] = "a title is required"
-            else:
-                clean[name] = None
-            continue
         try:
-            clean[name] = _clean_album_value(name, value)
+            value = clean_text(value)
+            if value in ("", None):
+                if name == "title":
+                    raise ValueError("a title is required")
+                clean[name] = None
+                continue
+            clean[name] = fit_column(Album, name, _clean_album_value(name, value))
         except ValueError as exc:
             errors[name] = str(exc)
     if errors:
@@ -77,8 +96,6 @@ def clean_album_fields(raw: dict[str, Any]) -> dict[str, Any]:
 
 def _clean_album_value(name: str, value: Any) -> Any:
     if name == "title":
-        if len(value) > 500:
-            raise ValueError("at most 500 characters")
         return value
     if name == "release_date":
         return parse_partial_date(str(value))
@@ -88,10 +105,7 @@ def _clean_album_value(name: str, value: Any) -> Any:
             raise ValueError(f"one of {', '.join(RELEASE_TYPES)}")
         return lowered
     if name == "track_count":
-        try:
-            count = int(value)
-        except (TypeError, ValueError):
-            raise ValueError("a whole number") from None
+        count = parse_int(Album.track_count, value)
         if not 0 <= count <= 999:
             raise ValueError("between 0 and 999")
         return count
@@ -117,8 +131,8 @@ def _clean_album_value(name: str, value: Any) -> Any:
     if name == "cover_art_url":
         if not str(value).startswith(("http://", "https://")):
             raise ValueError("an http(s) URL")
-        return str(value)[:1000]
-    return str(value)[:300]
+        return str(value)
+    return str(value)  # release status, label, catalog number, Discogs ID: their column's length
 
 
 def clean_track_fields(raw: dict[str, Any]) -> dict[str, Any]:
@@ -126,9 +140,8 @@ def clean_track_fields(raw: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for name, value in raw.items():
-        value = value.strip() if isinstance(value, str) else value
         try:
-            clean[name] = _clean_track_value(name, value)
+            clean[name] = fit_column(Track, name, _clean_track_value(name, clean_text(value)))
         except ValueError as exc:
             errors[name] = str(exc)
     if errors:
@@ -140,19 +153,17 @@ def _clean_track_value(name: str, value: Any) -> Any:
     if name == "title":
         if not value:
             raise ValueError("a title is required")
-        if len(value) > 500:
-            raise ValueError("at most 500 characters")
         return value
     if name in ("track_number", "disc_number"):
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise ValueError("a whole number") from None
+        number = value if isinstance(value, int) else parse_int(Track.track_number, value)
         if not 1 <= number <= 999:
             raise ValueError("between 1 and 999")
         return number
     if name == "duration_ms":
-        return parse_duration(value)
+        duration = parse_duration(value)
+        if column_problem(Track.duration_ms, duration):  # ~24.8 days of milliseconds
+            raise ValueError("longer than any track can be")
+        return duration
     if name == "isrc":
         if not value:
             return None

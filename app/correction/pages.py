@@ -12,6 +12,8 @@ from typing import Any
 from litestar import Request, Response, get, post
 
 from app.catalog.albums import VersionConflict
+from app.catalog.tables import Album
+from app.column_limits import parse_int
 from app.correction.apply import ApplyError
 from app.correction.current import load_current
 from app.correction.history import recent_corrections
@@ -19,6 +21,7 @@ from app.correction.preview import FIELD_NAMES
 from app.correction.revert import NothingToRevert, RevertConflict, revert
 from app.correction.search import SearchQuery
 from app.correction.steps import apply_picks, preview_for_album, search_for_album
+from app.llamalog.tables import LlamaLog
 from app.sources.errors import SourceError
 from app.web import render
 
@@ -96,7 +99,7 @@ async def fix_apply(request: Request, album_id: uuid.UUID) -> Response[str]:
     tracks = {str(value) for value in form.getall("track")} if "track" in form else set()
     context: dict[str, Any] = {"album_url": _album_url(album_id), "key": key, "discogs_id": discogs_id or ""}
     try:
-        version = int(str(form.get("version") or ""))
+        version = parse_int(Album.version, form.get("version") or "")
     except ValueError:
         return _step(request, "_fix_error.html", {**context, "error": "the form lost its version"}, 400)
     try:
@@ -140,10 +143,13 @@ async def fix_revert(request: Request, album_id: uuid.UUID) -> Response[str]:
     form = await request.form()
     context: dict[str, Any] = {"album_url": _album_url(album_id)}
     try:
-        log_id = int(str(form["log_id"])) if form.get("log_id") else None
+        log_id = parse_int(LlamaLog.id, form["log_id"]) if form.get("log_id") else None
+    except ValueError as exc:
+        return _step(request, "_fix_error.html", {**context, "error": f"log_id: not a log row ({exc})"}, 400)
+    try:
         job_id = uuid.UUID(str(form["job_id"])) if form.get("job_id") and log_id is None else None
     except ValueError:
-        return _step(request, "_fix_error.html", {**context, "error": "not a log row or a job id"}, 400)
+        return _step(request, "_fix_error.html", {**context, "error": "job_id: not a job id"}, 400)
     if log_id is None and job_id is None:
         return _step(request, "_fix_error.html", {**context, "error": "name a log row or a job"}, 400)
     try:

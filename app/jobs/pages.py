@@ -9,12 +9,13 @@ from urllib.parse import urlencode
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
+from app.column_limits import column_problem, text_problem
 from app.config import get_settings
 from app.inert_json import inert_json
 from app.jobs.launch import JobNotFound, NotRetryable, UnknownActor, retry_job
 from app.jobs.queries import JobDetail, JobNode, job_detail, list_jobs
 from app.jobs.schedule import next_runs, run_now
-from app.jobs.tables import JOB_STATUSES
+from app.jobs.tables import JOB_STATUSES, Job
 from app.llamalog.filters import FilterError, LogFilter
 from app.llamalog.queries import list_logs
 from app.runtime import runtime_status
@@ -28,6 +29,10 @@ LABELS = {"spotify": "Spotify", "musicbrainz": "MusicBrainz"}
 
 def _one(request: Request, name: str) -> str | None:
     value = (request.query_params.get(name) or "").strip()
+    column = Job._meta.get_column_by_name(name) if name in ("kind", "status") else None
+    problem = column_problem(column, value) if column is not None else text_problem(value)
+    if problem:
+        raise FilterError(f"{name}: {problem}")
     return value or None
 
 

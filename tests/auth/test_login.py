@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from app.auth.tables import AdminSession
@@ -121,3 +122,19 @@ async def test_logout_is_seen_at_once_despite_the_cache(client: Any) -> None:
     assert client.get("/api/logs").status_code == 200  # the session is now cached
     client.post("/logout", data={"_csrf_token": client.cookies.get("llama_csrf")}, follow_redirects=False)
     assert client.get("/api/logs", cookies={"id": session}).status_code == 401  # the old cookie, replayed
+
+
+async def test_the_login_page_says_the_right_password_waits_after_five_failures(
+    admin_user: int, anon_client: Any
+) -> None:
+    rule = anon_client.get("/login").text
+    assert "After 5 failed logins from one address" in rule and "even with the right password" in rule
+    for _ in range(5):
+        assert log_in(anon_client, password="wrong-password").status_code == 400
+    throttled = log_in(anon_client)  # the right password, from the same address
+    assert throttled.status_code == 429
+    alert = re.search(r'<p class="flash error" role="alert">([^<]*)</p>', throttled.text)
+    assert alert and "too many failed logins" in alert.group(1)
+    assert "even with the right password" in alert.group(1)
+    wait = int(throttled.headers["retry-after"])
+    assert f"for the next {wait} s" in alert.group(1) and 0 < wait <= 300

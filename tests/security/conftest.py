@@ -26,13 +26,17 @@ def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 async def session_cookies(live_url: str) -> dict[str, str]:
-    """A session made by app.auth.users for a fresh admin, plus a CSRF cookie from the site."""
+    """A session made by app.auth.users for a fresh admin, plus the CSRF cookie the site gives it."""
     await create_admin("fuzzer", PASSWORD)
-    token = await login("fuzzer", PASSWORD, "security-tests")
-    async with httpx.AsyncClient(base_url=live_url) as client:
-        await client.get("/login")
-        csrf = client.cookies["llama_csrf"]
-    return {"id": token, "llama_csrf": csrf}
+    return await site_cookies(live_url, await login("fuzzer", PASSWORD, "security-tests"))
+
+
+async def site_cookies(live_url: str, session: str) -> dict[str, str]:
+    """The session cookie and the CSRF token the site hands that session (bound to it)."""
+    async with httpx.AsyncClient(base_url=live_url, cookies={"id": session}) as client:
+        response = await client.get("/")
+        assert response.status_code == 200, response.status_code
+        return {"id": session, "llama_csrf": client.cookies["llama_csrf"]}
 
 
 def headers_for(cookies: dict[str, str]) -> dict[str, Any]:

@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 
+from app.auth.csrf import token_for_session
+from app.auth.users import login
 from app.catalog.tables import Album, Track
 from app.llamalog.tables import LlamaLog
+from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, log_in
 from tests.factories import manual_album, tracklist
 from tests.security.routes import fill, routes
 
@@ -76,3 +79,41 @@ async def test_piccolo_admin_refuses_writes_without_its_token(client: Any) -> No
     response = client.post("/admin/db/api/tables/album/", json={"title": "Injected"})
     assert response.status_code in (403, 405), response.status_code
     assert await Album.count() == 1
+
+
+async def test_a_token_from_an_anonymous_login_page_is_refused_after_logging_in(
+    admin_user: int, anon_client: Any
+) -> None:
+    """The token is bound to the session: what an anonymous /login handed out (to anyone, an
+    attacker included) is no good once a session exists, nor is another session's token."""
+    anon_client.get("/login")
+    anonymous = anon_client.cookies["llama_csrf"]
+    assert log_in(anon_client).status_code == 303
+    session, own = anon_client.cookies["id"], anon_client.cookies["llama_csrf"]
+    assert own != anonymous  # rotated at login
+    other_session = await login(ADMIN_USER, ADMIN_PASSWORD, "another-browser")
+    album = await manual_album(title="Bound")
+    url = f"/albums/{album.id}/fields"
+    anon_client.cookies.clear()
+    mine = f"id={session}"
+
+    def post(token: str, value: str, sessions: str = mine) -> int:
+        form = {"_csrf_token": token, "field": "title", "value": value, "version": "1"}
+        cookie = {"cookie": f"{sessions}; llama_csrf={token}"}
+        return anon_client.post(url, data=form, headers=cookie, follow_redirects=False).status_code
+
+    assert post(anonymous, "From the login page") == 403
+    assert post(token_for_session(other_session), "From another session") == 403
+    # A second `id` cookie planted after the victim's must not decide which token counts.
+    planted = f"{mine}; id={other_session}"
+    assert post(token_for_session(other_session), "Planted", sessions=planted) == 403
+    assert (await Album.select(Album.title).first())["title"] == "Bound"
+    assert post(own, "Mine") == 303
+    assert (await Album.select(Album.title).first())["title"] == "Mine"
+
+
+def test_logging_out_rotates_the_token(client: Any) -> None:
+    before = client.cookies["llama_csrf"]
+    assert client.post("/logout", data={"_csrf_token": before}, follow_redirects=False).status_code == 303
+    after = client.cookies["llama_csrf"]
+    assert after != before and client.get("/login").status_code == 200

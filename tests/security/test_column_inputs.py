@@ -1,0 +1,110 @@
+"""The inputs that answered 500 on Postgres: each is now a 4xx naming the field, the form comes back
+with what was typed, and nothing is saved. Limits are read from the column definitions."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import pytest
+
+from app.catalog.tables import Album, Artist, Track
+from app.llamalog.tables import LlamaLog
+from tests.factories import manual_album, tracklist
+
+NUL = "nul\x00inside"
+
+
+def post(client: Any, url: str, **data: str) -> Any:
+    return client.post(url, data={"_csrf_token": client.cookies.get("llama_csrf"), **data})
+
+
+def error_for(page: str, element_id: str) -> str:
+    found = re.search(rf'id="{element_id}"[^>]*>([^<]*)<', page)
+    assert found, f"no #{element_id} in the page"
+    return html.unescape(found.group(1))
+
+
+def over(column: Any) -> str:
+    return "x" * (column.length + 1)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("title", NUL, "contains a NUL character"),
+        ("label", "tab\tinside", "contains a control character (U+0009)"),
+        ("release_status", over(Album.release_status), f"at most {Album.release_status.length} characters"),
+        ("catalog_number", over(Album.catalog_number), f"at most {Album.catalog_number.length} characters"),
+        ("discogs_id", over(Album.discogs_id), f"at most {Album.discogs_id.length} characters"),
+        ("cover_art_url", "https://x/" + over(Album.cover_art_url), f"at most {Album.cover_art_url.length}"),
+        ("track_count", "9" * 30, "at most 2147483647"),
+    ],
+)
+async def test_an_album_field_that_cannot_fit_its_column_is_a_422_naming_it(
+    client: Any, field: str, value: str, message: str
+) -> None:
+    album = await manual_album(title="Kept")
+    response = post(client, f"/albums/{album.id}/fields", field=field, value=value, version="1")
+    assert response.status_code == 422
+    assert message in error_for(response.text, f"error-{field}")
+    assert f'id="input-{field}"' in response.text  # the editor is open again, with what was typed
+    assert html.escape(value[:40]) in response.text
+    assert await Album.select(Album.title, Album.version).first() == {"title": "Kept", "version": 1}
+
+
+async def test_the_new_album_form_names_every_field_and_keeps_what_was_typed(client: Any) -> None:
+    typed = {"title": NUL, "artist": over(Artist.name), "discogs_id": over(Album.discogs_id)}
+    response = post(client, "/albums/new", **typed)
+    assert response.status_code == 422
+    assert error_for(response.text, "title-error") == "contains a NUL character"
+    assert error_for(response.text, "artist-error").startswith(f"at most {Artist.name.length} characters")
+    assert error_for(response.text, "discogs_id-error").startswith(f"at most {Album.discogs_id.length}")
+    assert f'value="{typed["discogs_id"]}"' in response.text
+    assert await Album.count() == 0 and await Artist.count() == 0
+
+
+async def test_track_titles_and_lengths_that_cannot_be_stored_are_refused(client: Any) -> None:
+    album = await manual_album(title="Tracks", tracks=tracklist(1))
+    url = f"/albums/{album.id}/tracks"
+    titled = post(client, url, title=NUL, track_number="2", disc_number="1")
+    assert titled.status_code == 422
+    assert error_for(titled.text, "add-err-title") == "title: contains a NUL character"
+    long = post(client, url, title="Long", track_number="2", disc_number="1", duration_ms="9" * 30)
+    assert long.status_code == 422
+    assert error_for(long.text, "add-err-duration_ms") == "duration: longer than any track can be"
+    assert 'value="Long"' in long.text
+    pasted = post(client, f"{url}/paste", tracklist=f"1. {NUL} 3:00")
+    assert pasted.status_code == 422 and "contains a NUL character" in pasted.text
+    track = (await Track.select(Track.id).where(Track.album == album.id).first())["id"]
+    edited = post(client, f"{url}/{track}", title="Fine", track_number="1", disc_number="1",
+                  duration_ms="9" * 30, version="1")  # fmt: skip
+    assert edited.status_code == 422 and "longer than any track can be" in edited.text
+    assert await Track.count() == 1
+    assert (await Track.select(Track.title).first())["title"] == "Track 1"
+
+
+async def test_a_log_id_too_big_for_its_column_is_a_400_on_revert_and_retry(client: Any) -> None:
+    album = await manual_album(title="Revert")
+    before = await LlamaLog.count()
+    response = post(client, f"/albums/{album.id}/fix/revert", log_id="9" * 30)
+    assert response.status_code == 400 and "log_id" in response.text
+    retry = post(client, f"/failures/{'9' * 30}/retry")
+    assert retry.status_code == 404 and "log_id" in retry.text
+    assert await LlamaLog.count() == before
+
+
+def test_a_nul_in_the_jobs_filter_is_a_400_naming_it(client: Any) -> None:
+    page = client.get("/jobs", params={"kind": "\x00"})
+    assert page.status_code == 400 and "kind: contains a NUL character" in page.text
+    api = client.get("/api/jobs", params={"kind": "\x00"})
+    assert api.status_code == 400 and api.json()["detail"] == "kind: contains a NUL character"
+    assert client.get("/api/jobs", params={"kind": over(Album.discogs_id) * 2}).status_code == 400
+
+
+async def test_a_username_with_a_nul_is_a_400_naming_it(anon_client: Any) -> None:
+    anon_client.get("/login")
+    data = {"username": NUL, "password": "whatever-123", "_csrf_token": anon_client.cookies["llama_csrf"]}
+    response = anon_client.post("/login", data=data)
+    assert response.status_code == 400 and "username: contains a NUL character" in response.text
