@@ -7,6 +7,9 @@ import re
 import uuid
 from typing import Any
 
+from app.catalog.tables import Album, Track
+from app.column_fit import fits
+
 RELEASE_TYPES = ("album", "single", "ep", "compilation", "broadcast", "other")
 EDITABLE_ALBUM_FIELDS = (
     "title",
@@ -77,8 +80,8 @@ def clean_album_fields(raw: dict[str, Any]) -> dict[str, Any]:
 
 def _clean_album_value(name: str, value: Any) -> Any:
     if name == "title":
-        if len(value) > 500:
-            raise ValueError("at most 500 characters")
+        if not fits(Album.title, value):
+            raise ValueError("too long")
         return value
     if name == "release_date":
         return parse_partial_date(str(value))
@@ -140,8 +143,8 @@ def _clean_track_value(name: str, value: Any) -> Any:
     if name == "title":
         if not value:
             raise ValueError("a title is required")
-        if len(value) > 500:
-            raise ValueError("at most 500 characters")
+        if not fits(Track.title, value):
+            raise ValueError("too long")
         return value
     if name in ("track_number", "disc_number"):
         try:
