@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import httpx
 
 import app
 from app.config import Settings, get_settings
+from app.sources import outbound
 from app.sources.errors import SourceDisabled
 from app.sources.http import LazyClient, RetryPolicy, request_json
 from app.sources.outbound import request_guard
@@ -91,11 +93,17 @@ class DiscogsClient:
 
     async def release(self, release_id: int | str) -> DiscogsRelease:
         url = f"/releases/{int(release_id)}"
-        return parse(SOURCE, url, parse_release, await self._get(url))
+        release = parse(SOURCE, url, parse_release, await self._get(url))
+        return replace(release, image_url=self._image(release.image_url))
 
     async def master(self, master_id: int | str) -> DiscogsMaster:
         url = f"/masters/{int(master_id)}"
-        return parse(SOURCE, url, parse_master, await self._get(url))
+        master = parse(SOURCE, url, parse_master, await self._get(url))
+        return replace(master, image_url=self._image(master.image_url))
+
+    def _image(self, url: str | None) -> str | None:
+        """An image URL off the allow-list is dropped here: it never reaches a candidate or a page."""
+        return url if outbound.is_allowed(url, self.settings) else None
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -88,6 +88,21 @@ async def test_a_hostile_spotify_album_is_cleaned_and_imported_with_the_others(
     assert await Album.count() == 4
 
 
+async def test_an_album_image_inside_the_network_is_not_kept_as_its_cover(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    internal = [{"url": "http://169.254.169.254/latest/meta-data/", "width": 640, "height": 640}]
+    albums = spotify_root(tmp_path, _none, _set(images=internal))
+    with serving(tmp_path, monkeypatch):
+        result = await _run(sync_spotify)
+    assert (len(result.created), result.failed) == (4, 0)
+    covers = {
+        a["spotify_id"]: a["cover_art_url"] for a in await Album.select(Album.spotify_id, Album.cover_art_url)
+    }
+    assert covers[albums[1]["id"]] is None
+    assert covers[albums[0]["id"]] is not None and covers[albums[0]["id"]].startswith("https://i.scdn.co/")
+
+
 REFUSED = [
     pytest.param(_set(id="A" * 100), _none, "INVALID_RECORD", "album id", id="100-char-id"),
     pytest.param(_set(id="7D2NdGvBHIavgLhmcwhluK\x00"), _none, "INVALID_RECORD", "album id", id="nul-in-id"),

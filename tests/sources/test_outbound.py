@@ -8,6 +8,7 @@ and port a base URL names (the demo and these tests point the sources at 127.0.0
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 
 import httpx
@@ -15,6 +16,7 @@ import pytest
 
 from app.config import get_settings
 from app.sources.coverart import CoverArtClient
+from app.sources.discogs import DiscogsClient
 from app.sources.errors import UnsafeUrl
 from app.sources.http import RetryPolicy
 from app.sources.outbound import refusal
@@ -140,3 +142,16 @@ async def test_endless_redirects_stop_at_the_hop_limit() -> None:
     with pytest.raises(UnsafeUrl):
         await client.release(MBID)
     assert len(seen) == 6  # the first request and five hops
+
+
+async def test_a_discogs_image_inside_the_network_never_reaches_a_candidate() -> None:
+    from tests.sources.conftest import payload
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        data = json.loads(payload("discogs/release-1503102-never-gonna-give-you-up-7in.json"))
+        data["images"] = [{"type": "primary", "uri": "http://169.254.169.254/latest/meta-data/"}]
+        return httpx.Response(200, json=data)
+
+    settings = dataclasses.replace(PUBLIC, discogs_token="token")
+    client = DiscogsClient(settings, transport=httpx.MockTransport(handler), policy=POLICY)
+    assert (await client.release(1503102)).image_url is None
