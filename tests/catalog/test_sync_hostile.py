@@ -9,6 +9,7 @@ strings used to fail the whole run (CharacterNotInRepertoire, StringDataRightTru
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -181,3 +182,33 @@ async def test_a_hostile_musicbrainz_release_never_sinks_the_sync(
         assert [r["error_code"] for r in rows] == [code, code]
         assert rows[0]["entity_label"] == hits[1]["title"]
     assert await Album.count() == len(stored)
+
+
+async def test_a_hostile_artist_lookup_is_fitted_not_fatal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.catalog.artist_enrich import enrich_artist
+    from app.catalog.artists import find_or_create_artist
+    from app.catalog.records import ArtistInput
+
+    mbid = "0383dadf-2a4e-4d10-a46a-e9e041da8eb3"
+    (tmp_path / "musicbrainz").mkdir()
+    hostile = {
+        "id": mbid,
+        "name": "Queen",
+        "sort-name": "Queen\x00",
+        "country": "G\x00B",
+        "disambiguation": "x" * 900,
+    }
+    (tmp_path / "musicbrainz" / "artist-queen.json").write_text(json.dumps(hostile))
+    with job_scope(JobContext.new_root()):
+        linked = await find_or_create_artist(
+            ArtistInput(name="Queen", musicbrainz_id=mbid), operation_path="test", sources=["USER"]
+        )
+    with serving(tmp_path, monkeypatch), job_scope(JobContext.new_root()):
+        assert await enrich_artist(linked.id) == "SUCCESS"
+    artist = await Artist.select().where(Artist.id == linked.id).first()
+    assert artist is not None and (artist["sort_name"], artist["country"]) == ("Queen", "GB")
+    assert len(artist["disambiguation"]) == Artist.disambiguation.length and artist[
+        "disambiguation"
+    ].endswith(MARK)
