@@ -215,11 +215,35 @@ def parse_release(data: dict[str, Any]) -> MbRelease:
     )
 
 
+def _listed(data: Any) -> MbRelease:
+    """A search hit. One that cannot be read keeps its id and title, so the sync refuses that release
+    alone instead of the whole page failing."""
+    try:
+        return parse_release(data)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raw = data if isinstance(data, dict) else {}
+        return MbRelease(
+            id=str(raw.get("id") or ""),
+            title=text(raw.get("title")) or "",
+            date=None,
+            country=None,
+            status=None,
+            barcode=None,
+            disambiguation=None,
+            packaging=None,
+            artist_credits=(),
+            labels=(),
+            release_group=None,
+            media=(),
+            malformed=f"{type(exc).__name__}: {exc}",
+        )
+
+
 def parse_search(data: dict[str, Any]) -> MbSearchPage:
     return MbSearchPage(
         count=integer(data.get("count")) or 0,
         offset=integer(data.get("offset")) or 0,
-        releases=tuple(parse_release(r) for r in items(data["releases"])),
+        releases=tuple(_listed(r) for r in items(data["releases"])),
     )
 
 

@@ -269,9 +269,28 @@ def parse_album(data: dict[str, Any]) -> SpotifyAlbum:
     )
 
 
+def _listed(data: Any) -> SpotifyAlbum:
+    """A listing entry. One that cannot be read keeps its id and name, so the sync refuses (or looks
+    up) that album alone instead of the whole page failing."""
+    try:
+        return parse_album(data)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raw = data if isinstance(data, dict) else {}
+        return SpotifyAlbum(
+            id=str(raw.get("id") or ""),
+            title=text(raw.get("name")) or "",
+            album_type=None,
+            release_date=None,
+            release_date_precision=None,
+            total_tracks=None,
+            artists=(),
+            malformed=f"{type(exc).__name__}: {exc}",
+        )
+
+
 def parse_page(data: dict[str, Any]) -> SpotifyAlbumPage:
     return SpotifyAlbumPage(
-        items=tuple(parse_album(a) for a in items(data["items"]) if a),
+        items=tuple(_listed(a) for a in items(data["items"]) if a),
         total=integer(data.get("total")) or 0,
         offset=integer(data.get("offset")) or 0,
         limit=integer(data.get("limit")) or 0,

@@ -96,6 +96,8 @@ def album_from_musicbrainz(release: MbRelease, *, cover_art_url: str | None = No
     """A release as an album: audio tracks of every medium (data tracks and pregaps left out).
 
     Raises InvalidRecord for an id that is not one; every string is fitted to its column."""
+    if release.malformed:
+        raise InvalidRecord(f"the release could not be read ({release.malformed})", source="MUSICBRAINZ")
     group = release.release_group
     primary = (group.primary_type or "").lower() if group else ""
     secondary = group.secondary_types if group else ()

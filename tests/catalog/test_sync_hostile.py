@@ -61,6 +61,8 @@ KEPT = [
     pytest.param(_none, _set(name="Yee\x00zus\x07\x1b"), "Yeezus", id="nul-and-controls-in-title"),
     pytest.param(_none, _wide_everything, WIDE_TITLE.strip(), id="600-char-title-label-artist"),
     pytest.param(_none, _set(name=HUGE_TITLE), None, id="title-past-the-text-cap"),
+    # The listing entry cannot be read, but its id is good: the full lookup decides.
+    pytest.param(_set(artists=5, name=None), _none, "Yeezus", id="unreadable-listing-entry-good-id"),
 ]
 
 
@@ -111,6 +113,9 @@ REFUSED = [
         _none, _first_track_id("../../etc"), "INVALID_RECORD", "track id", id="track-id-not-spotify"
     ),
     pytest.param(_none, _set(name="\x00\x01 "), "INVALID_RECORD", "no title", id="title-only-controls"),
+    pytest.param(
+        _set(id=12345, artists=5), _none, "INVALID_RECORD", "album id", id="unreadable-listing-entry"
+    ),
     # The lookup 404s and the listed title is 600 characters: the FAILED row itself used to fail.
     pytest.param(
         _set(id="ZZZZZZZZZZZZZZZZZZZZZZ", name=WIDE_TITLE),
@@ -155,6 +160,7 @@ def _artist_id(value: str) -> Callable[[dict[str, Any]], None]:
 MB_CASES = [
     pytest.param(_set(id="not-a-uuid-" + "x" * 89), "INVALID_RECORD", id="release-id-not-a-uuid"),
     pytest.param(_artist_id("1234"), "INVALID_RECORD", id="artist-id-not-a-uuid"),
+    pytest.param(_set(media="not a list"), "INVALID_RECORD", id="unreadable-search-hit"),
     pytest.param(_set(title=WIDE_TITLE), None, id="600-char-title"),
     pytest.param(_set(title="Kat\x00 Moda\u0000 2", country="X\x00W"), None, id="nul-in-title-and-country"),
 ]
