@@ -218,3 +218,27 @@ async def test_a_hostile_artist_lookup_is_fitted_not_fatal(
     assert len(artist["disambiguation"]) == Artist.disambiguation.length and artist[
         "disambiguation"
     ].endswith(MARK)
+
+
+async def test_an_unforeseen_database_refusal_of_one_album_is_one_failed_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write the edge did not foresee failing (here: the album insert of album 2 raising a
+    driver error) still costs that album only."""
+    from app.catalog import sync
+
+    albums = spotify_root(tmp_path, _none, _none)
+    real = sync.create_album
+
+    async def refusing(album: Any, **kwargs: Any) -> Any:
+        if album.spotify_id == albums[1]["id"]:
+            raise RuntimeError("value out of range for the driver")
+        return await real(album, **kwargs)
+
+    monkeypatch.setattr(sync, "create_album", refusing)
+    with serving(tmp_path, monkeypatch):
+        result = await _run(sync_spotify)
+    assert (len(result.created), result.failed) == (3, 1)
+    (failed,) = await _failed_rows()
+    assert failed["error_code"] == "IMPORT_FAILED" and "RuntimeError" in failed["error_message"]
+    assert failed["entity_label"] == albums[1]["name"]
