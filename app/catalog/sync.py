@@ -26,7 +26,7 @@ from app.sources.errors import SourceError
 from app.sources.http import counting_calls
 from app.sources.parsing import clean
 from app.sources.records import MbRelease, SpotifyAlbum
-from app.sources.to_catalog import album_from_musicbrainz, album_from_spotify, spotify_id
+from app.sources.to_catalog import album_from_musicbrainz, album_from_spotify, musicbrainz_id, spotify_id
 
 log = logging.getLogger(__name__)
 MAX_ALBUMS = 200
@@ -155,11 +155,11 @@ async def sync_musicbrainz(days: int = MUSICBRAINZ_WINDOW_DAYS, max_albums: int 
     for done, release in enumerate(releases, start=1):
 
         async def work(release: MbRelease = release) -> None:
-            album = album_from_musicbrainz(release)
-            if await _exists(Album.musicbrainz_id, album.musicbrainz_id):
+            if await _exists(Album.musicbrainz_id, musicbrainz_id(release.id, "release id")):
                 result.skipped += 1
                 await job_count(albums_skipped=1)
                 return
+            album = album_from_musicbrainz(release)
             await _import(
                 album,
                 path="musicbrainz-sync",
