@@ -23,6 +23,9 @@ _INT_BITS: tuple[tuple[type[Column], int], ...] = (
 # One-line text: no C0/C1 control characters at all. Text columns keep tab and line breaks.
 _LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Titles and names are Text, kept whole; Postgres still refuses a btree index entry over 2704 bytes,
+# and album titles are indexed (album_title_ix), so Text holds at most this many UTF-8 bytes.
+TEXT_MAX_BYTES = 2400
 # Halves of a UTF-16 pair cannot be encoded as UTF-8, so no database driver can send them.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
@@ -61,6 +64,8 @@ def column_problem(column: Column, value: Any) -> str | None:
         limit = max_length(column)
         if problem is None and limit is not None and len(value) > limit:
             problem = f"at most {limit} characters (this has {len(value)})"
+        if problem is None and isinstance(column, Text) and len(value.encode()) > TEXT_MAX_BYTES:
+            problem = f"at most {TEXT_MAX_BYTES} bytes of text (this has {len(value.encode())})"
         return problem
     bounds = int_range(column)
     if bounds is not None and isinstance(value, int) and not isinstance(value, bool):

@@ -13,8 +13,9 @@ from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 from litestar.utils.scope.state import ScopeState
 
-from app.config import ROOT
+from app.config import ROOT, get_settings
 from app.llamalog.table_rows import log_row_views
+from app.sources import outbound
 
 TEMPLATES = ROOT / "templates"
 
@@ -36,6 +37,11 @@ def _tojson_pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str, sort_keys=True)
 
 
+def _allowed_image(url: Any) -> bool:
+    """An upstream image URL the page may load (see sources/outbound.py)."""
+    return isinstance(url, str) and outbound.is_allowed(url, get_settings())
+
+
 @lru_cache(maxsize=1)
 def jinja_env() -> Environment:
     env = Environment(
@@ -47,6 +53,7 @@ def jinja_env() -> Environment:
     env.filters["duration"] = _fmt_duration
     env.filters["pretty_json"] = _tojson_pretty
     env.filters["log_row_views"] = log_row_views
+    env.tests["allowed_image"] = _allowed_image
     return env
 
 

@@ -49,3 +49,49 @@ async def test_composite_indexes_exist() -> None:
         "llama_log_created_ix",
     ):
         assert expected in names
+
+
+async def _column_type(table: str, column: str) -> str:
+    if TEST_DB == "postgres":
+        rows = await engine().run_ddl(
+            "SELECT data_type, character_maximum_length AS length FROM information_schema.columns "
+            f"WHERE table_name = '{table}' AND column_name = '{column}'"
+        )
+        return f"{rows[0]['data_type']}({rows[0]['length']})" if rows[0]["length"] else rows[0]["data_type"]
+    rows = await engine().run_ddl(f"PRAGMA table_info({table})")
+    return next(row["type"] for row in rows if row["name"] == column).lower()
+
+
+async def test_titles_and_names_widen_to_text_on_a_populated_table() -> None:
+    """The widening migration goes back and forth over rows already there, and keeps them."""
+    import contextlib
+    import io
+
+    from piccolo.apps.migrations.commands.backwards import run_backwards
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from app.catalog.tables import Album, Track
+    from tests.factories import manual_album, tracklist
+
+    widen = "2026-12-07T00:20:00:000000"
+    created = await manual_album(title="Before the widening", artist="Someone", tracks=tracklist(2))
+    with contextlib.redirect_stdout(io.StringIO()):
+        back = await run_backwards(app_name="llamalog", migration_id=widen, auto_agree=True)
+        assert back.success, back.message
+        if TEST_DB == "postgres":
+            assert await _column_type("album", "title") == "character varying(500)"
+        forward = await run_forwards(app_name="llamalog", migration_id="all")
+        assert forward.success, forward.message
+    if TEST_DB == "postgres":  # SQLite never enforced the length: its declared type stays as it was
+        for table, column in (("album", "title"), ("album", "label"), ("artist", "name"), ("track", "title")):
+            assert await _column_type(table, column) == "text", (table, column)
+    assert await Album.select(Album.title).where(Album.id == created.id).first() == {
+        "title": "Before the widening"
+    }
+    wide = "題" * 600
+    await Album.update({Album.title: wide, Album.label: wide}).where(Album.id == created.id)
+    await Track.update({Track.title: wide}).where(Track.album == created.id)
+    assert (
+        await Album.count().where(Album.title == wide) == 1
+        and await Track.count().where(Track.title == wide) == 2
+    )

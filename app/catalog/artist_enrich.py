@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from app.catalog.tables import Artist
+from app.column_fit import fit
 from app.db import transaction
 from app.llamalog.logger import record
 from app.sources import clients
@@ -38,7 +39,7 @@ async def enrich_artist(artist_id: Any) -> str:
         current = await Artist.select().where(Artist.id == artist_id).first()
         assert current is not None
         changes = {
-            name: {"before": current[name], "after": getattr(found, name)}
+            name: {"before": current[name], "after": fit(getattr(Artist, name), getattr(found, name))}
             for name in ARTIST_FIELDS
             if not current[name] and getattr(found, name)
         }

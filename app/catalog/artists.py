@@ -9,6 +9,7 @@ from typing import Any
 from app.catalog.names import fold
 from app.catalog.records import ArtistInput
 from app.catalog.tables import Artist
+from app.column_fit import fit, fit_key
 from app.db import transaction
 from app.llamalog.logger import record
 
@@ -25,7 +26,12 @@ def dedup_key(artist: ArtistInput) -> str:
         return f"mb:{artist.musicbrainz_id.lower()}"
     if artist.spotify_id:
         return f"sp:{artist.spotify_id}"
-    return f"name:{fold(artist.name)}"
+    return fit_key(Artist.dedup_key, f"name:{fold(artist.name)}")
+
+
+def name_key(name: str) -> str:
+    """The folded name the artist is found by, cut to its column (names themselves are Text)."""
+    return fit_key(Artist.name_key, fold(name))
 
 
 async def _find(artist: ArtistInput) -> dict[str, Any] | None:
@@ -46,7 +52,7 @@ async def _find(artist: ArtistInput) -> dict[str, Any] | None:
     # The same name is the same artist unless both sides carry different IDs.
     candidates = (
         await Artist.select(Artist.id, Artist.name, Artist.musicbrainz_id, Artist.spotify_id)
-        .where(Artist.name_key == fold(artist.name))
+        .where(Artist.name_key == name_key(artist.name))
         .order_by(Artist.created_at)
         .limit(10)
     )
@@ -81,10 +87,10 @@ async def find_or_create_artist(
             inserted = (
                 await Artist.insert(
                     Artist(
-                        name=artist.name.strip()[:500],
-                        sort_name=artist.sort_name,
+                        name=fit(Artist.name, artist.name.strip()),
+                        sort_name=fit(Artist.sort_name, artist.sort_name),
                         dedup_key=key,
-                        name_key=fold(artist.name),
+                        name_key=name_key(artist.name),
                         musicbrainz_id=artist.musicbrainz_id.lower() if artist.musicbrainz_id else None,
                         spotify_id=artist.spotify_id,
                         discogs_id=artist.discogs_id,

@@ -8,10 +8,12 @@ from typing import Any
 
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Album
+from app.column_fit import fits
 from app.correction.locks import locked_fields
 from app.db import transaction
 from app.llamalog.logger import record
-from app.sources import clients
+from app.sources import clients, outbound
+from app.sources.errors import UnsafeUrl
 from app.sources.http import counting_calls
 
 
@@ -29,7 +31,10 @@ async def cache_cover(album_id: Any) -> str:
         return await _write(base, "SKIPPED", reason="cover_art_url is locked by an admin")
     caa = clients.coverart()
     with counting_calls() as calls:
-        image = await caa.front(album["musicbrainz_id"])
+        try:
+            image = await caa.front(album["musicbrainz_id"])
+        except UnsafeUrl as error:  # a redirect off the allow-list: nothing was fetched
+            return await _refused(base, str(error), calls.total)
     if image is None:
         return await _write(
             base,
@@ -38,6 +43,8 @@ async def cache_cover(album_id: Any) -> str:
             api_call_count=calls.total,
         )
     url = image.thumbnail_500 or image.url
+    if (why := outbound.refusal(url, caa.settings)) is not None or not fits(Album.cover_art_url, url):
+        return await _refused(base, f"cover URL {url[:200]!r} refused: {why or 'too long'}", calls.total)
     elapsed = int((time.monotonic() - started) * 1000)
     async with transaction():
         current = await Album.select(Album.cover_art_url, Album.version).where(Album.id == album_id).first()
@@ -66,6 +73,14 @@ async def cache_cover(album_id: Any) -> str:
             metadata={"image_id": image.id, "types": list(image.types), "image_url": image.url},
         )
     return "SUCCESS" if changes else "SKIPPED"
+
+
+async def _refused(base: dict[str, Any], message: str, api_calls: int) -> str:
+    """A cover that fails the outbound check: a FAILED row, and the album keeps the cover it had."""
+    base = {**base, "operation": "album:failed:cover-art", "category": "FAILED"}
+    return await _write(
+        base, "FAILED", error_code=UnsafeUrl.error_code, error_message=message, api_call_count=api_calls
+    )
 
 
 async def _write(base: dict[str, Any], status: str, **fields: Any) -> str:

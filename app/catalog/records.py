@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from app.catalog.tables import Album, AlbumArtist, Artist, Track
+from app.column_fit import fit, fit_values
 
 
 @dataclass(frozen=True)
@@ -61,3 +64,34 @@ class AlbumInput:
             value = getattr(self, name)
             values[name] = list(value) if isinstance(value, tuple) else value
         return values
+
+
+def fitted_artist(artist: ArtistInput) -> ArtistInput:
+    """The artist with every string cut to its column (names are Text: kept whole up to the cap)."""
+    return replace(
+        artist,
+        name=fit(Artist.name, artist.name) or "",
+        sort_name=fit(Artist.sort_name, artist.sort_name),
+        country=fit(Artist.country, artist.country),
+        join_phrase=fit(AlbumArtist.join_phrase, artist.join_phrase) or "",
+    )
+
+
+def fitted_track(track: TrackInput) -> TrackInput:
+    return replace(
+        track,
+        title=fit(Track.title, track.title) or "",
+        artists=tuple(fitted_artist(a) for a in track.artists),
+    )
+
+
+def fitted_album(album: AlbumInput) -> AlbumInput:
+    """The album, its artists and tracks with every string fitted to its column."""
+    values = fit_values(Album, album.column_values())
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    return replace(
+        album,
+        **values,
+        artists=tuple(fitted_artist(a) for a in album.artists),
+        tracks=tuple(fitted_track(t) for t in album.tracks),
+    )

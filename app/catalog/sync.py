@@ -1,13 +1,16 @@
 """New-release syncs: import albums from Spotify or MusicBrainz, then queue their enrichment.
 
 Idempotent: an album already on file (same Spotify or MusicBrainz id) is skipped, so a second run
-creates nothing. One album failing upstream is a FAILED row and a count; the others go on.
+creates nothing. Each album is its own unit of work: one failing upstream or refused at the edge
+(a hostile title, an id that is not one) is a FAILED row and a count; the others go on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +24,11 @@ from app.llamalog.logger import record
 from app.sources import clients
 from app.sources.errors import SourceError
 from app.sources.http import counting_calls
-from app.sources.to_catalog import album_from_musicbrainz, album_from_spotify
+from app.sources.parsing import clean
+from app.sources.records import MbRelease, SpotifyAlbum
+from app.sources.to_catalog import album_from_musicbrainz, album_from_spotify, musicbrainz_id, spotify_id
 
+log = logging.getLogger(__name__)
 MAX_ALBUMS = 200
 MUSICBRAINZ_WINDOW_DAYS = 7
 
@@ -58,8 +64,10 @@ async def _import(
 
 
 async def _record_failure(
-    title: str, error: SourceError, *, path: str, source: str, extra: dict[str, Any]
+    title: str, error: Exception, *, path: str, source: str, extra: dict[str, Any]
 ) -> None:
+    code = error.error_code if isinstance(error, SourceError) else "IMPORT_FAILED"
+    message = str(error) if isinstance(error, SourceError) else f"{type(error).__name__}: {error}"
     async with transaction():
         await record(
             entity_type="ALBUM",
@@ -68,13 +76,40 @@ async def _record_failure(
             category="FAILED",
             status="FAILED",
             sources=[source],
-            entity_label=title,
-            error_code=error.error_code,
-            error_message=str(error)[:2000],
-            retry_count=max(0, error.attempts - 1),
+            entity_label=title or None,
+            error_code=code,
+            error_message=message[:2000],
+            retry_count=max(0, error.attempts - 1) if isinstance(error, SourceError) else 0,
             metadata=extra,
         )
     await job_count(failures=1)
+
+
+def _shown_id(value: str) -> str:
+    """An upstream id as the log shows it: a hostile one (NUL, 100 characters) made harmless."""
+    text = clean(value)
+    return text if len(text) <= 64 else text[:63] + "…"
+
+
+async def _unit(
+    title: str,
+    *,
+    path: str,
+    source: str,
+    result: SyncResult,
+    extra: dict[str, Any],
+    work: Callable[[], Awaitable[None]],
+) -> None:
+    """One album, its own unit of work: whatever refuses it is one FAILED row, and the run goes on.
+
+    A failure while writing that row (the database is gone) still ends the run."""
+    try:
+        await work()
+    except Exception as error:  # noqa: BLE001 - one album never sinks the others
+        if not isinstance(error, SourceError):
+            log.exception("%s: album %s could not be imported", path, extra)
+        result.failed += 1
+        await _record_failure(title, error, path=path, source=source, extra=extra)
 
 
 async def sync_spotify(max_albums: int = MAX_ALBUMS, country: str | None = None) -> SyncResult:
@@ -84,27 +119,27 @@ async def sync_spotify(max_albums: int = MAX_ALBUMS, country: str | None = None)
     result = SyncResult(seen=len(listing))
     await job_progress(0, len(listing))
     for done, summary in enumerate(listing, start=1):
-        extra = {"spotify_id": summary.id}
-        if await _exists(Album.spotify_id, summary.id):
-            result.skipped += 1
-            await job_count(albums_skipped=1)
-        else:
-            try:
-                with counting_calls() as calls:
-                    full = await spotify.album(summary.id)
-                await _import(
-                    album_from_spotify(full),
-                    path="spotify-sync",
-                    source="SPOTIFY",
-                    result=result,
-                    api_calls=calls.total,
-                    extra=extra,
-                )
-            except SourceError as error:
-                result.failed += 1
-                await _record_failure(
-                    summary.title, error, path="spotify-sync", source="SPOTIFY", extra=extra
-                )
+
+        async def work(summary: SpotifyAlbum = summary) -> None:
+            album_id = spotify_id(summary.id, "album id")
+            if await _exists(Album.spotify_id, album_id):
+                result.skipped += 1
+                await job_count(albums_skipped=1)
+                return
+            with counting_calls() as calls:
+                full = await spotify.album(summary.id)
+            await _import(
+                album_from_spotify(full),
+                path="spotify-sync",
+                source="SPOTIFY",
+                result=result,
+                api_calls=calls.total,
+                extra={"spotify_id": album_id},
+            )
+
+        extra = {"spotify_id": _shown_id(summary.id)}
+        label = summary.title or f"Spotify album {extra['spotify_id']}"
+        await _unit(label, path="spotify-sync", source="SPOTIFY", result=result, extra=extra, work=work)
         await job_progress(done, len(listing))
     return result
 
@@ -118,17 +153,31 @@ async def sync_musicbrainz(days: int = MUSICBRAINZ_WINDOW_DAYS, max_albums: int 
     result = SyncResult(seen=len(releases))
     await job_progress(0, len(releases))
     for done, release in enumerate(releases, start=1):
-        if await _exists(Album.musicbrainz_id, release.id):
-            result.skipped += 1
-            await job_count(albums_skipped=1)
-        else:
+
+        async def work(release: MbRelease = release) -> None:
+            if await _exists(Album.musicbrainz_id, musicbrainz_id(release.id, "release id")):
+                result.skipped += 1
+                await job_count(albums_skipped=1)
+                return
+            album = album_from_musicbrainz(release)
             await _import(
-                album_from_musicbrainz(release),
+                album,
                 path="musicbrainz-sync",
                 source="MUSICBRAINZ",
                 result=result,
                 api_calls=0,
-                extra={"musicbrainz_id": release.id, "search_score": release.score},
+                extra={"musicbrainz_id": album.musicbrainz_id, "search_score": release.score},
             )
+
+        extra = {"musicbrainz_id": _shown_id(release.id), "search_score": release.score}
+        label = release.title or f"MusicBrainz release {extra['musicbrainz_id']}"
+        await _unit(
+            label,
+            path="musicbrainz-sync",
+            source="MUSICBRAINZ",
+            result=result,
+            extra=extra,
+            work=work,
+        )
         await job_progress(done, len(releases))
     return result

@@ -9,6 +9,7 @@ from piccolo.columns import (
     Boolean,
     ForeignKey,
     Integer,
+    Text,
     Timestamptz,
     Varchar,
 )
@@ -31,7 +32,8 @@ DATA_QUALITIES = ("LOW", "MEDIUM", "HIGH")
 
 class Album(Table, tablename="album"):
     id = UUID(primary_key=True)
-    title = Varchar(length=500)
+    # Titles and names are Text: a real one can be longer than any Varchar we would pick.
+    title = Text()
     release_date = Varchar(length=10, null=True, default=None)
     release_type = Varchar(length=50, null=True, default=None)
     release_status = Varchar(length=50, null=True, default=None)
@@ -42,7 +44,7 @@ class Album(Table, tablename="album"):
     duration_ms = BigInt(null=True, default=None)
     cover_art_url = Varchar(length=1000, null=True, default=None)
     barcode = Varchar(length=50, null=True, default=None)
-    label = Varchar(length=300, null=True, default=None)
+    label = Text(null=True, default=None)
     catalog_number = Varchar(length=100, null=True, default=None)
     musicbrainz_id = Varchar(length=36, null=True, default=None, unique=True)
     spotify_id = Varchar(length=62, null=True, default=None, unique=True)
@@ -63,8 +65,8 @@ class Album(Table, tablename="album"):
 
 class Artist(Table, tablename="artist"):
     id = UUID(primary_key=True)
-    name = Varchar(length=500)
-    sort_name = Varchar(length=500, null=True, default=None)
+    name = Text()
+    sort_name = Text(null=True, default=None)
     # Normalised identity used for insert-on-conflict: "mb:<mbid>", "sp:<id>" or "name:<folded>".
     dedup_key = Varchar(length=600, unique=True)
     name_key = Varchar(length=500, index=True)
@@ -84,7 +86,7 @@ class Artist(Table, tablename="artist"):
 class Track(Table, tablename="track"):
     id = UUID(primary_key=True)
     album = ForeignKey(references=Album, on_delete=OnDelete.cascade, index=True)
-    title = Varchar(length=500)
+    title = Text()
     disc_number = Integer(default=1)
     track_number = Integer()
     duration_ms = Integer(null=True, default=None)

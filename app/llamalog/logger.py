@@ -18,6 +18,7 @@ from piccolo.columns.defaults.base import Default
 from piccolo.querystring import QueryString
 from piccolo.utils.encoding import dump_json
 
+from app.column_fit import fit
 from app.config import get_settings
 from app.llamalog.context import JobContext, get_current_job
 from app.llamalog.tables import CATEGORIES, ENTITY_TYPES, SOURCES, STATUSES, LlamaLog
@@ -98,6 +99,7 @@ _DEFAULTS = [(c._meta.name, _default_factory(c)) for c in _COLUMNS]
 _NAMES = [name for name, _ in _DEFAULTS]
 _KNOWN = frozenset(_NAMES)
 _JSON = frozenset(c._meta.name for c in _COLUMNS if isinstance(c, JSON))
+_FITTED = frozenset({"entity_label", "reason", "error_message"})
 # record_many() writes at most this many rows per statement (29 parameters each; both engines allow
 # 32766 per statement).
 BATCH_ROWS = 500
@@ -234,6 +236,9 @@ def row_values(
     if unknown:
         raise ValueError(f"Unrecognized columns - {sorted(unknown)}")
 
+    for name in _FITTED & fields.keys():  # upstream text: a 600-character title, a NUL
+        if isinstance(fields[name], str):
+            fields[name] = fit(LlamaLog._meta.get_column_by_name(name), fields[name])
     ctx = context or get_current_job()
     if ctx is None:
         ctx = JobContext.new_root(triggered_by="system")

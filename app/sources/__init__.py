@@ -6,5 +6,8 @@
 - http.py: the one request path: `counting_calls()` (api_call_count), retries with Retry-After and
   jittered backoff, failures as the typed errors of errors.py.
 - ratelimit.py: the MusicBrainz limiter shared by threads (embedded) or processes (Redis).
-- to_catalog.py: MusicBrainz releases and Spotify albums as the catalog's AlbumInput.
+- parsing.py: readers for upstream JSON; every string is cleaned of NUL and control characters here.
+- outbound.py: where requests (and each redirect hop) may go, and which image URLs may be kept.
+- to_catalog.py: MusicBrainz releases and Spotify albums as the catalog's AlbumInput: ids checked
+  (InvalidRecord), strings fitted to their columns.
 """

@@ -10,7 +10,8 @@ import httpx
 from app.config import Settings, get_settings
 from app.sources.errors import NotFound
 from app.sources.http import LazyClient, RetryPolicy, request_json
-from app.sources.parsing import items, parse, text
+from app.sources.outbound import MAX_REDIRECTS, request_guard
+from app.sources.parsing import clean, ident, items, parse, text, texts
 from app.sources.records import CoverArtListing, CoverImage, SourceStatus
 
 SOURCE = "COVERARTARCHIVE"
@@ -33,10 +34,13 @@ class CoverArtClient:
             lambda: httpx.AsyncClient(
                 base_url=self.settings.coverart_url,
                 timeout=self.settings.http_timeout,
-                # The archive answers with a redirect to archive.org's index.json.
+                # The archive answers with a redirect to archive.org's index.json; the request hook
+                # checks every hop against the allow-list.
                 follow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
                 headers={"Accept": "application/json"},
                 transport=transport,
+                event_hooks={"request": [request_guard(self.settings, SOURCE)]},
             )
         )
 
@@ -74,16 +78,16 @@ class CoverArtClient:
 def parse_image(data: dict[str, Any]) -> CoverImage:
     thumbs = data.get("thumbnails") or {}
     return CoverImage(
-        id=str(data["id"]),
-        url=data["image"],
+        id=ident(data["id"]) or "",
+        url=text(data["image"]) or "",
         front=bool(data.get("front")),
         back=bool(data.get("back")),
-        types=tuple(items(data.get("types"))),
+        types=texts(data.get("types")),
         approved=bool(data.get("approved", True)),
         thumbnail_250=text(thumbs.get("250") or thumbs.get("small")),
         thumbnail_500=text(thumbs.get("500") or thumbs.get("large")),
         thumbnail_1200=text(thumbs.get("1200")),
-        comment=data.get("comment") or "",
+        comment=clean(str(data.get("comment") or "")),
     )
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import httpx
 
 import app
 from app.config import Settings, get_settings
+from app.sources import outbound
 from app.sources.errors import SourceDisabled
 from app.sources.http import LazyClient, RetryPolicy, request_json
-from app.sources.parsing import integer, items, parse, partial_date, text
+from app.sources.outbound import request_guard
+from app.sources.parsing import clean, integer, items, name, parse, partial_date, text, texts
 from app.sources.records import (
     DiscogsArtist,
     DiscogsLabel,
@@ -47,6 +50,7 @@ class DiscogsClient:
                     "Accept": "application/json",
                 },
                 transport=transport,
+                event_hooks={"request": [request_guard(self.settings, SOURCE)]},
             )
         )
 
@@ -89,11 +93,17 @@ class DiscogsClient:
 
     async def release(self, release_id: int | str) -> DiscogsRelease:
         url = f"/releases/{int(release_id)}"
-        return parse(SOURCE, url, parse_release, await self._get(url))
+        release = parse(SOURCE, url, parse_release, await self._get(url))
+        return replace(release, image_url=self._image(release.image_url))
 
     async def master(self, master_id: int | str) -> DiscogsMaster:
         url = f"/masters/{int(master_id)}"
-        return parse(SOURCE, url, parse_master, await self._get(url))
+        master = parse(SOURCE, url, parse_master, await self._get(url))
+        return replace(master, image_url=self._image(master.image_url))
+
+    def _image(self, url: str | None) -> str | None:
+        """An image URL off the allow-list is dropped here: it never reaches a candidate or a page."""
+        return url if outbound.is_allowed(url, self.settings) else None
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -118,7 +128,10 @@ def duration_ms(value: Any) -> int | None:
 def parse_artists(data: Any) -> tuple[DiscogsArtist, ...]:
     return tuple(
         DiscogsArtist(
-            id=integer(a.get("id")), name=a["name"], anv=a.get("anv") or "", join=a.get("join") or ""
+            id=integer(a.get("id")),
+            name=name(a["name"]),
+            anv=clean(a.get("anv") or ""),
+            join=clean(a.get("join") or "", strip=False),
         )
         for a in items(data)
     )
@@ -127,8 +140,8 @@ def parse_artists(data: Any) -> tuple[DiscogsArtist, ...]:
 def parse_tracklist(data: Any) -> tuple[DiscogsTrack, ...]:
     return tuple(
         DiscogsTrack(
-            position=str(t.get("position") or ""),
-            title=t.get("title") or "",
+            position=clean(str(t.get("position") or "")),
+            title=name(t.get("title") or ""),
             duration_ms=duration_ms(t.get("duration")),
             type=t.get("type_") or "track",
         )
@@ -148,20 +161,20 @@ def parse_release(data: dict[str, Any]) -> DiscogsRelease:
     )
     return DiscogsRelease(
         id=int(data["id"]),
-        title=data["title"],
+        title=name(data["title"]),
         year=integer(data.get("year")) or None,
         released=partial_date(data.get("released")),
         country=text(data.get("country")),
         artists=parse_artists(data.get("artists")),
         labels=tuple(
             DiscogsLabel(
-                id=integer(label.get("id")), name=label["name"], catalog_number=text(label.get("catno"))
+                id=integer(label.get("id")), name=name(label["name"]), catalog_number=text(label.get("catno"))
             )
             for label in items(data.get("labels"))
         ),
-        formats=tuple(f["name"] for f in items(data.get("formats"))),
-        genres=tuple(items(data.get("genres"))),
-        styles=tuple(items(data.get("styles"))),
+        formats=texts([f["name"] for f in items(data.get("formats"))]),
+        genres=texts(data.get("genres")),
+        styles=texts(data.get("styles")),
         tracklist=parse_tracklist(data.get("tracklist")),
         master_id=integer(data.get("master_id")),
         barcode=barcode,
@@ -173,12 +186,12 @@ def parse_release(data: dict[str, Any]) -> DiscogsRelease:
 def parse_master(data: dict[str, Any]) -> DiscogsMaster:
     return DiscogsMaster(
         id=int(data["id"]),
-        title=data["title"],
+        title=name(data["title"]),
         year=integer(data.get("year")) or None,
         main_release_id=integer(data.get("main_release")),
         artists=parse_artists(data.get("artists")),
-        genres=tuple(items(data.get("genres"))),
-        styles=tuple(items(data.get("styles"))),
+        genres=texts(data.get("genres")),
+        styles=texts(data.get("styles")),
         tracklist=parse_tracklist(data.get("tracklist")),
         image_url=_primary_image(data.get("images")),
     )
@@ -195,14 +208,14 @@ def parse_search_result(data: dict[str, Any]) -> DiscogsSearchResult:
     return DiscogsSearchResult(
         id=int(data["id"]),
         type=data["type"],
-        title=data["title"],
+        title=name(data["title"]),
         year=integer(data.get("year")),
         country=text(data.get("country")),
         label=_first(data.get("label")),
         catalog_number=text(data.get("catno")),
-        formats=tuple(items(data.get("format"))),
-        genres=tuple(items(data.get("genre"))),
-        styles=tuple(items(data.get("style"))),
+        formats=texts(data.get("format")),
+        genres=texts(data.get("genre")),
+        styles=texts(data.get("style")),
         thumb=text(data.get("thumb")),
     )
 

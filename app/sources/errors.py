@@ -77,3 +77,17 @@ class SourceDisabled(SourceError):
     """The source has no credentials configured; nothing was sent."""
 
     error_code = "SOURCE_DISABLED"
+
+
+class InvalidRecord(SourceError):
+    """An upstream record the catalog refuses (an id of the wrong form, no title): the same bytes
+    would come back, so it is one FAILED row and the rest of the run goes on."""
+
+    error_code = "INVALID_RECORD"
+
+
+class UnsafeUrl(SourceError):
+    """A URL (or a redirect) to a host outside the allow-list, a private address or another scheme:
+    nothing was fetched or stored."""
+
+    error_code = "UNSAFE_URL"

@@ -21,6 +21,7 @@ from app.sources.errors import (
     NotFound,
     RateLimited,
     SourceError,
+    UnsafeUrl,
     UpstreamRejected,
     UpstreamTimeout,
     UpstreamUnavailable,
@@ -153,6 +154,8 @@ async def request_json(
         error: SourceError | None
         try:
             response = await _send(http, method, url, params, headers, data, limiter)
+        except httpx.TooManyRedirects:
+            error = UnsafeUrl(f"too many redirects from {url}", source=source, url=url)
         except httpx.TimeoutException as exc:
             error = UpstreamTimeout(f"timed out ({type(exc).__name__}) on {url}", source=source, url=url)
         except httpx.TransportError as exc:

@@ -12,7 +12,8 @@ import app
 from app.config import Settings, get_settings
 from app.sources.errors import NotFound
 from app.sources.http import LazyClient, RetryPolicy, request_json
-from app.sources.parsing import integer, items, parse, partial_date, text
+from app.sources.outbound import request_guard
+from app.sources.parsing import clean, ident, integer, items, name, parse, partial_date, text, texts
 from app.sources.ratelimit import Limiter, musicbrainz_limiter
 from app.sources.records import (
     MbArtist,
@@ -54,6 +55,7 @@ class MusicBrainzClient:
                 timeout=self.settings.http_timeout,
                 headers={"User-Agent": self.user_agent, "Accept": "application/json"},
                 transport=transport,
+                event_hooks={"request": [request_guard(self.settings, SOURCE)]},
             )
         )
 
@@ -123,12 +125,12 @@ def parse_credits(data: Any) -> tuple[MbArtistCredit, ...]:
         artist = credit.get("artist") or {}
         credits.append(
             MbArtistCredit(
-                name=credit.get("name") or artist["name"],
-                artist_id=artist["id"],
-                artist_name=artist.get("name") or credit["name"],
+                name=name(credit.get("name") or artist["name"]),
+                artist_id=ident(artist["id"]) or "",
+                artist_name=name(artist.get("name") or credit["name"]),
                 sort_name=text(artist.get("sort-name")),
                 disambiguation=text(artist.get("disambiguation")),
-                join_phrase=credit.get("joinphrase") or "",
+                join_phrase=clean(credit.get("joinphrase") or "", strip=False),
             )
         )
     return tuple(credits)
@@ -140,14 +142,14 @@ def parse_track(data: dict[str, Any], disc: int, *, is_data: bool = False) -> Mb
     if length is None:
         length = integer(recording.get("length"))
     return MbTrack(
-        id=data["id"],
-        title=data.get("title") or recording.get("title") or "",
+        id=ident(data["id"]) or "",
+        title=name(data.get("title") or recording.get("title") or ""),
         disc=disc,
         position=integer(data.get("position")) or 0,
-        number=str(data.get("number") or data.get("position") or ""),
+        number=clean(str(data.get("number") or data.get("position") or "")),
         length_ms=length,
-        recording_id=text(recording.get("id")),
-        isrcs=tuple(items(recording.get("isrcs"))),
+        recording_id=ident(recording.get("id")),
+        isrcs=texts(recording.get("isrcs")),
         artist_credits=parse_credits(data.get("artist-credit") or recording.get("artist-credit")),
         is_data=is_data,
     )
@@ -173,10 +175,10 @@ def parse_release_group(data: Any) -> MbReleaseGroup | None:
     if not data:
         return None
     return MbReleaseGroup(
-        id=data["id"],
-        title=data.get("title") or "",
+        id=ident(data["id"]) or "",
+        title=name(data.get("title") or ""),
         primary_type=text(data.get("primary-type")),
-        secondary_types=tuple(items(data.get("secondary-types"))),
+        secondary_types=texts(data.get("secondary-types")),
         first_release_date=partial_date(data.get("first-release-date")),
     )
 
@@ -188,8 +190,8 @@ def parse_release(data: dict[str, Any]) -> MbRelease:
     group = parse_release_group(data.get("release-group"))
     genres = items(data.get("genres")) or items((data.get("release-group") or {}).get("genres"))
     return MbRelease(
-        id=data["id"],
-        title=data["title"],
+        id=ident(data["id"]) or "",
+        title=name(data["title"]),
         date=partial_date(data.get("date")),
         country=text(data.get("country")),
         status=text(data.get("status")),
@@ -200,37 +202,61 @@ def parse_release(data: dict[str, Any]) -> MbRelease:
         labels=tuple(
             MbLabel(
                 name=text((info.get("label") or {}).get("name")),
-                label_id=text((info.get("label") or {}).get("id")),
+                label_id=ident((info.get("label") or {}).get("id")),
                 catalog_number=text(info.get("catalog-number")),
             )
             for info in items(data.get("label-info"))
         ),
         release_group=group,
         media=media,
-        genres=tuple(g["name"] for g in genres),
+        genres=texts([g["name"] for g in genres]),
         track_count=track_count,
         score=integer(data.get("score")),
     )
+
+
+def _listed(data: Any) -> MbRelease:
+    """A search hit. One that cannot be read keeps its id and title, so the sync refuses that release
+    alone instead of the whole page failing."""
+    try:
+        return parse_release(data)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raw = data if isinstance(data, dict) else {}
+        return MbRelease(
+            id=str(raw.get("id") or ""),
+            title=text(raw.get("title")) or "",
+            date=None,
+            country=None,
+            status=None,
+            barcode=None,
+            disambiguation=None,
+            packaging=None,
+            artist_credits=(),
+            labels=(),
+            release_group=None,
+            media=(),
+            malformed=f"{type(exc).__name__}: {exc}",
+        )
 
 
 def parse_search(data: dict[str, Any]) -> MbSearchPage:
     return MbSearchPage(
         count=integer(data.get("count")) or 0,
         offset=integer(data.get("offset")) or 0,
-        releases=tuple(parse_release(r) for r in items(data["releases"])),
+        releases=tuple(_listed(r) for r in items(data["releases"])),
     )
 
 
 def parse_artist(data: dict[str, Any]) -> MbArtist:
     life = data.get("life-span") or {}
     return MbArtist(
-        id=data["id"],
-        name=data["name"],
+        id=ident(data["id"]) or "",
+        name=name(data["name"]),
         sort_name=text(data.get("sort-name")),
         type=text(data.get("type")),
         country=text(data.get("country")),
         disambiguation=text(data.get("disambiguation")),
         begin=partial_date(life.get("begin")),
         end=partial_date(life.get("end")),
-        genres=tuple(g["name"] for g in items(data.get("genres"))),
+        genres=texts([g["name"] for g in items(data.get("genres"))]),
     )

@@ -27,12 +27,44 @@ def partial_date(value: Any, precision: str | None = None) -> str | None:
     return "-".join(parts[:keep])
 
 
+# NUL, C0/C1 controls and lone surrogates: never meant to be read, and Postgres refuses NUL.
+# Bidi overrides stay: the templates isolate every upstream string instead.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_BREAKS = re.compile("[\t\n\r\u2028\u2029]+")
+
+
+def clean(value: str, *, strip: bool = True) -> str:
+    """Upstream text as a person reads it: control characters dropped, line breaks as spaces."""
+    value = _CONTROL.sub("", _BREAKS.sub(" ", value))
+    return value.strip() if strip else value
+
+
 def text(value: Any) -> str | None:
-    """A non-empty string or None (MusicBrainz says "" for unknown)."""
-    if value is None:
+    """A non-empty cleaned string or None (MusicBrainz says "" for unknown)."""
+    if value is None or isinstance(value, (dict, list)):
         return None
-    value = str(value).strip()
-    return value or None
+    return clean(str(value)) or None
+
+
+def name(value: Any) -> str:
+    """A title or name the record needs: cleaned, possibly empty (the catalog edge refuses that)."""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return clean(str(value))
+
+
+def ident(value: Any) -> str | None:
+    """An upstream id exactly as sent (never cleaned: a hostile id is refused whole, not repaired)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise TypeError(f"expected an id, got {type(value).__name__}")
+    return str(value)
+
+
+def texts(value: Any) -> tuple[str, ...]:
+    """A list of strings (genres, types), each cleaned; empty ones left out."""
+    return tuple(t for t in (text(v) for v in items(value)) if t)
 
 
 def integer(value: Any) -> int | None:

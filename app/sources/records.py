@@ -90,6 +90,7 @@ class MbRelease:
     genres: tuple[str, ...] = ()
     track_count: int = 0  # audio tracks on all media (also known from search results)
     score: int | None = None  # search hits only
+    malformed: str | None = None  # a search hit that could not be read: why (the sync refuses it)
 
     @property
     def tracks(self) -> tuple[MbTrack, ...]:
@@ -208,6 +209,7 @@ class SpotifyAlbum:
     genres: tuple[str, ...] = ()
     tracks: tuple[SpotifyTrack, ...] = ()
     tracks_total: int | None = None  # what the tracks listing reports
+    malformed: str | None = None  # a listing entry that could not be read: why
 
     @property
     def image_url(self) -> str | None:

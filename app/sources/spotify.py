@@ -16,7 +16,8 @@ import httpx
 from app.config import Settings, get_settings
 from app.sources.errors import NotFound, SourceDisabled, UpstreamRejected
 from app.sources.http import LazyClient, RetryPolicy, request_json
-from app.sources.parsing import integer, items, parse, partial_date, text
+from app.sources.outbound import request_guard
+from app.sources.parsing import ident, integer, items, name, parse, partial_date, text, texts
 from app.sources.records import (
     SourceStatus,
     SpotifyAlbum,
@@ -55,6 +56,7 @@ class SpotifyClient:
                 base_url=self.settings.spotify_api_url,
                 timeout=self.settings.http_timeout,
                 transport=transport,
+                event_hooks={"request": [request_guard(self.settings, SOURCE)]},
             )
         )
         self._accounts = LazyClient(
@@ -63,6 +65,7 @@ class SpotifyClient:
                 timeout=self.settings.http_timeout,
                 auth=(self.settings.spotify_client_id, self.settings.spotify_client_secret),
                 transport=transport,
+                event_hooks={"request": [request_guard(self.settings, SOURCE)]},
             )
         )
 
@@ -220,13 +223,13 @@ def _parse_token(data: dict[str, Any]) -> tuple[str, float]:
 
 
 def parse_artists(data: Any) -> tuple[SpotifyArtist, ...]:
-    return tuple(SpotifyArtist(id=text(a.get("id")), name=a["name"]) for a in items(data))
+    return tuple(SpotifyArtist(id=ident(a.get("id")), name=name(a["name"])) for a in items(data))
 
 
 def parse_track(data: dict[str, Any]) -> SpotifyTrack:
     return SpotifyTrack(
-        id=text(data.get("id")),
-        title=data["name"],
+        id=ident(data.get("id")),
+        title=name(data["name"]),
         disc_number=integer(data.get("disc_number")) or 1,
         track_number=integer(data["track_number"]) or 0,
         duration_ms=integer(data.get("duration_ms")),
@@ -245,28 +248,49 @@ def parse_album(data: dict[str, Any]) -> SpotifyAlbum:
     tracks = data.get("tracks") or {}
     precision = text(data.get("release_date_precision"))
     return SpotifyAlbum(
-        id=data["id"],
-        title=data["name"],
+        id=ident(data["id"]) or "",
+        title=name(data["name"]),
         album_type=text(data.get("album_type")),
         release_date=partial_date(data.get("release_date"), precision),
         release_date_precision=precision,
         total_tracks=integer(data.get("total_tracks")),
         artists=parse_artists(data.get("artists")),
         images=tuple(
-            SpotifyImage(url=i["url"], width=integer(i.get("width")), height=integer(i.get("height")))
+            SpotifyImage(
+                url=text(i["url"]) or "", width=integer(i.get("width")), height=integer(i.get("height"))
+            )
             for i in items(data.get("images"))
         ),
         label=text(data.get("label")),
         upc=text((data.get("external_ids") or {}).get("upc")),
-        genres=tuple(items(data.get("genres"))),
+        genres=texts(data.get("genres")),
         tracks=tuple(parse_track(t) for t in items(tracks.get("items")) if t),
         tracks_total=integer(tracks.get("total")) if tracks else None,
     )
 
 
+def _listed(data: Any) -> SpotifyAlbum:
+    """A listing entry. One that cannot be read keeps its id and name, so the sync refuses (or looks
+    up) that album alone instead of the whole page failing."""
+    try:
+        return parse_album(data)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raw = data if isinstance(data, dict) else {}
+        return SpotifyAlbum(
+            id=str(raw.get("id") or ""),
+            title=text(raw.get("name")) or "",
+            album_type=None,
+            release_date=None,
+            release_date_precision=None,
+            total_tracks=None,
+            artists=(),
+            malformed=f"{type(exc).__name__}: {exc}",
+        )
+
+
 def parse_page(data: dict[str, Any]) -> SpotifyAlbumPage:
     return SpotifyAlbumPage(
-        items=tuple(parse_album(a) for a in items(data["items"]) if a),
+        items=tuple(_listed(a) for a in items(data["items"]) if a),
         total=integer(data.get("total")) or 0,
         offset=integer(data.get("offset")) or 0,
         limit=integer(data.get("limit")) or 0,

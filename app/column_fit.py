@@ -1,0 +1,65 @@
+"""Strings fitted to their database columns: each limit is read from the Piccolo column itself."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from piccolo.columns import Array, Column, Text
+from piccolo.table import Table
+
+from app.column_limits import TEXT_MAX_BYTES, max_length
+
+MARK = "…"
+# Postgres stores neither NUL nor a lone surrogate (a JSON "\ud800" decodes to one).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: str) -> str:
+    """`value` without the characters no database column can hold."""
+    return _UNSTORABLE.sub("", value)
+
+
+def fits(column: Column, value: str) -> bool:
+    if (length := max_length(column)) is not None:
+        return len(value) <= length
+    if isinstance(column, Text):
+        return len(value.encode("utf-8", "surrogatepass")) <= TEXT_MAX_BYTES
+    return True
+
+
+def fit(column: Column, value: str | None) -> str | None:
+    """`value` made storable and cut to the column, with a marker where it was cut."""
+    if value is None:
+        return None
+    value = storable(value)
+    if fits(column, value):
+        return value
+    if (length := max_length(column)) is not None:
+        return value[: length - len(MARK)].rstrip() + MARK
+    cut = value.encode("utf-8")[: TEXT_MAX_BYTES - len(MARK.encode())]
+    return cut.decode("utf-8", "ignore").rstrip() + MARK
+
+
+def fit_key(column: Column, value: str) -> str:
+    """A lookup key cut to its column: a digest of the whole keeps two long keys apart."""
+    value = storable(value)
+    if fits(column, value):
+        return value
+    digest = "#" + hashlib.sha256(value.encode()).hexdigest()[:16]
+    length = max_length(column)
+    keep = length - len(digest) if length is not None else TEXT_MAX_BYTES // 4
+    return value[:keep] + digest
+
+
+def fit_values(table: type[Table], values: dict[str, Any]) -> dict[str, Any]:
+    """Every string (and string list) in `values` fitted to `table`'s column of that name."""
+    fitted = dict(values)
+    for name, value in values.items():
+        column = table._meta.get_column_by_name(name)
+        if isinstance(value, str):
+            fitted[name] = fit(column, value)
+        elif isinstance(value, (list, tuple)) and isinstance(column, Array):
+            fitted[name] = [fit(column.base_column, v) if isinstance(v, str) else v for v in value]
+    return fitted
