@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from app.catalog.tables import Album, Artist, Track
+from app.column_limits import TEXT_MAX_BYTES, max_length
 from app.llamalog.tables import LlamaLog
 from tests.factories import manual_album, tracklist
 
@@ -27,7 +28,14 @@ def error_for(page: str, element_id: str) -> str:
 
 
 def over(column: Any) -> str:
-    return "x" * (column.length + 1)
+    """Just too long for the column: a Varchar's length, or a Text's byte cap, plus one."""
+    return "x" * ((max_length(column) or TEXT_MAX_BYTES) + 1)
+
+
+def too_long(column: Any) -> str:
+    """How the refusal of `over(column)` starts."""
+    limit = max_length(column)
+    return f"at most {limit} characters" if limit else f"at most {TEXT_MAX_BYTES} bytes"
 
 
 @pytest.mark.parametrize(
@@ -59,8 +67,8 @@ async def test_the_new_album_form_names_every_field_and_keeps_what_was_typed(cli
     response = post(client, "/albums/new", **typed)
     assert response.status_code == 422
     assert error_for(response.text, "title-error") == "contains a NUL character"
-    assert error_for(response.text, "artist-error").startswith(f"at most {Artist.name.length} characters")
-    assert error_for(response.text, "discogs_id-error").startswith(f"at most {Album.discogs_id.length}")
+    assert error_for(response.text, "artist-error").startswith(too_long(Artist.name))
+    assert error_for(response.text, "discogs_id-error").startswith(too_long(Album.discogs_id))
     assert f'value="{typed["discogs_id"]}"' in response.text
     assert await Album.count() == 0 and await Artist.count() == 0
 
