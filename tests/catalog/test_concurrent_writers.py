@@ -1,0 +1,130 @@
+"""Enrichments, cover caching and admins hammer the same albums at once; the log still chains.
+
+Every writer runs in a task of its own (its own connection, its own transactions), as workers and
+requests do: enrichment and cover jobs again and again, admins saving (and so locking) fields
+with the version they last read, unlocking them, and editing track durations. Afterwards, for
+every album and track: each logged `before` is the value the previous row left, the last `after`
+is the column, the version moved once per change (none reused), and a locked field only changed
+through an admin's CORRECTED row (tests/catalog/log_chain.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import random
+from collections import Counter
+from collections.abc import Awaitable
+from typing import Any
+
+from app.catalog.albums import VersionConflict, unlock_field, update_album
+from app.catalog.covers import cache_cover
+from app.catalog.enrich import enrich_album
+from app.catalog.tables import Album, Track
+from app.catalog.tracks import TrackConflict, update_track
+from app.llamalog.context import JobContext, job_scope
+from app.llamalog.tables import LlamaLog
+from tests.catalog.log_chain import album_problems, track_problems
+from tests.factories import job_album, tracklist
+
+ROUNDS = 10
+ALBUMS = (
+    ("Kat Moda", "Jeff Mills", "e47d04a4-7460-427d-a731-cc82386d85f1", 3),
+    ("+", "Ed Sheeran", "94ad3a58-a1cc-46a3-acf4-9cb6c1d6f032", 4),
+    ("You Want It Darker", "Leonard Cohen", "78ce3427-f5cf-480d-92bb-837381162971", 0),
+)
+ADMIN_FIELDS = ("release_date", "label", "cover_art_url")
+
+
+def _value(name: str, who: int, n: int) -> str:
+    if name == "release_date":
+        return str(1900 + who * 30 + n)
+    if name == "label":
+        return f"Label of admin {who}, save {n}"
+    return f"https://covers.example.org/admin-{who}-{n}.png"
+
+
+async def _as(ctx: JobContext, work: Awaitable[Any]) -> Any:
+    with job_scope(ctx):
+        return await work
+
+
+def _alone(work: Awaitable[Any]) -> asyncio.Task[Any]:
+    """A task with a context of its own: no transaction or job inherited from the test."""
+    return asyncio.get_running_loop().create_task(work, context=contextvars.Context())  # type: ignore[arg-type]
+
+
+async def _enricher(album_id: Any, tally: Counter[str]) -> None:
+    for _ in range(ROUNDS):
+        await _as(JobContext.new_root(triggered_by="manual"), enrich_album(album_id))
+        tally["enrichments"] += 1
+
+
+async def _coverer(album_id: Any, tally: Counter[str]) -> None:
+    for _ in range(ROUNDS):
+        await _as(JobContext.new_root(triggered_by="system"), cache_cover(album_id))
+        tally["covers"] += 1
+
+
+async def _admin(album_id: Any, who: int, tally: Counter[str]) -> None:
+    """Opens the editor (reads the version), saves a field, now and then unlocks one."""
+    pick = random.Random(who)
+    user = JobContext.new_root(triggered_by="user", user_id=who, username=f"admin{who}")
+    for n in range(ROUNDS):
+        album = await Album.select(Album.version, Album.locked_fields).where(Album.id == album_id).first()
+        name = pick.choice(ADMIN_FIELDS)
+        save = update_album(album_id, {name: _value(name, who, n)}, expected_version=album["version"])
+        try:
+            await _as(user, save)
+            tally["admin saves"] += 1
+        except VersionConflict:
+            tally["stale forms refused"] += 1
+        if album["locked_fields"] and pick.random() < 0.5:
+            await _as(user, unlock_field(album_id, pick.choice(album["locked_fields"])))
+            tally["unlocks"] += 1
+
+
+async def _track_editor(album_id: Any, who: int, tally: Counter[str]) -> None:
+    pick = random.Random(100 + who)
+    user = JobContext.new_root(triggered_by="user", user_id=who, username=f"admin{who}")
+    for n in range(ROUNDS):
+        tracks = await Track.select(Track.id, Track.version).where(Track.album == album_id)
+        track = pick.choice(tracks)
+        fields = {"duration_ms": 1000 * (who * 100 + n + 1)}
+        try:
+            await _as(user, update_track(track["id"], fields, expected_version=track["version"]))
+            tally["track saves"] += 1
+        except TrackConflict:
+            tally["stale track forms refused"] += 1
+
+
+async def test_jobs_and_admins_writing_the_same_albums_at_once_keep_the_log_chained(upstream: Any) -> None:
+    albums: list[tuple[Any, dict[str, Any], dict[Any, dict[str, Any]]]] = []
+    for title, artist, mbid, tracks in ALBUMS:
+        created, _ = await job_album(
+            title=title, artist=artist, musicbrainz_id=mbid, release_date="1929", tracks=tracklist(tracks)
+        )
+        if tracks:  # durations left empty, so enrichment and the track editors both want them
+            await Track.update({Track.duration_ms: None}).where(Track.album == created.id)
+        start = await Album.select().where(Album.id == created.id).first()
+        track_start = {t["id"]: t for t in await Track.select().where(Track.album == created.id)}
+        albums.append((created.id, start, track_start))
+
+    tally: Counter[str] = Counter()
+    workers: list[Awaitable[None]] = []
+    for album_id, _, track_start in albums:
+        workers += [_enricher(album_id, tally), _coverer(album_id, tally)]
+        workers += [_admin(album_id, who, tally) for who in (1, 2)]
+        if track_start:
+            workers.append(_track_editor(album_id, 3, tally))
+    await asyncio.gather(*(_alone(work) for work in workers))
+
+    problems: list[str] = []
+    for album_id, start, track_start in albums:
+        problems += await album_problems(album_id, start)
+        problems += await track_problems(album_id, track_start)
+    assert problems == [], f"{tally}: {problems}"
+    assert tally["enrichments"] == tally["covers"] == ROUNDS * len(ALBUMS)
+    assert tally["admin saves"] + tally["stale forms refused"] == 2 * ROUNDS * len(ALBUMS)
+    assert await LlamaLog.count().where(LlamaLog.category == "ENRICHED") >= ROUNDS * len(ALBUMS)
+    assert await LlamaLog.count().where(LlamaLog.category == "CORRECTED") >= tally["admin saves"]
