@@ -99,16 +99,20 @@ async def test_enrichment_that_read_the_album_before_an_admin_save_never_overwri
     )
     start = await _album(created.id)
     admin: list[asyncio.Task[AlbumUpdate]] = []
+    opened: list[int] = []
     split = enrich.fields_to_update
 
     def admin_saves_after_the_read(album: Any, proposed: dict[str, Any]) -> Any:
-        # The admin's editor was opened at version 1, before enrichment started.
+        # Alice's editor was opened at version 1, before enrichment started.
         admin.append(elsewhere(admin_save(created.id, {"release_date": "1933"}, version=1)))
         return split(album, proposed)
 
     async def wait_for_the_admin(mbid: str, album_id: Any) -> Any:
-        if admin:
+        if admin and not opened:
             await until_done_or_waiting_on_a_lock(admin[0])
+            # Bob opens the editor now: after Alice's save, before enrichment writes.
+            bob = await elsewhere(Album.select(Album.version).where(Album.id == album_id).first().run())
+            opened.append(bob["version"])
         return await owner(mbid, album_id)
 
     owner = enrich._mbid_owner
@@ -116,20 +120,15 @@ async def test_enrichment_that_read_the_album_before_an_admin_save_never_overwri
     # `_mbid_owner` runs right after the split, before any write: the admin's save goes in there.
     monkeypatch.setattr(enrich, "_mbid_owner", wait_for_the_admin)
     result = await enrich_album(created.id)
-    saved = await asyncio.gather(admin[0], return_exceptions=True)
+    (alice,) = await asyncio.gather(admin[0], return_exceptions=True)
+    # Bob's form predates enrichment's write: refused, with the value now on file, nothing saved.
+    with pytest.raises(VersionConflict) as refused:
+        await admin_save(created.id, {"release_date": "1940"}, version=opened[0])
+    assert refused.value.current["release_date"] == "2001"
 
     album = await _album(created.id)
-    problems = await album_problems(created.id, start)
-    assert problems == []
-    if isinstance(saved[0], VersionConflict):
-        # Enrichment wrote first: the admin's form (version 1) is stale and refused, nothing of it saved.
-        assert "release_date" in result.fields and album["release_date"] == "2001"
-        assert "release_date" not in (album["locked_fields"] or [])
-    else:
-        # The admin wrote first: enrichment saw the lock and left the field alone.
-        assert album["release_date"] == "1933" and "release_date" in album["locked_fields"]
-        assert "release_date" in result.skipped_locked
-    # A form opened at version 1 is stale whoever won: refused, with the value now on file.
-    with pytest.raises(VersionConflict) as refused:
-        await admin_save(created.id, {"release_date": "1940"}, version=1)
-    assert refused.value.current["release_date"] == album["release_date"]
+    assert await album_problems(created.id, start) == []
+    # Enrichment held the album: it wrote first, so Alice's form (version 1) is stale and refused.
+    assert isinstance(alice, VersionConflict) and alice.current["release_date"] == "2001"
+    assert "release_date" in result.fields and album["release_date"] == "2001"
+    assert album["version"] == 2 and not album["locked_fields"]
