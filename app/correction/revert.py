@@ -142,14 +142,23 @@ def _track_plan(
         if moved:
             conflicts.append(f"track “{label}”: {', '.join(moved)} changed since")
             continue
+        # Each op keeps a copy of the track as it is now: `current` moves on to the restored values,
+        # and the row's `before` must be what the write replaces (it logged `{}` before).
         if action == "added":
-            ops.append(TrackOp("removed", TRACK_OPERATION, "CORRECTED", track=current, metadata=reverts))
+            ops.append(
+                TrackOp("removed", TRACK_OPERATION, "CORRECTED", track=dict(current), metadata=reverts)
+            )
             del state[track_id]
         else:
             values = {k: _typed(k, c.get("before")) for k, c in changes.items()}
             ops.append(
                 TrackOp(
-                    "changed", TRACK_OPERATION, "CORRECTED", track=current, values=values, metadata=reverts
+                    "changed",
+                    TRACK_OPERATION,
+                    "CORRECTED",
+                    track=dict(current),
+                    values=values,
+                    metadata=reverts,
                 )
             )
             current.update(values)

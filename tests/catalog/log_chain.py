@@ -57,8 +57,11 @@ def _chain_problems(
     return problems
 
 
-def _lock_problems(label: str, rows: list[dict[str, Any]]) -> list[str]:
-    """Replays the locks: an admin correction locks what it changed; unlocks and reverts release."""
+def _lock_problems(label: str, rows: list[dict[str, Any]], column: list[str]) -> list[str]:
+    """Replays the locks: an admin correction locks what it changed; unlocks and reverts release.
+
+    The replay must end at the album's locked_fields column.
+    """
     locked: set[str] = set()
     problems: list[str] = []
     for row in rows:
@@ -71,11 +74,19 @@ def _lock_problems(label: str, rows: list[dict[str, Any]]) -> list[str]:
             continue
         if "locked_fields" in changes:
             locked = set(changes["locked_fields"]["after"] or [])
-        elif (row["metadata"] or {}).get("action") == "revert":
+        elif _action(row) == "revert":
             locked -= set((row["metadata"] or {}).get("unlocked") or [])
         else:
             locked |= set(changes)
+    if locked != set(column):
+        problems.append(
+            f"{label}: the log's locks end at {sorted(locked)}, the column holds {sorted(column)}"
+        )
     return problems
+
+
+def _action(row: dict[str, Any]) -> Any:
+    return (row["metadata"] or {}).get("action")
 
 
 async def album_problems(album_id: Any, created_with: dict[str, Any]) -> list[str]:
@@ -85,8 +96,10 @@ async def album_problems(album_id: Any, created_with: dict[str, Any]) -> list[st
     rows = await _rows("ALBUM", album_id)
     label = f"album {album['title']!r}"
     problems = _chain_problems(label, created_with, album, rows, ALBUM_FIELDS)
-    problems += _lock_problems(label, rows)
-    bumps = sum(1 for row in rows if row["changes"])
+    problems += _lock_problems(label, rows, album["locked_fields"] or [])
+    # An admin's row always moved the version (a correction of tracks only too); a job's when it
+    # changed a field.
+    bumps = sum(1 for row in rows if row["changes"] or row["category"] == "CORRECTED")
     if album["version"] != 1 + bumps:
         problems.append(f"{label}: version {album['version']} after {bumps} changes (a version was reused)")
     return problems
@@ -101,7 +114,8 @@ async def track_problems(album_id: Any, created_with: dict[Any, dict[str, Any]])
         rows = [row for row in await _rows("TRACK", track["id"]) if row["category"] != "CREATED"]
         label = f"track {track['title']!r}"
         problems += _chain_problems(label, created_with[track["id"]], track, rows, TRACK_FIELDS)
-        bumps = sum(1 for row in rows if row["changes"])
+        # A removal and the revert that brings the track back keep its row as it was (version too).
+        bumps = sum(1 for row in rows if row["changes"] and _action(row) not in ("added", "removed"))
         if track["version"] != 1 + bumps:
             problems.append(f"{label}: version {track['version']} after {bumps} changes")
     return problems
