@@ -22,16 +22,23 @@ from app.catalog.covers import cache_cover
 from app.catalog.enrich import enrich_album
 from app.catalog.tables import Album, Track
 from app.catalog.tracks import TrackConflict, update_track
+from app.correction.apply import ApplyError, apply_candidate
+from app.correction.candidates import Candidate
+from app.correction.current import load_current
+from app.correction.preview import build_preview
+from app.correction.revert import NothingToRevert, RevertConflict, revert
 from app.llamalog.context import JobContext, job_scope
 from app.llamalog.tables import LlamaLog
 from tests.catalog.log_chain import album_problems, track_problems
+from tests.correction import payloads
 from tests.factories import job_album, tracklist
 
 ROUNDS = 6
+# title, artist, MusicBrainz release, tracks on file at the start, the candidate an admin applies
 ALBUMS = (
-    ("Kat Moda", "Jeff Mills", "e47d04a4-7460-427d-a731-cc82386d85f1", 3),
-    ("+", "Ed Sheeran", "94ad3a58-a1cc-46a3-acf4-9cb6c1d6f032", 4),
-    ("You Want It Darker", "Leonard Cohen", "78ce3427-f5cf-480d-92bb-837381162971", 0),
+    ("Kat Moda", "Jeff Mills", payloads.KAT_MODA, 3, payloads.kat_moda),
+    ("+", "Ed Sheeran", payloads.ED_SHEERAN_PLUS, 4, payloads.plus),
+    ("You Want It Darker", "Leonard Cohen", "78ce3427-f5cf-480d-92bb-837381162971", 0, None),
 )
 ADMIN_FIELDS = ("release_date", "label", "cover_art_url")
 
@@ -84,6 +91,35 @@ async def _admin(album_id: Any, who: int, tally: Counter[str]) -> None:
             tally["unlocks"] += 1
 
 
+async def _fixer(album_id: Any, candidate: Candidate, who: int, tally: Counter[str]) -> None:
+    """Opens "fix from MusicBrainz" (preview at the version read), applies it all, sometimes reverts."""
+    pick = random.Random(200 + who)
+    for _ in range(ROUNDS):
+        preview = build_preview(await load_current(album_id), candidate)
+        fields = {f.name for f in preview.fields if f.takeable}
+        tracks = {pair.key for pair in preview.tracks if pair.status != "unchanged"}
+        job = JobContext.new_root(triggered_by="user", user_id=who, username=f"admin{who}")
+        apply = apply_candidate(
+            album_id,
+            candidate,
+            expected_version=preview.album.version,
+            take_fields=fields,
+            take_tracks=tracks,
+        )
+        try:
+            await _as(job, apply)
+            tally["corrections"] += 1
+        except (VersionConflict, ApplyError):
+            tally["corrections refused"] += 1
+            continue
+        if pick.random() < 0.5:
+            try:
+                await _as(JobContext.new_root(triggered_by="user", user_id=who), revert(job_id=job.job_id))
+                tally["reverts"] += 1
+            except (RevertConflict, NothingToRevert):
+                tally["reverts refused"] += 1
+
+
 async def _track_editor(album_id: Any, who: int, tally: Counter[str]) -> None:
     pick = random.Random(100 + who)
     user = JobContext.new_root(triggered_by="user", user_id=who, username=f"admin{who}")
@@ -96,11 +132,13 @@ async def _track_editor(album_id: Any, who: int, tally: Counter[str]) -> None:
             tally["track saves"] += 1
         except TrackConflict:
             tally["stale track forms refused"] += 1
+        except LookupError:  # a correction removed it meanwhile
+            tally["tracks gone"] += 1
 
 
 async def test_jobs_and_admins_writing_the_same_albums_at_once_keep_the_log_chained(upstream: Any) -> None:
     albums: list[tuple[Any, dict[str, Any], dict[Any, dict[str, Any]]]] = []
-    for title, artist, mbid, tracks in ALBUMS:
+    for title, artist, mbid, tracks, _ in ALBUMS:
         created, _ = await job_album(
             title=title, artist=artist, musicbrainz_id=mbid, release_date="1929", tracks=tracklist(tracks)
         )
@@ -112,13 +150,16 @@ async def test_jobs_and_admins_writing_the_same_albums_at_once_keep_the_log_chai
 
     tally: Counter[str] = Counter()
     workers: list[Awaitable[None]] = []
-    for album_id, _, track_start in albums:
+    for (album_id, _, track_start), (*_, candidate) in zip(albums, ALBUMS, strict=True):
         # Two enrichments at once too (a scheduled run and "enrich now", or a redelivery).
         workers += [_enricher(album_id, tally), _coverer(album_id, tally), _enricher(album_id, tally)]
         workers += [_admin(album_id, who, tally) for who in (1, 2)]
         if track_start:
             workers.append(_track_editor(album_id, 3, tally))
+        if candidate:
+            workers.append(_fixer(album_id, candidate(), 4, tally))
     await asyncio.gather(*(_alone(work) for work in workers))
+    print(f"writers: {dict(tally)}")  # shown with -s: how much contention this run saw
 
     problems: list[str] = []
     for album_id, start, track_start in albums:
