@@ -19,6 +19,8 @@ from app.catalog.albums import AlbumUpdate, VersionConflict, update_album
 from app.catalog.covers import cache_cover
 from app.catalog.enrich import enrich_album
 from app.catalog.tables import Album
+from app.catalog.versioned import StaleVersion, lock_album, set_album
+from app.db import transaction
 from app.llamalog.context import JobContext, job_scope
 from app.llamalog.tables import LlamaLog
 from app.sources import clients
@@ -132,3 +134,22 @@ async def test_enrichment_that_read_the_album_before_an_admin_save_never_overwri
     assert isinstance(alice, VersionConflict) and alice.current["release_date"] == "2001"
     assert "release_date" in result.fields and album["release_date"] == "2001"
     assert album["version"] == 2 and not album["locked_fields"]
+
+
+async def test_a_write_from_a_stale_read_loses_and_writes_nothing() -> None:
+    created, _ = await job_album(title="Compared", release_date="1929")
+    async with transaction():
+        read = await lock_album(created.id)
+    assert read is not None
+    await admin_save(created.id, {"release_date": "1933"}, version=1)  # moves the album to version 2
+    with pytest.raises(StaleVersion):
+        async with transaction():
+            await set_album(read, {Album.release_date: "2001"})  # version = 2 WHERE version = 1
+    album = await _album(created.id)
+    assert (album["release_date"], album["version"]) == ("1933", 2)
+
+
+async def test_the_album_lock_is_only_taken_inside_a_transaction() -> None:
+    created, _ = await job_album(title="Outside")
+    with pytest.raises(RuntimeError, match="inside the writer's transaction"):
+        await lock_album(created.id)
