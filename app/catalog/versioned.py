@@ -23,6 +23,10 @@ from app.db import engine
 class StaleVersion(Exception):
     """The row moved past the version this writer read: nothing of its write may stand."""
 
+    # A job that loses is retried (tasks/retry_policy.py) and starts again from a fresh read;
+    # an admin's service turns it into the conflict the page shows.
+    retryable = True
+
     def __init__(self, table: str, row_id: Any, version: int) -> None:
         super().__init__(f"{table} {row_id} changed since version {version}")
         self.table, self.row_id, self.version = table, row_id, version
