@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +12,7 @@ from app.catalog.state import refresh_album_state
 from app.catalog.tables import Album, AlbumArtist
 from app.catalog.tracks import create_tracks
 from app.catalog.validation import clean_album_fields
+from app.catalog.versioned import StaleVersion, lock_album, set_album
 from app.db import transaction
 from app.llamalog.logger import record
 
@@ -114,7 +114,7 @@ async def update_album(
     """
     clean = clean_album_fields(fields)
     async with transaction():
-        current = await Album.select().where(Album.id == album_id).first()
+        current = await lock_album(album_id)
         if current is None:
             raise LookupError(f"album {album_id} not found")
         if current["version"] != expected_version:
@@ -126,19 +126,13 @@ async def update_album(
         }
         if not changed:
             return AlbumUpdate(changed={}, version=current["version"], log_id=None)
-        locked = sorted(set(current["locked_fields"] or []) | set(changed)) if lock else None
         updates: dict[Any, Any] = {getattr(Album, name): v["after"] for name, v in changed.items()}
-        updates[Album.version] = current["version"] + 1
-        updates[Album.updated_at] = dt.datetime.now(dt.UTC)
-        if locked is not None:
-            updates[Album.locked_fields] = locked
-        moved = (
-            await Album.update(updates)
-            .where((Album.id == album_id) & (Album.version == expected_version))
-            .returning(Album.id)
-        )
-        if not moved:
-            raise VersionConflict(current, {**clean, "_version": expected_version})
+        if lock:
+            updates[Album.locked_fields] = sorted(set(current["locked_fields"] or []) | set(changed))
+        try:
+            version = await set_album(current, updates)
+        except StaleVersion as lost:
+            raise VersionConflict(current, {**clean, "_version": expected_version}) from lost
         quality_before, quality_after = await refresh_album_state(album_id)
         row = await record(
             entity_type="ALBUM",
@@ -153,7 +147,7 @@ async def update_album(
             data_quality_after=quality_after,
             metadata=metadata,
         )
-        return AlbumUpdate(changed=changed, version=current["version"] + 1, log_id=row.id)
+        return AlbumUpdate(changed=changed, version=version, log_id=row.id)
 
 
 async def unlock_field(album_id: Any, field_name: str, *, operation: str = "album:unlocked:admin") -> bool:
@@ -162,24 +156,14 @@ async def unlock_field(album_id: Any, field_name: str, *, operation: str = "albu
     Returns False (and writes nothing) when the field was not locked.
     """
     async with transaction():
-        current = (
-            await Album.select(Album.title, Album.locked_fields, Album.version)
-            .where(Album.id == album_id)
-            .first()
-        )
+        current = await lock_album(album_id)
         if current is None:
             raise LookupError(f"album {album_id} not found")
         before = list(current["locked_fields"] or [])
         if field_name not in before:
             return False
         after = [name for name in before if name != field_name]
-        await Album.update(
-            {
-                Album.locked_fields: after,
-                Album.version: current["version"] + 1,
-                Album.updated_at: dt.datetime.now(dt.UTC),
-            }
-        ).where(Album.id == album_id)
+        await set_album(current, {Album.locked_fields: after})
         await record(
             entity_type="ALBUM",
             entity_id=album_id,

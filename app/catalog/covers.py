@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from typing import Any
 
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Album
+from app.catalog.versioned import lock_album, set_album
 from app.column_fit import fits
 from app.correction.locks import locked_fields
 from app.db import transaction
@@ -47,18 +47,23 @@ async def cache_cover(album_id: Any) -> str:
         return await _refused(base, f"cover URL {url[:200]!r} refused: {why or 'too long'}", calls.total)
     elapsed = int((time.monotonic() - started) * 1000)
     async with transaction():
-        current = await Album.select(Album.cover_art_url, Album.version).where(Album.id == album_id).first()
-        assert current is not None
+        # Read again under the album's lock: an admin may have set and locked the cover meanwhile.
+        current = await lock_album(album_id)
+        if current is None:
+            raise LookupError(f"album {album_id} not found")
+        if "cover_art_url" in locked_fields(current):
+            await record(
+                **base,
+                status="SKIPPED",
+                reason="cover_art_url is locked by an admin",
+                api_call_count=calls.total,
+                duration_ms=elapsed,
+            )
+            return "SKIPPED"
         changes = None
         if current["cover_art_url"] != url:
             changes = {"cover_art_url": {"before": current["cover_art_url"], "after": url}}
-            await Album.update(
-                {
-                    Album.cover_art_url: url,
-                    Album.version: current["version"] + 1,
-                    Album.updated_at: dt.datetime.now(dt.UTC),
-                }
-            ).where(Album.id == album_id)
+            await set_album(current, {Album.cover_art_url: url})
         before, after = await refresh_album_state(album_id)
         await record(
             **base,

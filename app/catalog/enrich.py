@@ -18,6 +18,7 @@ from app.catalog.records import AlbumInput, ArtistInput, TrackInput
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Album, AlbumArtist, Artist, Track
 from app.catalog.tracks import create_tracks
+from app.catalog.versioned import lock_album, set_album, set_track
 from app.correction.locks import fields_to_update
 from app.db import transaction
 from app.jobs.launch import enqueue_child
@@ -122,8 +123,11 @@ async def enrich_album(album_id: Any) -> EnrichmentResult:
         return await _no_data(album, calls.total, elapsed())
     found = album_from_musicbrainz(release)
     async with transaction():
-        current = await Album.select().where(Album.id == album_id).first()
-        assert current is not None
+        # Values, locks and version are read under the album's lock, so what this run overwrites is
+        # what it logs as `before`, and a field an admin just locked stays theirs.
+        current = await lock_album(album_id)
+        if current is None:
+            raise LookupError(f"album {album_id} not found")
         allowed, skipped = fields_to_update(current, proposed_fields(current, found))
         duplicate_of = await _mbid_owner(release.id, album_id)
         if duplicate_of is not None:
@@ -143,9 +147,9 @@ async def enrich_album(album_id: Any) -> EnrichmentResult:
         status = "PARTIAL_SUCCESS" if result.tracks_failed else "COMPLETED"
         updates.update({Album.enrichment_status: status, Album.last_enriched_at: now})
         if changes:
-            updates[Album.version] = current["version"] + 1
-            updates[Album.updated_at] = now
-        await Album.update(updates).where(Album.id == album_id)
+            await set_album(current, updates)
+        else:  # bookkeeping only: no field changed, so the version stays
+            await Album.update(updates).where(Album.id == album_id)
         quality_before, quality_after = await refresh_album_state(album_id)
         result.fields = sorted(changes)
         touched = changes or result.tracks_created or result.tracks_enriched or result.artists_created
@@ -294,13 +298,7 @@ async def _sync_tracks(album_id: Any, tracks: tuple[TrackInput, ...], result: En
 
 async def _fill_track(album_id: Any, track: dict[str, Any], fills: dict[str, Any]) -> dict[str, Any]:
     """Fill the track's empty fields; returns its ENRICHED log row for record_many()."""
-    await Track.update(
-        {
-            **{getattr(Track, name): value for name, value in fills.items()},
-            Track.version: track["version"] + 1,
-            Track.updated_at: dt.datetime.now(dt.UTC),
-        }
-    ).where(Track.id == track["id"])
+    await set_track(track, {getattr(Track, name): value for name, value in fills.items()})
     return {
         "entity_type": "TRACK",
         "entity_id": track["id"],

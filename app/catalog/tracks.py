@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +12,7 @@ from app.catalog.state import refresh_album_state
 from app.catalog.tables import Track, TrackArtist
 from app.catalog.tracklist import parse_tracklist
 from app.catalog.validation import ValidationError, clean_track_fields
+from app.catalog.versioned import StaleVersion, lock_album, lock_album_of_track, set_track
 from app.db import transaction
 from app.llamalog.logger import record
 
@@ -181,6 +181,8 @@ async def add_track(album_id: Any, fields: dict[str, Any], *, operation_path: st
         raise ValidationError({"track_number": "a whole number"})
     clean = clean_track_fields(raw)
     async with transaction():
+        if await lock_album(album_id) is None:
+            raise LookupError(f"album {album_id} not found")
         taken = await _position_taken(album_id, clean["disc_number"], clean["track_number"])
         if taken:
             raise ValidationError(
@@ -201,7 +203,7 @@ async def update_track(
     """Change a track's fields: one CORRECTED row with per-field before/after; a no-op writes nothing."""
     clean = clean_track_fields({k: v for k, v in fields.items() if k in TRACK_FIELDS})
     async with transaction():
-        current = await Track.select().where(Track.id == track_id).first()
+        current = await lock_album_of_track(track_id)
         if current is None:
             raise LookupError(f"track {track_id} not found")
         if current["version"] != expected_version:
@@ -220,9 +222,10 @@ async def update_track(
             if taken:
                 raise ValidationError({"track_number": f"disc {disc} already has track {number}"})
         updates: dict[Any, Any] = {getattr(Track, name): v["after"] for name, v in changed.items()}
-        updates[Track.version] = current["version"] + 1
-        updates[Track.updated_at] = dt.datetime.now(dt.UTC)
-        await Track.update(updates).where(Track.id == track_id)
+        try:
+            await set_track(current, updates)
+        except StaleVersion as lost:
+            raise TrackConflict(current, {**clean, "_version": expected_version}) from lost
         await record(
             entity_type="TRACK",
             entity_id=track_id,
@@ -240,7 +243,7 @@ async def update_track(
 async def delete_track(track_id: Any, *, operation_path: str = "admin") -> dict[str, Any]:
     """Delete a track: a CORRECTED `track:deleted:…` row keeps its values as `before`."""
     async with transaction():
-        current = await Track.select().where(Track.id == track_id).first()
+        current = await lock_album_of_track(track_id)
         if current is None:
             raise LookupError(f"track {track_id} not found")
         await Track.delete().where(Track.id == track_id)
@@ -269,6 +272,8 @@ async def delete_track(track_id: Any, *, operation_path: str = "admin") -> dict[
 async def renumber_tracks(album_id: Any, *, operation_path: str = "admin") -> int:
     """Number each disc's tracks 1..n in their current order; one CORRECTED row per moved track."""
     async with transaction():
+        if await lock_album(album_id) is None:
+            raise LookupError(f"album {album_id} not found")
         tracks = (
             await Track.select(Track.id, Track.title, Track.disc_number, Track.track_number, Track.version)
             .where(Track.album == album_id)
@@ -285,11 +290,8 @@ async def renumber_tracks(album_id: Any, *, operation_path: str = "admin") -> in
         # Two steps so no intermediate state breaks the unique (album, disc, number) index.
         for track, number in moves:
             await Track.update({Track.track_number: -number}).where(Track.id == track["id"])
-        now = dt.datetime.now(dt.UTC)
         for track, number in moves:
-            await Track.update(
-                {Track.track_number: number, Track.version: track["version"] + 1, Track.updated_at: now}
-            ).where(Track.id == track["id"])
+            await set_track(track, {Track.track_number: number})
             await record(
                 entity_type="TRACK",
                 entity_id=track["id"],
@@ -309,6 +311,8 @@ async def renumber_tracks(album_id: Any, *, operation_path: str = "admin") -> in
 async def paste_tracks(album_id: Any, text: str, *, operation_path: str = "admin") -> TrackResult:
     """A pasted tracklist (`1. Title 3:45` per line) → tracks; any bad or taken line saves nothing."""
     async with transaction():
+        if await lock_album(album_id) is None:
+            raise LookupError(f"album {album_id} not found")
         existing = await Track.select(Track.disc_number, Track.track_number).where(Track.album == album_id)
         taken = {(t["disc_number"], t["track_number"]) for t in existing}
         next_number = max((n for d, n in taken if d == 1), default=0) + 1

@@ -8,13 +8,13 @@ nothing is written.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.catalog.albums import VersionConflict, update_album
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Album
+from app.catalog.versioned import StaleVersion, lock_album, set_album
 from app.correction.alignment import TrackPair, proposed_values
 from app.correction.candidates import Candidate
 from app.correction.current import load_current
@@ -147,6 +147,10 @@ async def apply_candidate(
 ) -> ApplyResult:
     """Write the picked fields and tracks of `candidate` onto the album, all or nothing."""
     async with transaction():
+        # The preview is rebuilt from the album and tracks as they are under the lock: the `before`
+        # of every row written here is the value it replaced.
+        if await lock_album(album_id) is None:
+            raise LookupError(f"album {album_id} not found")
         album = await load_current(album_id)
         if album.version != expected_version:
             raise VersionConflict(album.row, {"_version": expected_version})
@@ -201,13 +205,10 @@ async def _tracks_only_row(
     album: Any, expected_version: int, metadata: dict[str, Any], sources: list[str], path: str
 ) -> tuple[int, int]:
     """Only tracks changed: still bump the album's version and give the job its album row."""
-    moved = (
-        await Album.update({Album.version: expected_version + 1, Album.updated_at: dt.datetime.now(dt.UTC)})
-        .where((Album.id == album.id) & (Album.version == expected_version))
-        .returning(Album.id)
-    )
-    if not moved:
-        raise VersionConflict(album.row, {"_version": expected_version})
+    try:
+        version = await set_album(album.row, {})
+    except StaleVersion as lost:
+        raise VersionConflict(album.row, {"_version": expected_version}) from lost
     before, after = await refresh_album_state(album.id)
     row = await record(
         entity_type="ALBUM",
@@ -221,4 +222,4 @@ async def _tracks_only_row(
         data_quality_after=after,
         metadata=metadata,
     )
-    return expected_version + 1, int(row.id)
+    return version, int(row.id)

@@ -7,7 +7,6 @@ no longer holds the row's `after`) is a conflict: nothing is written and the fie
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any
 
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Album, Track
+from app.catalog.versioned import StaleVersion, lock_album, set_album
 from app.correction.track_writes import SNAPSHOT_COLUMNS, TrackOp, from_snapshot, write_track_ops
 from app.db import transaction
 from app.llamalog.context import get_current_job
@@ -142,14 +142,23 @@ def _track_plan(
         if moved:
             conflicts.append(f"track “{label}”: {', '.join(moved)} changed since")
             continue
+        # Each op keeps a copy of the track as it is now: `current` moves on to the restored values,
+        # and the row's `before` must be what the write replaces (it logged `{}` before).
         if action == "added":
-            ops.append(TrackOp("removed", TRACK_OPERATION, "CORRECTED", track=current, metadata=reverts))
+            ops.append(
+                TrackOp("removed", TRACK_OPERATION, "CORRECTED", track=dict(current), metadata=reverts)
+            )
             del state[track_id]
         else:
             values = {k: _typed(k, c.get("before")) for k, c in changes.items()}
             ops.append(
                 TrackOp(
-                    "changed", TRACK_OPERATION, "CORRECTED", track=current, values=values, metadata=reverts
+                    "changed",
+                    TRACK_OPERATION,
+                    "CORRECTED",
+                    track=dict(current),
+                    values=values,
+                    metadata=reverts,
                 )
             )
             current.update(values)
@@ -208,7 +217,7 @@ async def revert(*, log_id: int | None = None, job_id: Any = None, album_id: Any
         raise NothingToRevert("a revert covers one album at a time: open the album to revert its part")
     album_id = album_ids.pop()
     async with transaction():
-        album = await Album.select().where(Album.id == album_id).first()
+        album = await lock_album(album_id)
         if album is None:
             raise NothingToRevert("the album is gone")
         tracks = {str(t["id"]): t for t in await Track.select().where(Track.album == album_id)}
@@ -261,17 +270,12 @@ async def _restore_album(
         if album[name] != value
     }
     updates: dict[Any, Any] = {getattr(Album, name): c["after"] for name, c in changed.items()}
-    updates[Album.version] = album["version"] + 1
-    updates[Album.updated_at] = dt.datetime.now(dt.UTC)
     if metadata["unlocked"]:
         updates[Album.locked_fields] = sorted(set(album["locked_fields"] or []) - set(metadata["unlocked"]))
-    moved = (
-        await Album.update(updates)
-        .where((Album.id == album["id"]) & (Album.version == album["version"]))
-        .returning(Album.id)
-    )
-    if not moved:
-        raise RevertConflict(["the album changed while reverting: reload and try again"])
+    try:
+        await set_album(album, updates)
+    except StaleVersion as lost:
+        raise RevertConflict(["the album changed while reverting: reload and try again"]) from lost
     before, after = await refresh_album_state(album["id"])
     row = await record(
         entity_type="ALBUM",

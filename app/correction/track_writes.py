@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.catalog.tables import Artist, Track, TrackArtist
+from app.catalog.versioned import set_track
 from app.llamalog.logger import record
 
 ACTIONS = ("added", "changed", "removed")
@@ -103,8 +104,10 @@ async def track_artists(track_id: Any) -> list[dict[str, Any]]:
 
 
 async def write_track_ops(album_id: Any, ops: list[TrackOp], *, sources: list[str]) -> list[int]:
-    """Apply the ops inside the caller's transaction; returns the ids of their log rows."""
-    now = dt.datetime.now(dt.UTC)
+    """Apply the ops inside the caller's transaction; returns the ids of their log rows.
+
+    The caller holds the album's lock (versioned.lock_album) and read `op.track` under it.
+    """
     log_ids: list[int] = []
     for op in ops:
         if op.action == "removed":
@@ -129,10 +132,7 @@ async def write_track_ops(album_id: Any, ops: list[TrackOp], *, sources: list[st
     for op in ops:
         if op.action == "changed":
             assert op.track is not None
-            updates: dict[Any, Any] = {getattr(Track, k): v for k, v in op.values.items()}
-            updates[Track.version] = int(op.track.get("version") or 1) + 1
-            updates[Track.updated_at] = now
-            await Track.update(updates).where(Track.id == op.track["id"])
+            await set_track(op.track, {getattr(Track, k): v for k, v in op.values.items()})
             log_ids.append(await _log(album_id, op.track["id"], op, sources))
     for op in ops:
         if op.action == "added":

@@ -18,6 +18,7 @@ from app.correction.preview import build_preview
 from app.correction.revert import RevertConflict, revert
 from app.llamalog.context import job_scope, user_job
 from app.llamalog.tables import LlamaLog
+from tests.catalog.log_chain import album_problems, track_problems
 from tests.correction import payloads
 from tests.factories import manual_album
 
@@ -290,3 +291,27 @@ async def test_a_track_deleted_by_hand_comes_back_with_its_values() -> None:
         "track_number": 13,
         "duration_ms": 150_000,
     }
+
+
+async def test_a_revert_logs_what_it_puts_back_on_each_track() -> None:
+    created = await _broken_plus()
+    album_start = await Album.select().where(Album.id == created.id).first()
+    tracks_start = {t["id"]: t for t in await Track.select().where(Track.album == created.id)}
+    fields, tracks = await _everything(created.id)
+    apply_job = user_job(1, "admin")
+    with job_scope(apply_job):
+        await apply_candidate(
+            created.id, payloads.plus(), expected_version=1, take_fields=fields, take_tracks=tracks
+        )
+    with job_scope(user_job(1, "admin")):
+        await revert(job_id=apply_job.job_id)
+
+    undone = (
+        await LlamaLog.select()
+        .where((LlamaLog.operation == "track:reverted:admin") & (LlamaLog.album_id == created.id))
+        .output(load_json=True)
+    )
+    assert undone and all(row["changes"] for row in undone)
+    # Every track's rows chain from its first values to the ones on file, and so do the album's.
+    assert await track_problems(created.id, tracks_start) == []
+    assert await album_problems(created.id, album_start) == []
