@@ -15,6 +15,7 @@ from app.catalog.validation import clean_album_fields
 from app.catalog.versioned import StaleVersion, lock_album, set_album
 from app.db import transaction
 from app.llamalog.logger import record
+from app.llamalog.summary import summarize
 
 
 @dataclass
@@ -106,11 +107,13 @@ async def update_album(
     sources: list[str] | None = None,
     lock: bool = True,
     metadata: dict[str, Any] | None = None,
+    track_titles: dict[str, list[str]] | None = None,
 ) -> AlbumUpdate:
     """Apply field changes as one CORRECTED row with per-field before/after.
 
     Raises VersionConflict when the album moved past `expected_version`; a save that changes
-    nothing writes nothing (no row, no version bump).
+    nothing writes nothing (no row, no version bump). `track_titles` (a correction's tracks, action →
+    titles) puts the job's summary on the row.
     """
     clean = clean_album_fields(fields)
     async with transaction():
@@ -134,6 +137,10 @@ async def update_album(
         except StaleVersion as lost:
             raise VersionConflict(current, {**clean, "_version": expected_version}) from lost
         quality_before, quality_after = await refresh_album_state(album_id)
+        if track_titles is not None:
+            quality = {"quality_before": quality_before, "quality_after": quality_after}
+            summary = summarize(fields=changed, tracks=track_titles, **quality)
+            metadata = {**(metadata or {}), "summary": summary}
         row = await record(
             entity_type="ALBUM",
             entity_id=album_id,

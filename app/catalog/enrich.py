@@ -23,6 +23,7 @@ from app.correction.locks import fields_to_update
 from app.db import transaction
 from app.jobs.launch import enqueue_child
 from app.llamalog.logger import record, record_many
+from app.llamalog.summary import summarize
 from app.sources import clients
 from app.sources.http import counting_calls
 from app.sources.records import MbRelease
@@ -63,6 +64,7 @@ class EnrichmentResult:
     artists_linked: int = 0
     api_calls: int = 0
     musicbrainz_id: str | None = None
+    track_titles: dict[str, list[str]] = field(default_factory=dict)  # action → titles, for the summary
 
 
 async def _album_artist_names(album_id: Any) -> list[str]:
@@ -170,6 +172,12 @@ async def enrich_album(album_id: Any) -> EnrichmentResult:
             api_call_count=calls.total,
             duration_ms=elapsed(),
             metadata={
+                "summary": summarize(
+                    fields=changes,
+                    tracks=result.track_titles,
+                    quality_before=quality_before,
+                    quality_after=quality_after,
+                ),
                 "musicbrainz_id": release.id,
                 "skipped_locked_fields": skipped,
                 "musicbrainz_id_taken_by": str(duplicate_of) if duplicate_of else None,
@@ -287,10 +295,12 @@ async def _sync_tracks(album_id: Any, tracks: tuple[TrackInput, ...], result: En
         if fills:
             filled.append(await _fill_track(album_id, have, fills))
             result.tracks_enriched += 1
+            result.track_titles.setdefault("changed", []).append(have["title"])
     await record_many(filled)  # one row per track, written together in this transaction
     if missing:
         created = await create_tracks(album_id, missing, operation_path="enrichment", sources=["MUSICBRAINZ"])
         result.tracks_created = len(created.created)
+        result.track_titles["added"] = created.titles
         result.tracks_failed = len(created.failed)
         result.artists_created += created.artists_created
         result.artists_linked += created.artists_linked

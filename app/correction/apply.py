@@ -20,10 +20,11 @@ from app.correction.candidates import Candidate
 from app.correction.current import load_current
 from app.correction.preview import Preview, build_preview, layout_clashes
 from app.correction.scoring import Score
-from app.correction.track_writes import TrackOp, write_track_ops
+from app.correction.track_writes import TrackOp, track_titles, write_track_ops
 from app.db import transaction
 from app.llamalog.context import get_current_job
 from app.llamalog.logger import record
+from app.llamalog.summary import summarize
 
 
 class ApplyError(ValueError):
@@ -173,6 +174,7 @@ async def apply_candidate(
         path = operation_path(candidate)
         ops = _track_ops(preview.tracks, take, path)
         metadata = _metadata(preview, preview.score, ops)
+        titles = track_titles(ops)
         track_log_ids = await write_track_ops(album_id, ops, sources=candidate.sources)
         update = await update_album(
             album_id,
@@ -182,11 +184,12 @@ async def apply_candidate(
             sources=candidate.sources,
             lock=True,
             metadata=metadata,
+            track_titles=titles,
         )
         version, log_id = update.version, update.log_id
         if log_id is None and ops:
             version, log_id = await _tracks_only_row(
-                album, expected_version, metadata, candidate.sources, path
+                album, expected_version, metadata, candidate.sources, path, titles
             )
         await refresh_album_state(album_id)
     ctx = get_current_job()
@@ -202,7 +205,12 @@ async def apply_candidate(
 
 
 async def _tracks_only_row(
-    album: Any, expected_version: int, metadata: dict[str, Any], sources: list[str], path: str
+    album: Any,
+    expected_version: int,
+    metadata: dict[str, Any],
+    sources: list[str],
+    path: str,
+    titles: dict[str, list[str]],
 ) -> tuple[int, int]:
     """Only tracks changed: still bump the album's version and give the job its album row."""
     try:
@@ -210,6 +218,7 @@ async def _tracks_only_row(
     except StaleVersion as lost:
         raise VersionConflict(album.row, {"_version": expected_version}) from lost
     before, after = await refresh_album_state(album.id)
+    summary = summarize(tracks=titles, quality_before=before, quality_after=after)
     row = await record(
         entity_type="ALBUM",
         entity_id=album.id,
@@ -220,6 +229,6 @@ async def _tracks_only_row(
         changes={},
         data_quality_before=before,
         data_quality_after=after,
-        metadata=metadata,
+        metadata={**metadata, "summary": summary},
     )
     return version, int(row.id)

@@ -141,7 +141,8 @@ async def _preview_again(
 async def fix_revert(request: Request, album_id: uuid.UUID) -> Response[str]:
     """Undo one log row (`log_id`) or a whole correction job (`job_id`) in one click."""
     form = await request.form()
-    context: dict[str, Any] = {"album_url": _album_url(album_id)}
+    in_timeline = bool(form.get("in_timeline"))
+    context: dict[str, Any] = {"album_url": _album_url(album_id), "in_timeline": in_timeline}
     try:
         log_id = parse_int(LlamaLog.id, form["log_id"]) if form.get("log_id") else None
     except ValueError as exc:
@@ -158,7 +159,7 @@ async def fix_revert(request: Request, album_id: uuid.UUID) -> Response[str]:
         return _step(request, "_fix_reverted.html", {**context, "conflicts": exc.conflicts}, status_code=409)
     except NothingToRevert as exc:
         return _step(request, "_fix_error.html", {**context, "error": str(exc)}, status_code=404)
-    return _step(request, "_fix_reverted.html", {**context, "result": result}, changed=True)
+    return _step(request, "_fix_reverted.html", {**context, "result": result}, changed=result.changed)
 
 
 ROUTES: list[Any] = [fix_corrections, fix_candidates, fix_preview, fix_apply, fix_revert]

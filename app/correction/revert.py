@@ -15,10 +15,17 @@ from typing import Any
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Album, Track
 from app.catalog.versioned import StaleVersion, lock_album, set_album
-from app.correction.track_writes import SNAPSHOT_COLUMNS, TrackOp, from_snapshot, write_track_ops
+from app.correction.track_writes import (
+    SNAPSHOT_COLUMNS,
+    TrackOp,
+    from_snapshot,
+    track_titles,
+    write_track_ops,
+)
 from app.db import transaction
 from app.llamalog.context import get_current_job
 from app.llamalog.logger import record
+from app.llamalog.summary import summarize
 from app.llamalog.tables import LlamaLog
 
 ALBUM_OPERATION = "album:reverted:admin"
@@ -46,6 +53,16 @@ class RevertResult:
     fields: dict[str, dict[str, Any]] = field(default_factory=dict)
     tracks: int = 0
     skipped: list[int] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)  # the revert row's metadata.summary
+
+    @property
+    def changed(self) -> bool:
+        return self.log_id is not None
+
+    @property
+    def text(self) -> str:
+        """What the revert did, in words: `3 tracks removed; quality HIGH → LOW`."""
+        return str(self.summary.get("text") or "")
 
 
 def _loaded(value: Any) -> Any:
@@ -58,7 +75,8 @@ def _action(row: dict[str, Any]) -> str | None:
     if row["category"] not in ("CORRECTED", "CREATED") or row["status"] != "SUCCESS":
         return None
     if row["entity_type"] == "ALBUM":
-        return "changed" if row["category"] == "CORRECTED" and row["changes"] is not None else None
+        # A root row that only carries its job's summary (its tracks changed) undoes nothing itself.
+        return "changed" if row["category"] == "CORRECTED" and row["changes"] else None
     if row["entity_type"] != "TRACK":
         return None
     action = meta.get("action")
@@ -228,16 +246,22 @@ async def revert(*, log_id: int | None = None, job_id: Any = None, album_id: Any
         if conflicts:
             raise RevertConflict(conflicts)
         reverted = [int(row["id"]) for row in undoable]
+        unlocked = _unlocks(album, album_rows, restore)
+        changed = {n: {"before": album[n], "after": v} for n, v in restore.items() if album[n] != v}
+        skipped = [int(row["id"]) for row in rows if not _action(row)]
+        ctx = get_current_job()
+        if not changed and not ops and not unlocked:  # undoes nothing: writes nothing, like a no-op save
+            return RevertResult(album_id, None, None, [], skipped=skipped)
+        titles = track_titles(ops)
         metadata = {
             "action": "revert",
             "reverts": reverted,
             "reverted_job": str(job_id) if job_id is not None else None,
-            "unlocked": _unlocks(album, album_rows, restore),
+            "unlocked": unlocked,
         }
         track_log_ids = await write_track_ops(album_id, ops, sources=["USER"])
-        changed, log_id_out = await _restore_album(album, restore, metadata)
+        log_id_out, summary = await _restore_album(album, changed, metadata, restore.get("title"), titles)
         await refresh_album_state(album_id)
-    ctx = get_current_job()
     return RevertResult(
         album_id=album_id,
         job_id=ctx.job_id if ctx else None,
@@ -245,7 +269,8 @@ async def revert(*, log_id: int | None = None, job_id: Any = None, album_id: Any
         reverted=reverted,
         fields=changed,
         tracks=len(track_log_ids),
-        skipped=[int(row["id"]) for row in rows if not _action(row)],
+        skipped=skipped,
+        summary=summary,
     )
 
 
@@ -261,14 +286,13 @@ def _unlocks(album: dict[str, Any], rows: list[dict[str, Any]], restore: dict[st
 
 
 async def _restore_album(
-    album: dict[str, Any], restore: dict[str, Any], metadata: dict[str, Any]
-) -> tuple[dict[str, dict[str, Any]], int]:
+    album: dict[str, Any],
+    changed: dict[str, dict[str, Any]],
+    metadata: dict[str, Any],
+    title: str | None,
+    titles: dict[str, list[str]],
+) -> tuple[int, dict[str, Any]]:
     """Put the old values back as they were stored (no re-validation), bump the version, log it."""
-    changed = {
-        name: {"before": album[name], "after": value}
-        for name, value in restore.items()
-        if album[name] != value
-    }
     updates: dict[Any, Any] = {getattr(Album, name): c["after"] for name, c in changed.items()}
     if metadata["unlocked"]:
         updates[Album.locked_fields] = sorted(set(album["locked_fields"] or []) - set(metadata["unlocked"]))
@@ -277,17 +301,18 @@ async def _restore_album(
     except StaleVersion as lost:
         raise RevertConflict(["the album changed while reverting: reload and try again"]) from lost
     before, after = await refresh_album_state(album["id"])
+    summary = summarize(fields=changed, tracks=titles, quality_before=before, quality_after=after)
     row = await record(
         entity_type="ALBUM",
         entity_id=album["id"],
         operation=ALBUM_OPERATION,
         category="CORRECTED",
         sources=["USER"],
-        entity_label=restore.get("title") or album["title"],
+        entity_label=title or album["title"],
         changes=changed,
         fields_enriched=sorted(changed),
         data_quality_before=before,
         data_quality_after=after,
-        metadata=metadata,
+        metadata={**metadata, "summary": summary},
     )
-    return changed, int(row.id)
+    return int(row.id), summary

@@ -70,6 +70,11 @@ class TrackOp:
         }
 
 
+def track_titles(ops: list[TrackOp]) -> dict[str, list[str]]:
+    """Action → the titles of the tracks it touches, for the root row's summary."""
+    return {action: [op.label for op in ops if op.action == action] for action in ACTIONS}
+
+
 def _json(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)

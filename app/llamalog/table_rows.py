@@ -69,7 +69,7 @@ class LogRowView:
         self.sources = row.get("sources") or ()
         changes = row.get("changes")
         fields = row.get("fields_enriched") or (list(changes) if isinstance(changes, Mapping) else ())
-        self.fields = ", ".join(fields)
+        self.fields = ", ".join(fields) or _summary_text(row.get("metadata"))
         self.duration = _duration(row.get("duration_ms"))
         job_id, root_id = row.get("job_id"), row.get("root_job_id")
         self.job = safe_text(job_id) if job_id else None
@@ -81,6 +81,12 @@ class LogRowView:
             self.who, self.who_muted = f"user #{row['user_id']}", False
         else:
             self.who, self.who_muted = row.get("triggered_by") or "system", True
+
+
+def _summary_text(metadata: Any) -> str:
+    """A root row that changed no field of its own says what its job did (`3 tracks added`)."""
+    summary = metadata.get("summary") if isinstance(metadata, Mapping) else None
+    return str(summary.get("text") or "") if isinstance(summary, Mapping) else ""
 
 
 def _duration(ms: Any) -> str | None:

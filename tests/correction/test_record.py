@@ -1,0 +1,110 @@
+"""The correction's record tells the whole story: the root row's summary, and reverts only of something."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from app.correction import lookup
+from app.correction.apply import apply_candidate
+from app.llamalog.context import job_scope, user_job
+from app.llamalog.tables import LlamaLog
+from tests.conftest import csrf
+from tests.correction import payloads
+
+HX = {"HX-Request": "true"}
+KAT_MODA_TITLES = ["Alarms", "The Bells", "The Bells (Festival mix)"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_lookups() -> Iterator[None]:
+    lookup.forget()
+    yield
+    lookup.forget()
+
+
+async def _three_tracks_added() -> tuple[Any, str, int]:
+    """Kat Moda without tracks, fixed by adding the release's three tracks and no field."""
+    created = await payloads.spotify_album("album-YTgiLpQ8TUpjNsqpgsb90o-kat-moda-trackless")
+    job = user_job(1, "admin")
+    with job_scope(job):
+        await apply_candidate(
+            created.id,
+            payloads.kat_moda(),
+            expected_version=1,
+            take_fields=set(),
+            take_tracks={"new-1-1", "new-1-2", "new-1-3"},
+        )
+    root = await LlamaLog.select().where(LlamaLog.operation == "album:corrected:musicbrainz").first()
+    return created, job.job_id, int(root["id"])
+
+
+def _detail(html: str, row_id: int) -> str:
+    match = re.search(rf'<tr id="log-{row_id}-detail".*?</tr>', html, re.S)
+    assert match, html
+    return match.group(0)
+
+
+async def test_the_root_row_of_a_fix_that_added_three_tracks_carries_its_summary(
+    upstream: Any, client: Any
+) -> None:
+    created, job_id, root_id = await _three_tracks_added()
+    (row,) = await LlamaLog.select().where(LlamaLog.id == root_id).output(load_json=True)
+    summary = row["metadata"]["summary"]
+    assert row["changes"] == {}
+    assert summary["fields"] == {}
+    assert summary["tracks"]["added"] == {"count": 3, "titles": KAT_MODA_TITLES}
+    assert summary["tracks"]["removed"]["count"] == 0
+    assert summary["quality"] == {"before": "LOW", "after": row["data_quality_after"]}
+    assert summary["text"].startswith("3 tracks added")
+
+    detail = _detail(client.get(f"/logs?expand={root_id}", headers=HX).text, root_id)
+    assert "No field changes on this row" not in detail
+    assert '<p class="summary-text">3 tracks added' in detail
+    assert '<li data-action="added"><strong>3 tracks added</strong>: <bdi>Alarms</bdi>' in detail
+    assert "Data quality LOW →" in detail
+
+    timeline = client.get(f"/timeline/album/{created.id}?root={job_id}", headers=HX).text
+    assert "No field changes on this row" not in timeline and "3 tracks added" in timeline
+
+    api_row = next(r for r in client.get("/api/logs").json()["rows"] if r["id"] == root_id)
+    assert api_row["metadata"]["summary"]["tracks"]["added"]["titles"] == KAT_MODA_TITLES
+
+
+async def test_a_row_that_changed_nothing_offers_no_revert_and_its_revert_writes_nothing(
+    upstream: Any, client: Any
+) -> None:
+    created, job_id, root_id = await _three_tracks_added()
+    timeline = client.get(f"/timeline/album/{created.id}?root={job_id}", headers=HX).text
+    assert f'name="log_id" value="{root_id}"' not in timeline  # nothing of its own to undo
+    assert f'name="job_id" value="{job_id}"' in timeline  # its job added three tracks
+
+    response = client.post(
+        f"/albums/{created.id}/fix/revert", data={"log_id": str(root_id)}, headers={**HX, **csrf(client)}
+    )
+    assert response.status_code == 404
+    assert await LlamaLog.count().where(LlamaLog.operation.like("%:reverted:admin")) == 0
+
+
+async def test_reverting_a_whole_job_from_the_timeline_keeps_the_result_in_view(
+    upstream: Any, client: Any
+) -> None:
+    created, job_id, _ = await _three_tracks_added()
+    page = client.get(f"/timeline/album/{created.id}").text
+    assert '<div id="tl-result"' in page  # outside the tree the live stream redraws
+    assert "fix-changed from:body" in page  # the tree shows the revert's rows without a reload
+
+    form = {"job_id": job_id, "in_timeline": "1"}
+    response = client.post(f"/albums/{created.id}/fix/revert", data=form, headers={**HX, **csrf(client)})
+    assert response.status_code == 200
+    assert "<strong>Reverted: 3 tracks removed; quality" in response.text
+    # The album's head, details and tracks refresh; the timeline holding the result is not swapped out.
+    assert 'hx-select-oob="#details,#tracks"' in response.text
+    (revert_row,) = (
+        await LlamaLog.select().where(LlamaLog.operation == "album:reverted:admin").output(load_json=True)
+    )
+    removed = revert_row["metadata"]["summary"]["tracks"]["removed"]
+    assert removed["count"] == 3 and sorted(removed["titles"]) == KAT_MODA_TITLES
