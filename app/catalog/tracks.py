@@ -20,6 +20,7 @@ from app.llamalog.logger import record
 @dataclass
 class TrackResult:
     created: list[uuid.UUID] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)  # of the created tracks, in order
     failed: list[dict[str, Any]] = field(default_factory=list)
     artists_created: int = 0
     artists_linked: int = 0
@@ -63,10 +64,19 @@ async def create_tracks(
                     album_id=album_id,
                     sources=sources,
                     entity_label=track.title,
-                    metadata={"disc_number": track.disc_number, "track_number": track.track_number},
+                    fields_enriched=fields_set(track),
+                    data_quality_after=track_quality(track),
+                    metadata={
+                        "disc_number": track.disc_number,
+                        "track_number": track.track_number,
+                        "musicbrainz_recording_id": track.musicbrainz_id,
+                        "spotify_id": track.spotify_id,
+                        "isrc": track.isrc,
+                    },
                 )
                 await savepoint.release()
                 result.created.append(track_id)
+                result.titles.append(track.title)
             except Exception as exc:  # noqa: BLE001 - any failure of one track is logged, not raised
                 await savepoint.rollback_to()
                 error = exc.errors if isinstance(exc, ValidationError) else str(exc)
@@ -92,6 +102,29 @@ async def create_tracks(
                 )
                 result.failed.append({"attempted": attempted, "error": str(error)})
     return result
+
+
+# The columns a new track can be given, as its CREATED row names them in `fields_enriched`.
+_SET_FIELDS = (
+    "title", "disc_number", "track_number", "duration_ms", "isrc", "explicit", "preview_url",
+    "musicbrainz_id", "spotify_id",
+)  # fmt: skip
+
+
+def fields_set(track: TrackInput) -> list[str]:
+    """The fields a new track was given (a value, not None or blank)."""
+    values = {name: getattr(track, name) for name in _SET_FIELDS}
+    return [name for name, value in values.items() if value not in (None, "") and value is not False]
+
+
+def track_quality(track: TrackInput) -> str:
+    """A track's data quality: HIGH with a length and a recording id or ISRC, MEDIUM with one of
+    them, LOW with a title alone."""
+    has_length = bool(track.duration_ms)
+    has_id = bool(track.musicbrainz_id or track.isrc)
+    if has_length and has_id:
+        return "HIGH"
+    return "MEDIUM" if has_length or has_id else "LOW"
 
 
 def _error_code(exc: Exception) -> str:
@@ -135,7 +168,6 @@ async def _link_track_artists(
             sources=sources,
             album_id=album_id,
             track_id=track_id,
-            log_link=False,
         )
         if linked.created:
             result.artists_created += 1
