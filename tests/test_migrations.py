@@ -95,3 +95,41 @@ async def test_titles_and_names_widen_to_text_on_a_populated_table() -> None:
         await Album.count().where(Album.title == wide) == 1
         and await Track.count().where(Track.title == wide) == 2
     )
+
+
+async def test_the_log_enums_are_checked_by_the_database_after_migrating_a_populated_table() -> None:
+    """The CHECK migration goes back and forth over log rows already there; then the database itself
+    refuses a category, entity type, status or source outside the enums, on insert and on update."""
+    import contextlib
+    import io
+
+    import pytest
+    from piccolo.apps.migrations.commands.backwards import run_backwards
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from app.llamalog.logger import record
+    from app.llamalog.tables import LlamaLog
+    from tests.factories import manual_album
+
+    checks = "2026-12-07T01:10:00:000000"
+    created = await manual_album(title="Logged before the checks", artist="Someone")
+    kept = await LlamaLog.count()
+    with contextlib.redirect_stdout(io.StringIO()):
+        back = await run_backwards(app_name="llamalog", migration_id=checks, auto_agree=True)
+        assert back.success, back.message
+        await LlamaLog.insert(
+            LlamaLog(entity_type="ALBUM", category="CREATED", operation="album:created:x", sources=["USER"])
+        )  # no check while the migration is undone
+        forward = await run_forwards(app_name="llamalog", migration_id="all")
+        assert forward.success, forward.message
+    assert await LlamaLog.count() == kept + 1
+
+    good = {"entity_type": "ALBUM", "category": "CREATED", "operation": "album:created:x", "sources": ["USER"]}
+    for bad in ({"category": "DELETED"}, {"entity_type": "LABEL"}, {"status": "OK"}, {"sources": ["USER", "EBAY"]}):
+        with pytest.raises(Exception, match="(?i)check constraint"):
+            await LlamaLog.insert(LlamaLog(**{**good, **bad}))
+    await LlamaLog.insert(LlamaLog(**good))
+    with pytest.raises(Exception, match="(?i)check constraint"):
+        await LlamaLog.update({LlamaLog.category: "DELETED"}).where(LlamaLog.album_id == created.id)
+    row = await record(entity_type="ALBUM", entity_id=created.id, operation="album:corrected:admin")
+    assert row.id and await LlamaLog.count() == kept + 3
