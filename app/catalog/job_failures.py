@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from app.catalog.tables import Album, Artist
 from app.db import transaction
-from app.jobs.failures import JobFailure, record_job_failure
+from app.jobs.failures import JobFailure, durable_hook, record_job_failure
 
 
 def _first_arg(failure: JobFailure) -> str | None:
     return str(failure.args[0]) if failure.args else None
 
 
+@durable_hook
 async def enrichment_failed(failure: JobFailure) -> None:
     """enrich_album gave up: a FAILED row on the album, enrichment_status FAILED (still retryable)."""
     album_id = _first_arg(failure)
@@ -28,6 +29,7 @@ async def enrichment_failed(failure: JobFailure) -> None:
         )
 
 
+@durable_hook
 async def artist_enrichment_failed(failure: JobFailure) -> None:
     artist_id = _first_arg(failure)
     async with transaction():
@@ -44,6 +46,7 @@ async def artist_enrichment_failed(failure: JobFailure) -> None:
         )
 
 
+@durable_hook
 async def cover_failed(failure: JobFailure) -> None:
     album_id = _first_arg(failure)
     album = await Album.select(Album.title).where(Album.id == album_id).first() if album_id else None
@@ -70,7 +73,7 @@ def sync_failed(source: str, path: str):  # type: ignore[no-untyped-def]
             entity_label=f"{source.title()} new releases",
         )
 
-    return hook
+    return durable_hook(hook)
 
 
 spotify_sync_failed = sync_failed("SPOTIFY", "spotify-sync")

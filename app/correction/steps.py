@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from app.catalog.albums import VersionConflict
 from app.correction.apply import ApplyResult, apply_candidate, release_owner
 from app.correction.candidates import Candidate
 from app.correction.cover import queue_cover
 from app.correction.current import CurrentAlbum, load_current
+from app.correction.failed import record_failed_correction
 from app.correction.lookup import candidate_by_key
 from app.correction.preview import Preview, build_preview
 from app.correction.scoring import Score, rank
 from app.correction.search import SearchQuery, find_candidates
+from app.sources.errors import SourceError
 
 
 @dataclass
@@ -61,15 +64,23 @@ async def apply_picks(
     take_fields: set[str],
     take_tracks: set[str],
 ) -> ApplyResult:
-    """Apply the picked fields and tracks; then queue the cover when the release changed."""
-    candidate = await candidate_by_key(key, discogs_id=discogs_id)
-    result = await apply_candidate(
-        album_id,
-        candidate,
-        expected_version=expected_version,
-        take_fields=take_fields,
-        take_tracks=take_tracks,
-    )
+    """Apply the picked fields and tracks; then queue the cover when the release changed.
+
+    A failure (upstream error, version conflict, picks that cannot apply) rolls everything back,
+    writes the album's FAILED row with its error_code, and is raised as it came.
+    """
+    try:
+        candidate = await candidate_by_key(key, discogs_id=discogs_id)
+        result = await apply_candidate(
+            album_id,
+            candidate,
+            expected_version=expected_version,
+            take_fields=take_fields,
+            take_tracks=take_tracks,
+        )
+    except (SourceError, ValueError, VersionConflict) as exc:
+        await record_failed_correction(album_id, key, exc, take_fields=take_fields, take_tracks=take_tracks)
+        raise
     if "musicbrainz_id" in result.fields and "cover_art_url" not in result.fields:
         result.cover_job = await queue_cover(album_id)
     return result

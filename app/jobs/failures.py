@@ -6,14 +6,25 @@ worker calls it with a JobFailure, under the job's own context and after the job
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.db import transaction
+from app.jobs.tables import Job
 from app.llamalog.context import JobContext
 from app.llamalog.logger import LoggedRow, record
 
 MAX_MESSAGE_CHARS = 2000
+# A failure hook runs this many times before its FAILED row is given up as lost (each attempt in a
+# transaction of its own, on a connection of its own), waiting HOOK_BACKOFF * 2**n seconds between.
+HOOK_ATTEMPTS = 3
+HOOK_BACKOFF = 0.2
+FAILED_ROW_LOST = "FAILED_ROW_LOST"
+log = logging.getLogger("llamalog.jobs")
 
 
 def error_code_of(exc: BaseException) -> str:
@@ -66,3 +77,47 @@ async def record_job_failure(
             retry_count=failure.retry_count,
             **fields,
         )
+
+
+FailureHook = Callable[[JobFailure], Awaitable[None]]
+
+
+def durable_hook(hook: FailureHook) -> FailureHook:
+    """`hook` retried when it errors (a dropped connection, a locked database), so the job's FAILED
+    row is not lost silently; when every attempt fails, the job record and the console say so."""
+
+    @functools.wraps(hook)
+    async def run(failure: JobFailure) -> None:
+        for attempt in range(HOOK_ATTEMPTS):
+            try:
+                await hook(failure)
+                return
+            except Exception as exc:  # noqa: BLE001 - whatever broke, the next attempt may get through
+                last = exc
+                log.warning("failure hook of job %s, attempt %d: %r", failure.job_id, attempt + 1, exc)
+                if attempt + 1 < HOOK_ATTEMPTS:
+                    await asyncio.sleep(HOOK_BACKOFF * 2**attempt)
+        await report_lost_row(failure, last)
+
+    return run
+
+
+async def report_lost_row(failure: JobFailure, exc: BaseException) -> None:
+    """Say loudly that a job's FAILED row could not be written: on the console and on the job record."""
+    note = f"the FAILED log row could not be written after {HOOK_ATTEMPTS} attempts: {error_text_of(exc)}"
+    log.error(
+        "[🦙 LlamaLog] FAILED row LOST for job %s (%s, %s: %s): %s",
+        failure.job_id,
+        failure.actor,
+        failure.error_code,
+        failure.error_message,
+        note,
+    )
+    try:
+        job = await Job.select(Job.error).where(Job.job_id == failure.job_id).first()
+        error = f"{job['error']}\n{note}" if job and job["error"] else f"{failure.error_message}\n{note}"
+        await Job.update({Job.error: error[:MAX_MESSAGE_CHARS], Job.error_code: FAILED_ROW_LOST}).where(
+            Job.job_id == failure.job_id
+        )
+    except Exception:  # the database is down: the console line above is all there is
+        log.exception("[🦙 LlamaLog] job %s: could not mark its record either", failure.job_id)

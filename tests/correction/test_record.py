@@ -108,3 +108,44 @@ async def test_reverting_a_whole_job_from_the_timeline_keeps_the_result_in_view(
     )
     removed = revert_row["metadata"]["summary"]["tracks"]["removed"]
     assert removed["count"] == 3 and sorted(removed["titles"]) == KAT_MODA_TITLES
+
+
+async def _failed_rows(album_id: Any) -> list[dict[str, Any]]:
+    return await (
+        LlamaLog.select()
+        .where((LlamaLog.album_id == album_id) & (LlamaLog.category == "FAILED"))
+        .order_by(LlamaLog.id)
+        .output(load_json=True)
+    )
+
+
+async def test_a_correction_that_fails_is_a_failed_row_with_its_error_code(
+    upstream: Any, client: Any
+) -> None:
+    created = await payloads.spotify_album("album-YTgiLpQ8TUpjNsqpgsb90o-kat-moda-trackless")
+    url = f"/albums/{created.id}/fix/apply"
+    attempts = [  # (form, the page's status, the row's error_code)
+        ({"key": f"musicbrainz:{payloads.KAT_MODA}", "version": "7", "field": ["musicbrainz_id"]}, 409,
+         "VERSION_CONFLICT"),
+        ({"key": "musicbrainz:00000000-0000-0000-0000-0000000000ff", "version": "1"}, None, None),
+        ({"key": "nowhere:1", "version": "1"}, 400, "INVALID_CORRECTION"),
+    ]  # fmt: skip
+    for form, status, code in attempts:
+        response = client.post(url, data=form, headers={**HX, **csrf(client)})
+        if status is not None:
+            assert response.status_code == status, response.text
+        rows = await _failed_rows(created.id)
+        row = rows[-1]
+        assert (row["category"], row["status"], row["entity_id"]) == ("FAILED", "FAILED", created.id)
+        assert row["metadata"]["candidate_key"] == form["key"] and row["error_message"]
+        if code is not None:
+            assert row["error_code"] == code
+        else:  # the upstream's own typed code (MusicBrainz knows no such release)
+            assert response.status_code in (404, 502)
+            assert row["error_code"] not in (None, "INVALID_CORRECTION")
+    assert [r["operation"] for r in rows] == [
+        "album:failed:musicbrainz",
+        "album:failed:musicbrainz",
+        "album:failed:correction",
+    ]
+    assert await LlamaLog.count().where(LlamaLog.category == "CORRECTED") == 0  # nothing half-written
