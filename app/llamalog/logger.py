@@ -9,6 +9,7 @@ import sqlite3
 import sys
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -20,10 +21,13 @@ from piccolo.utils.encoding import dump_json
 
 from app.column_fit import fit
 from app.config import get_settings
-from app.llamalog.context import JobContext, get_current_job
+from app.jobs.tables import Job
+from app.llamalog.context import JobContext, current_job, get_current_job
 from app.llamalog.tables import CATEGORIES, ENTITY_TYPES, SOURCES, STATUSES, LlamaLog
 
 console = logging.getLogger("llamalog")
+# The kind of the job a row written outside any job (a script, the shell) gets.
+SCRIPT_JOB = "script"
 
 # Verb fragments of `<entity>:<verb>:<path>` that name a category, checked in this order.
 _VERB_CATEGORIES = (
@@ -183,7 +187,7 @@ async def record(
         category=category,
         status=status,
         child=child,
-        context=context,
+        context=await _job_for(context),
         album_id=album_id,
         artist_id=artist_id,
         track_id=track_id,
@@ -195,9 +199,43 @@ async def record(
     return row
 
 
+_implicit_job: ContextVar[JobContext | None] = ContextVar("llamalog_implicit_job", default=None)
+
+
+async def _job_for(context: JobContext | None) -> JobContext:
+    """The job a row belongs to: the caller's, the running one, or, outside any job (a script, the
+    shell), a job of its own: opened on the first row, kept for the rest of this task (so its child
+    rows hang under a parent that exists), and on the Job table like any run."""
+    ctx = context or get_current_job()
+    if ctx is not None and ctx is not _implicit_job.get():
+        return ctx
+    if ctx is None:
+        ctx = JobContext.new_root(triggered_by="system")
+        current_job.set(ctx)
+        _implicit_job.set(ctx)
+    # Written with every row of the job (a no-op after the first): the first may have rolled back.
+    now = dt.datetime.now(dt.UTC)
+    await Job.insert(
+        Job(
+            job_id=uuid.UUID(ctx.job_id),
+            kind=SCRIPT_JOB,
+            root_job_id=uuid.UUID(ctx.root_job_id),
+            triggered_by="system",
+            status="succeeded",
+            created_at=now,
+            started_at=now,
+            finished_at=now,
+        )
+    ).on_conflict(target=Job.job_id, action="DO NOTHING")
+    return ctx
+
+
 async def record_many(entries: Sequence[Mapping[str, Any]]) -> list[LoggedRow]:
     """Write several rows in one INSERT, each exactly as `record(**entry)` would (one per track of an
     album, say: still one row per entity), in the current transaction; their ids in entry order."""
+    if any(entry.get("context") is None for entry in entries):
+        implicit = await _job_for(None)
+        entries = [{**entry, "context": entry.get("context") or implicit} for entry in entries]
     rows = [row_values(**entry) for entry in entries]
     written: list[LoggedRow] = []
     for start in range(0, len(rows), BATCH_ROWS):
