@@ -69,6 +69,8 @@ async def test_the_root_row_of_a_fix_that_added_three_tracks_carries_its_summary
 
     timeline = client.get(f"/timeline/album/{created.id}?root={job_id}", headers=HX).text
     assert "No field changes on this row" not in timeline and "3 tracks added" in timeline
+    collapsed = client.get(f"/timeline/album/{created.id}").text  # the root job, closed
+    assert re.search(r'<span class="tl-summary small">3 tracks added; quality LOW → \w+</span>', collapsed)
 
     api_row = next(r for r in client.get("/api/logs").json()["rows"] if r["id"] == root_id)
     assert api_row["metadata"]["summary"]["tracks"]["added"]["titles"] == KAT_MODA_TITLES
