@@ -65,7 +65,7 @@ async def create_tracks(
                     sources=sources,
                     entity_label=track.title,
                     fields_enriched=fields_set(track),
-                    data_quality_after=track_quality(track),
+                    data_quality_after=track_quality(track.duration_ms, track.musicbrainz_id, track.isrc),
                     metadata={
                         "disc_number": track.disc_number,
                         "track_number": track.track_number,
@@ -117,11 +117,11 @@ def fields_set(track: TrackInput) -> list[str]:
     return [name for name, value in values.items() if value not in (None, "") and value is not False]
 
 
-def track_quality(track: TrackInput) -> str:
+def track_quality(duration_ms: Any, musicbrainz_id: Any, isrc: Any) -> str:
     """A track's data quality: HIGH with a length and a recording id or ISRC, MEDIUM with one of
     them, LOW with a title alone."""
-    has_length = bool(track.duration_ms)
-    has_id = bool(track.musicbrainz_id or track.isrc)
+    has_length = bool(duration_ms)
+    has_id = bool(musicbrainz_id or isrc)
     if has_length and has_id:
         return "HIGH"
     return "MEDIUM" if has_length or has_id else "LOW"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.catalog.tables import Artist, Track, TrackArtist
+from app.catalog.tracks import track_quality
 from app.catalog.versioned import set_track
 from app.llamalog.logger import record
 
@@ -167,7 +168,24 @@ async def _insert(album_id: Any, op: TrackOp) -> uuid.UUID:
     return row.id
 
 
+def _added_fields(op: TrackOp) -> dict[str, Any]:
+    """What a new track's CREATED row carries beyond its changes: its quality and upstream ids."""
+    if op.action != "added":
+        return {}
+    v = op.values
+    ids = {
+        "musicbrainz_recording_id": _json(v.get("musicbrainz_id")),
+        "spotify_id": v.get("spotify_id"),
+        "isrc": v.get("isrc"),
+        "disc_number": v.get("disc_number"),
+        "track_number": v.get("track_number"),
+    }
+    quality = track_quality(v.get("duration_ms"), v.get("musicbrainz_id"), v.get("isrc"))
+    return {"data_quality_after": quality, "ids": ids}
+
+
 async def _log(album_id: Any, track_id: Any, op: TrackOp, sources: list[str]) -> int:
+    added = _added_fields(op)
     row = await record(
         entity_type="TRACK",
         entity_id=track_id,
@@ -179,6 +197,7 @@ async def _log(album_id: Any, track_id: Any, op: TrackOp, sources: list[str]) ->
         entity_label=op.label or None,
         changes=op.changes(),
         fields_enriched=sorted(op.changes()),
-        metadata={"action": op.action, **op.metadata},
+        data_quality_after=added.get("data_quality_after"),
+        metadata={"action": op.action, **added.get("ids", {}), **op.metadata},
     )
     return int(row.id)

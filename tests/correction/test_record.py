@@ -72,6 +72,19 @@ async def test_the_root_row_of_a_fix_that_added_three_tracks_carries_its_summary
     collapsed = client.get(f"/timeline/album/{created.id}").text  # the root job, closed
     assert re.search(r'<span class="tl-summary small">3 tracks added; quality LOW → \w+</span>', collapsed)
 
+    added = await (
+        LlamaLog.select()
+        .where(LlamaLog.operation == "track:created:musicbrainz")
+        .order_by(LlamaLog.id)
+        .output(load_json=True)
+    )
+    assert [r["entity_label"] for r in added] == KAT_MODA_TITLES
+    for track_row in added:
+        assert {"title", "track_number", "musicbrainz_id"} <= set(track_row["fields_enriched"])
+        assert track_row["data_quality_after"] in ("HIGH", "MEDIUM")
+        meta = track_row["metadata"]
+        assert meta["musicbrainz_recording_id"] and meta["disc_number"] == 1 and "isrc" in meta
+
     api_row = next(r for r in client.get("/api/logs").json()["rows"] if r["id"] == root_id)
     assert api_row["metadata"]["summary"]["tracks"]["added"]["titles"] == KAT_MODA_TITLES
 
