@@ -8,10 +8,8 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from app.jobs.runs import JobSpec, job_finished, job_queued, mark_recorded, take_recorded
-from app.jobs.tables import Job
+from app.jobs.tables import RETRYABLE_STATUSES, Job
 from app.llamalog.tables import TRIGGERS
-
-RETRYABLE_STATUSES = ("failed", "cancelled")
 
 
 class UnknownActor(LookupError):
@@ -131,12 +129,14 @@ async def enqueue_child(actor_name: str, *args: Any) -> str | None:
 
 
 async def retry_job(job_id: str | uuid.UUID, user: User) -> str:
-    """Run a failed or cancelled job again as a new run started by `user`; returns the new job id."""
+    """Run a failed, cancelled or stalled job again as a new run started by `user`; returns the new job id."""
     row = await Job.select().where(Job.job_id == job_id).output(load_json=True).first()
     if row is None:
         raise JobNotFound(f"no job {job_id}")
     if row["status"] not in RETRYABLE_STATUSES:
-        raise NotRetryable(f"job {job_id} is {row['status']}: only failed or cancelled jobs can be retried")
+        raise NotRetryable(
+            f"job {job_id} is {row['status']}: only failed, cancelled or stalled jobs can be retried"
+        )
     return await enqueue(
         row["actor"] or row["kind"],
         row["args"] or (),

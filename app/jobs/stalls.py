@@ -1,0 +1,123 @@
+"""The stall detector: Job rows compared with worker heartbeats and the broker, on every scheduler tick.
+
+Rules (README, "Stalled jobs and redelivery"):
+- running, no heartbeat for `stall_after` seconds → stalled (its worker died or hangs; the broker
+  delivers the message again once it counts the worker as dead, and the row turns running).
+- queued, retrying or stalled, quiet for `stall_after`, and the broker holds no live copy of its
+  message (lost in a Redis restart, a send that failed, a delayed copy no worker will move) → sent
+  again with the same job id and tree ids, up to MAX_REQUEUES times; after that → failed.
+Every action is written on the row (status, error, requeues) and logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from app.jobs.runs import now, survive
+from app.jobs.tables import Job, JobStatus
+
+log = logging.getLogger("llamalog.jobs")
+
+MAX_REQUEUES = 3
+WAITING = (JobStatus.queued, JobStatus.retrying, JobStatus.stalled)
+
+
+class BrokerView(Protocol):
+    """What the detector asks of the broker (tasks/stall_watch.py answers for Redis)."""
+
+    def lost(self, rows: list[dict[str, Any]], *, stranded_before: dt.datetime) -> set[str]:
+        """Ids of these jobs whose message no worker will ever get (copies found stranded are dropped)."""
+        ...
+
+    def resend(self, row: dict[str, Any]) -> None:
+        """Send the job's message again, same job id and options."""
+        ...
+
+
+@dataclass(frozen=True)
+class StallAction:
+    job_id: str
+    action: str  # "stalled", "requeued" or "failed"
+    detail: str
+
+
+async def check_stalls(broker: BrokerView | None, *, stall_after: float) -> list[StallAction]:
+    """One pass of the rules; `broker` None (embedded) skips the lost-message rule."""
+    at = now()
+    cutoff = at - dt.timedelta(seconds=stall_after)
+    actions = await _mark_stalled(cutoff)
+    if broker is not None:
+        actions += await _handle_lost(broker, cutoff, at - dt.timedelta(seconds=2 * stall_after))
+    for a in actions:
+        log.warning("stall detector: job %s %s: %s", a.job_id, a.action, a.detail)
+    return actions
+
+
+def _quiet_since(cutoff: dt.datetime) -> Any:
+    return (Job.heartbeat_at < cutoff) | (Job.heartbeat_at.is_null() & (Job.created_at < cutoff))
+
+
+async def _mark_stalled(cutoff: dt.datetime) -> list[StallAction]:
+    stale = (Job.status == JobStatus.running) & _quiet_since(cutoff)
+    rows = await Job.select(Job.job_id, Job.heartbeat_at).where(stale)
+    actions = []
+    for row in rows:
+        seen = row["heartbeat_at"].isoformat(timespec="seconds") if row["heartbeat_at"] else "never"
+        detail = (
+            f"no heartbeat from its worker since {seen}: the worker stopped; "
+            "the broker delivers the message again when it counts the worker as dead"
+        )
+        # The condition again: a heartbeat that landed since the select wins.
+        values = {Job.status: JobStatus.stalled, Job.error: detail}
+        if await _update_if((Job.job_id == row["job_id"]) & stale, values, "stalled"):
+            actions.append(StallAction(str(row["job_id"]), "stalled", detail))
+    return actions
+
+
+async def _update_if(where: Any, values: dict[Any, Any], what: str) -> bool:
+    """Update the row if it still matches `where` (another scheduler may have acted first)."""
+    return bool(await survive(lambda: Job.update(values).where(where).returning(Job.job_id), what))
+
+
+async def _handle_lost(
+    broker: BrokerView, cutoff: dt.datetime, stranded_before: dt.datetime
+) -> list[StallAction]:
+    quiet = Job.status.is_in(list(WAITING)) & _quiet_since(cutoff)
+    rows = await Job.select().where(quiet).output(load_json=True)
+    if not rows:
+        return []
+    lost = await asyncio.to_thread(broker.lost, rows, stranded_before=stranded_before)
+    actions = []
+    for row in rows:
+        job_id = str(row["job_id"])
+        if job_id not in lost:
+            continue
+        was = f"{row['status']} but its message is gone from the broker"
+        same = (Job.job_id == row["job_id"]) & (Job.status == row["status"])
+        if (row["requeues"] or 0) >= MAX_REQUEUES:
+            detail = f"{was}; gave up after {MAX_REQUEUES} re-sends"
+            values: dict[Any, Any] = {
+                Job.status: JobStatus.failed,
+                Job.error: detail,
+                Job.error_code: "MESSAGE_LOST",
+                Job.finished_at: now(),
+            }
+            if await _update_if(same, values, "lost"):
+                actions.append(StallAction(job_id, "failed", detail))
+            continue
+        n = (row["requeues"] or 0) + 1
+        detail = f"{was}; sent again by the stall detector ({n} of {MAX_REQUEUES})"
+        values = {
+            Job.status: JobStatus.queued,
+            Job.requeues: n,
+            Job.error: detail,
+            Job.heartbeat_at: now(),
+        }
+        if await _update_if(same, values, "requeue"):
+            await asyncio.to_thread(broker.resend, row)
+            actions.append(StallAction(job_id, "requeued", detail))
+    return actions
