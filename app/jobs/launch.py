@@ -7,8 +7,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from app.jobs.runs import JobSpec, job_finished, job_queued, mark_recorded, take_recorded
-from app.jobs.tables import RETRYABLE_STATUSES, Job
+from app.jobs.runs import JobSpec, job_finished, job_queued, mark_recorded, now, take_recorded
+from app.jobs.tables import RETRYABLE_STATUSES, Job, JobStatus
 from app.llamalog.tables import TRIGGERS
 
 
@@ -137,7 +137,7 @@ async def retry_job(job_id: str | uuid.UUID, user: User) -> str:
         raise NotRetryable(
             f"job {job_id} is {row['status']}: only failed, cancelled or stalled jobs can be retried"
         )
-    return await enqueue(
+    new_id = await enqueue(
         row["actor"] or row["kind"],
         row["args"] or (),
         row["kwargs"] or {},
@@ -146,3 +146,13 @@ async def retry_job(job_id: str | uuid.UUID, user: User) -> str:
         username=user.username,
         retry_of=str(row["job_id"]),
     )
+    if row["status"] == JobStatus.stalled:
+        # The new run replaces it; should its message still turn up, the worker skips a finished run.
+        await Job.update(
+            {
+                Job.status: JobStatus.cancelled,
+                Job.finished_at: now(),
+                Job.error: f"stalled; retried by {user.username} as job {new_id}",
+            }
+        ).where((Job.job_id == row["job_id"]) & (Job.status == JobStatus.stalled))
+    return new_id
