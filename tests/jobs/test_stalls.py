@@ -19,7 +19,9 @@ from tests.jobs import actors
 from tests.jobs.harness import WorkerControl, job_in, job_row, wait_until, worker_fixture
 
 worker = worker_fixture(actors.QUEUE)
-needs_redis = pytest.mark.skipif(not get_settings().redis_url, reason="the Redis broker (LLAMA_TEST_DB=postgres)")
+needs_redis = pytest.mark.skipif(
+    not get_settings().redis_url, reason="the Redis broker (LLAMA_TEST_DB=postgres)"
+)
 
 
 async def make_job(status: str, silent_s: float, **values: Any) -> str:
