@@ -26,7 +26,7 @@ from app.config import get_settings
 from app.db import engine
 from app.jobs import progress
 from app.jobs.failures import JobFailure, error_code_of, error_text_of
-from app.jobs.recount import recount_rerun
+from app.jobs.recount import squared_counts
 from app.jobs.runs import JobSpec, job_finished, job_queued, job_retrying, job_started, survive, take_recorded
 from app.llamalog.context import JobContext, job_scope
 
@@ -170,9 +170,10 @@ class JobRecordMiddleware(Middleware):
         return outcome, attempt, again
 
     def _finished(self, job_id: str, status: str, again: bool, **fields: Any) -> None:
+        if again:  # the attempt's own counts first, then the run's counts go out with its status
+            self._run(survive(lambda: progress.flush(job_id), "counts"))
+            fields["counts"] = self._run(survive(lambda: squared_counts(job_id), "recount"))
         self._run(job_finished(job_id, status, **fields))
-        if again:
-            self._run(survive(lambda: recount_rerun(job_id), "recount"))
 
     def after_ack(self, broker: dramatiq.Broker, message: Any) -> None:
         taken = self._take(message)

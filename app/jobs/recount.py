@@ -36,15 +36,17 @@ async def logged_counts(job_id: str, root_job_id: str | None) -> dict[str, int]:
     }
 
 
-async def recount_rerun(job_id: str) -> None:
-    """After a re-run finished: count what earlier deliveries created as created, not as skipped."""
+async def squared_counts(job_id: str) -> dict[Any, int]:
+    """For a re-run about to finish: what earlier deliveries created counts as created, not skipped.
+
+    Returns column values for the finishing write (the attempt's own counts must be written first).
+    """
     row = await Job.select().where(Job.job_id == job_id).first()
     if row is None:
-        return
+        return {}
     logged = await logged_counts(job_id, row["root_job_id"])
     earlier_albums = max(0, logged["albums_created"] - row["albums_created"])
-    values: dict[Any, Any] = {getattr(Job, name): n for name, n in logged.items() if n > (row[name] or 0)}
+    values: dict[Any, int] = {getattr(Job, name): n for name, n in logged.items() if n > (row[name] or 0)}
     if earlier_albums:
         values[Job.albums_skipped] = max(0, (row["albums_skipped"] or 0) - earlier_albums)
-    if values:
-        await Job.update(values).where(Job.job_id == job_id)
+    return values

@@ -136,7 +136,7 @@ async def job_started(spec: JobSpec, attempt: int) -> bool | None:
 
     Returns None when the run is already over (a late duplicate: do not run it), else whether it was
     delivered before. A run delivered again (a retry, a dead worker's message, a re-enqueued stall)
-    starts progress and counts from zero; `recount.recount_rerun` squares them when it finishes.
+    starts progress and counts from zero; `recount.squared_counts` squares them as it finishes.
     """
     before = await survive(
         lambda: Job.select(Job.status, Job.started_at).where(Job.job_id == spec.job_id).first(), "running"
@@ -202,8 +202,12 @@ async def job_finished(
     error: str | None = None,
     error_code: str | None = None,
     retries: int | None = None,
+    counts: dict[Any, int] | None = None,
 ) -> None:
-    """The run is over: succeeded, failed or cancelled; pending progress and counts go with it."""
+    """The run is over: succeeded, failed or cancelled; pending progress and counts go with it.
+
+    `counts` (column → value) replaces counts, e.g. a re-run's squared with its log rows.
+    """
     values: dict[Any, Any] = {
         Job.status: status,
         Job.finished_at: now(),
@@ -214,6 +218,7 @@ async def job_finished(
     }
     if retries is not None:
         values[Job.retries] = retries
+    values.update(counts or {})
     if status == "succeeded":
         # A finished run shows its whole progress, even when the last write was throttled away.
         values.setdefault(Job.progress_done, Job.progress_total)
