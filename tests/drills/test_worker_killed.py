@@ -115,9 +115,8 @@ async def test_a_worker_killed_mid_sync_is_redelivered_in_time_with_right_counts
     assert row["progress_done"] == row["progress_total"] == albums == logged
     assert (row["albums_created"], row["albums_skipped"], row["failures"]) == (albums, 0, 0)
     assert row["tracks_created"] == tracks > 0
-    print(
-        f"worker kill drill: {albums} albums, killed at {before['progress_done']}, redelivered in {redelivered_s:.1f} s"
-    )
+    at = before["progress_done"]
+    print(f"worker kill drill: {albums} albums, killed at {at}, redelivered in {redelivered_s:.1f} s")
 
 
 async def _said(log: Path, text: str) -> bool:
