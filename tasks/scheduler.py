@@ -191,7 +191,6 @@ async def _serve_forever(stop: asyncio.Event) -> None:
 
 def run_scheduler(modules: Sequence[str] = ()) -> int:
     """`llama scheduler`: fire scheduled syncs and watch for stalled jobs until SIGTERM or SIGINT."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in modules:  # actors declared elsewhere, so their lost messages can be sent again
         importlib.import_module(name)
 
