@@ -6,11 +6,13 @@ import datetime as dt
 import json
 import uuid
 from collections import defaultdict
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import dramatiq
 from dramatiq.common import dq_name
 
+from app.jobs.failures import JobFailure
 from app.jobs.stalls import BrokerView
 
 SCAN_BATCH = 500
@@ -88,6 +90,13 @@ class RedisBrokerView(BrokerView):
             message_id=str(uuid.UUID(str(row["job_id"]))),
         )
         self.broker.enqueue(message)
+
+    def failure_callback(self, actor_name: str) -> Callable[[JobFailure], Any] | None:
+        try:
+            actor = self.broker.get_actor(actor_name)
+        except dramatiq.errors.ActorNotFound:
+            return None
+        return cast(Callable[[JobFailure], Any] | None, actor.options.get("on_final_failure"))
 
 
 def broker_view(broker: Any) -> BrokerView | None:

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import inspect
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from app.jobs.failures import JobFailure
 from app.jobs.runs import now, survive
 from app.jobs.tables import Job, JobStatus
+from app.llamalog.context import JobContext, job_scope
 
 log = logging.getLogger("llamalog.jobs")
 
@@ -35,6 +39,10 @@ class BrokerView(Protocol):
 
     def resend(self, row: dict[str, Any]) -> None:
         """Send the job's message again, same job id and options."""
+        ...
+
+    def failure_callback(self, actor_name: str) -> Callable[[JobFailure], Any] | None:
+        """The actor's `on_final_failure` (its FAILED log row and state), if it has one."""
         ...
 
 
@@ -108,6 +116,7 @@ async def _handle_lost(
             }
             if await _update_if(same, values, "lost"):
                 actions.append(StallAction(job_id, "failed", detail))
+                await _final_failure(broker, row, detail)
             continue
         n = (row["requeues"] or 0) + 1
         detail = f"{was}; sent again by the stall detector ({n} of {MAX_REQUEUES})"
@@ -121,3 +130,32 @@ async def _handle_lost(
             await asyncio.to_thread(broker.resend, row)
             actions.append(StallAction(job_id, "requeued", detail))
     return actions
+
+
+async def _final_failure(broker: BrokerView, row: dict[str, Any], detail: str) -> None:
+    """What a worker does after a job's last retry: its FAILED row (e.g. the album's enrichment FAILED)."""
+    actor = row["actor"] or row["kind"]
+    callback = broker.failure_callback(actor)
+    if callback is None:
+        return
+    job_id = str(row["job_id"])
+    ids = {k: str(row[k]) for k in ("parent_job_id", "root_job_id") if row[k] is not None}
+    who = {k: row[k] for k in ("triggered_by", "user_id", "username")}
+    ctx = JobContext.from_options(job_id, {**ids, **who})
+    failure = JobFailure(
+        job_id=job_id,
+        actor=actor,
+        error_code="MESSAGE_LOST",
+        error_message=detail,
+        retry_count=row["retries"] or 0,
+        context=ctx,
+        args=tuple(row["args"] or ()),
+        kwargs=dict(row["kwargs"] or {}),
+    )
+    with job_scope(ctx):
+        try:
+            result = callback(failure)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            log.exception("stall detector: on_final_failure of %s failed for job %s", actor, job_id)

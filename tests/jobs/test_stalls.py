@@ -9,12 +9,15 @@ from typing import Any
 
 import pytest
 
+from app.catalog.tables import Album
 from app.config import get_settings
 from app.jobs.runs import now
 from app.jobs.stalls import MAX_REQUEUES, check_stalls
 from app.jobs.tables import Job
+from app.llamalog.tables import LlamaLog
 from tasks.broker import get_broker
 from tasks.stall_watch import RedisBrokerView
+from tests.factories import manual_album
 from tests.jobs import actors
 from tests.jobs.harness import WorkerControl, job_in, job_row, wait_until, worker_fixture
 
@@ -89,10 +92,26 @@ async def test_a_lost_message_is_sent_again_with_its_job_id_and_runs(worker: Wor
 
 
 @needs_redis
-async def test_a_job_whose_message_is_lost_again_and_again_fails_on_the_record() -> None:
-    job_id = await make_job("queued", 90, requeues=MAX_REQUEUES)
+async def test_an_enrichment_whose_message_is_lost_again_and_again_fails_on_the_record() -> None:
+    import tasks.actors  # noqa: F401 - enrich_album and its on_final_failure
+
+    album = await manual_album()
+    await Album.update({Album.enrichment_status: "QUEUED"}).where(Album.id == album.id)
+    job_id = await make_job("queued", 90, actor="enrich_album", args=[str(album.id)], requeues=MAX_REQUEUES)
+
     actions = await check_stalls(RedisBrokerView(get_broker()), stall_after=60)
+
     assert [(a.job_id, a.action) for a in actions] == [(job_id, "failed")]
     row = await job_row(job_id)
     assert row is not None and (row["status"], row["error_code"]) == ("failed", "MESSAGE_LOST")
     assert row["error"].endswith(f"gave up after {MAX_REQUEUES} re-sends") and row["finished_at"]
+    # as after a last retry: the album is not left QUEUED, and the failure is on the LlamaLog
+    assert (await Album.select(Album.enrichment_status).where(Album.id == album.id).first()) == {
+        "enrichment_status": "FAILED"
+    }
+    failed = await LlamaLog.select().where(LlamaLog.category == "FAILED").first()
+    assert (failed["operation"], failed["error_code"], str(failed["job_id"])) == (
+        "album:failed:enrichment",
+        "MESSAGE_LOST",
+        job_id,
+    )
