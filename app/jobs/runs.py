@@ -99,7 +99,9 @@ def _lost_connection(exc: BaseException) -> bool:
         exc,
         asyncpg.PostgresConnectionError
         | asyncpg.InterfaceError
-        | asyncpg.exceptions.OperatorInterventionError,
+        | asyncpg.exceptions.OperatorInterventionError
+        # A connection killed under asyncpg can be left mid-protocol ("another operation is in progress").
+        | asyncpg.InternalClientError,
     )
 
 
