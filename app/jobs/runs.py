@@ -170,11 +170,11 @@ async def job_started(spec: JobSpec, attempt: int) -> bool | None:
 
 
 async def job_heartbeat(job_ids: Iterable[str]) -> None:
-    """The worker running these jobs is alive."""
+    """The worker running these jobs is alive (a job the detector thought stalled is running after all)."""
     ids = list(job_ids)
     if ids:
-        query = Job.update({Job.heartbeat_at: now()}).where(
-            Job.job_id.is_in(ids) & (Job.status == JobStatus.running)
+        query = Job.update({Job.heartbeat_at: now(), Job.status: JobStatus.running}).where(
+            Job.job_id.is_in(ids) & Job.status.is_in([JobStatus.running, JobStatus.stalled])
         )
         await survive(lambda: query, "heartbeat")
 

@@ -11,7 +11,7 @@ import pytest
 
 from app.catalog.tables import Album
 from app.config import get_settings
-from app.jobs.runs import now
+from app.jobs.runs import job_heartbeat, now
 from app.jobs.stalls import MAX_REQUEUES, check_stalls
 from app.jobs.tables import Job
 from app.llamalog.tables import LlamaLog
@@ -115,3 +115,13 @@ async def test_an_enrichment_whose_message_is_lost_again_and_again_fails_on_the_
         "MESSAGE_LOST",
         job_id,
     )
+
+
+async def test_a_job_thought_stalled_whose_worker_beats_again_reads_running() -> None:
+    slow = await make_job("running", 90)
+    await check_stalls(None, stall_after=60)
+    assert (await job_row(slow) or {})["status"] == "stalled"
+    await job_heartbeat([slow])  # its worker was only slow (a long pause), not dead
+    row = await job_row(slow)
+    assert row is not None and row["status"] == "running"
+    assert row["heartbeat_at"] > now() - dt.timedelta(seconds=5)
