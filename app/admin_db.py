@@ -60,7 +60,7 @@ def admin_app() -> Any:
         [read_only(table, groups.get(table, "Catalog")) for table in READ_ONLY_TABLES],
         auth_table=AdminUser,
         session_table=AdminSession,
-        site_name="🦙 LlamaLog database",
+        site_name="LlamaLog database",
         default_language_code="en",
         allowed_hosts=[],
     )
