@@ -34,7 +34,10 @@ async def seed_pages() -> str:
         sources=["MUSICBRAINZ", "COVERARTARCHIVE", "DISCOGS"],
         entity_label=LONG_TITLE,
         fields_enriched=["musicbrainz_id", "cover_art_url", "label", "catalog_number", "barcode"],
-        changes={"cover_art_url": {"before": None, "after": LONG_URL}, "label": {"before": "", "after": "EMI"}},
+        changes={
+            "cover_art_url": {"before": None, "after": LONG_URL},
+            "label": {"before": "", "after": "EMI"},
+        },
         duration_ms=12_345,
         context=ctx,
     )
