@@ -177,14 +177,21 @@ async def test_every_nav_link_is_in_sight(open_page: Any, viewport: dict) -> Non
     assert await page.locator("header.top nav").evaluate("e => e.scrollWidth <= e.clientWidth")
 
 
-async def test_the_llama_mark_is_the_svg_not_the_emoji(open_page: Any) -> None:
+async def test_marks_are_svgs_not_emoji(open_page: Any) -> None:
+    """Without an emoji font 🦙 and 🔒 are empty boxes: pages draw the llama and the lock as SVGs."""
+    album_id = await seed_pages()
     page = await open_page(DESKTOP)
     await page.goto("/logs")
     mark = page.locator("main h1 img.mark")
     assert await mark.get_attribute("src") == "/static/llama.svg"
     assert await mark.evaluate("e => e.complete && e.naturalWidth > 0")
-    visible_text = await page.locator("body").inner_text() + await page.title()
-    assert "🦙" not in visible_text
+    await page.goto(f"/albums/{album_id}")
+    lock = page.locator("main img.lock-icon").first
+    assert await lock.evaluate("e => e.complete && e.naturalWidth > 0")
+    for path in ("/", "/logs", "/jobs", f"/albums/{album_id}", "/albums/broken", "/nope"):
+        await page.goto(path)
+        visible_text = await page.locator("body").inner_text() + await page.title()
+        assert "🦙" not in visible_text and "🔒" not in visible_text, path
 
 
 @pytest.mark.parametrize("path", ["/nope", "/albums/not-a-uuid"])
