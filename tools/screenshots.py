@@ -169,8 +169,10 @@ def fix_shots(page: Any) -> None:
     save(page, "fix-preview", full=False)
     form.locator("button.fix-apply").click()
     page.locator(".fix-result .flash.ok").wait_for()
-    page.locator("#timeline details.root").first.wait_for()  # the page catches up by itself
-    page.locator("header.album-head").scroll_into_view_if_needed()
+    # The head and the timeline catch up by themselves (swapped in: wait on them, not on a timer).
+    page.locator("header.album-head", has_text="Nothing missing").wait_for()
+    page.locator("#timeline details.root", has_text="album:corrected").first.wait_for()
+    page.evaluate("window.scrollTo(0, 0)")
     save(page, "fix-applied")
 
 
