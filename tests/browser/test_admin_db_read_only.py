@@ -11,6 +11,12 @@ from tests.factories import manual_album
 pytestmark = pytest.mark.browser
 
 
+async def rendered_but_hidden(locator: Any) -> bool:
+    """In the page (Vue rendered it) yet not shown: hidden by our stylesheet, not merely late."""
+    await locator.first.wait_for(state="attached")
+    return all([await one.is_hidden() for one in await locator.all()])
+
+
 async def test_album_table_offers_no_write_controls(admin_page: Any) -> None:
     page = admin_page
     album = await manual_album(title="Look Do Not Touch")
@@ -18,30 +24,30 @@ async def test_album_table_offers_no_write_controls(admin_page: Any) -> None:
     row_link = page.locator(f"a[href='#/album/{album.id}/']")
     await row_link.wait_for()
     await page.locator("a.button", has_text="Export CSV").wait_for()  # reading stays: export, sort, filter
-    assert await page.locator("a.button", has_text="Add Row").is_hidden()
-    assert await page.locator("table input[type=checkbox]").count() > 0
-    for box in await page.locator("table input[type=checkbox]").all():
-        assert await box.is_hidden()  # no selection, so no bulk update or delete
-    assert await page.locator("table td:last-child a.subtle").first.is_hidden()
+    assert await rendered_but_hidden(page.locator("a.button", has_text="Add Row"))
+    # No row selection, so no bulk update or delete; no row menu with Edit and Delete.
+    assert await rendered_but_hidden(page.locator("table tr input[type=checkbox]:only-child"))
+    assert await rendered_but_hidden(page.locator("table td:last-child a.subtle"))
 
     await row_link.click()
     await page.wait_for_url(f"**/#/album/{album.id}/")
     title = page.locator("form input[type=text]").first
     await title.wait_for()
     assert await title.input_value() == "Look Do Not Touch"  # the row is there to read
-    assert await page.locator("[data-uitest=save_button]").is_hidden()
-    assert await page.locator("[data-uitest=drop_down_button]").is_hidden()
+    assert await rendered_but_hidden(page.locator("[data-uitest=save_button]"))
+    assert await rendered_but_hidden(page.locator("[data-uitest=drop_down_button]"))
     note = await page.locator("form").first.evaluate("f => getComputedStyle(f, '::before').content")
     assert "Read-only" in note
 
     await page.goto("/admin/db/#/album/add/")
     await page.locator("form").first.wait_for()
-    assert await page.locator("[data-uitest=create_button]").is_hidden()
+    assert await rendered_but_hidden(page.locator("[data-uitest=create_button]"))
 
 
 async def test_the_admins_own_menus_stay(admin_page: Any) -> None:
     page = admin_page
     await page.goto("/admin/db/#/album/")
-    await page.locator("[data-uitest=nav_dropdown_button]").wait_for()
+    # The listing renders after the frame: wait for its buttons to be shown (wait_for = visible).
+    await page.locator("a.button", has_text="Sort").wait_for()
+    await page.locator("a.button", has_text="Export CSV").wait_for()
     assert await page.locator("[data-uitest=nav_dropdown_button]").is_visible()
-    assert await page.locator("a.button", has_text="Sort").is_visible()
