@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.catalog.artists import find_or_create_artist
+from app.catalog.artists import find_or_create_artist, name_key
 from app.catalog.names import fold
 from app.catalog.records import AlbumInput, ArtistInput, TrackInput
 from app.catalog.state import refresh_album_state
@@ -219,7 +219,7 @@ async def _link_artists(album_id: Any, artists: tuple[ArtistInput, ...], result:
     for artist in artists:
         if artist.musicbrainz_id in have_mbids:
             continue
-        if fold(artist.name) in have_names:
+        if name_key(artist.name) in have_names:
             await _adopt_mbid(album_id, artist)
             continue
         found = await find_or_create_artist(
@@ -243,7 +243,7 @@ async def _adopt_mbid(album_id: Any, artist: ArtistInput) -> None:
     if taken:
         return
     rows = await Artist.select(Artist.id, Artist.name).where(
-        (Artist.name_key == fold(artist.name))
+        (Artist.name_key == name_key(artist.name))
         & Artist.musicbrainz_id.is_null()
         & Artist.id.is_in(AlbumArtist.select(AlbumArtist.artist).where(AlbumArtist.album == album_id))
     )
