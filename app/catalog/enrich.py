@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.catalog.artists import find_or_create_artist, name_key
+from app.catalog.artists import find_or_create_artist, lock_artists, name_key
 from app.catalog.names import fold
 from app.catalog.records import AlbumInput, ArtistInput, TrackInput
 from app.catalog.state import refresh_album_state
@@ -139,6 +139,8 @@ async def enrich_album(album_id: Any) -> EnrichmentResult:
             api_calls=calls.total,
             musicbrainz_id=release.id,
         )
+        # Every artist of the release at once, in one order: see app/catalog/artists.py.
+        await lock_artists([*found.artists, *(a for track in found.tracks for a in track.artists)])
         await _link_artists(current["id"], found.artists, result)
         await _sync_tracks(current["id"], found.tracks, result)
         changes = {name: {"before": current[name], "after": value} for name, value in allowed.items()}
@@ -239,6 +241,7 @@ async def _adopt_mbid(album_id: Any, artist: ArtistInput) -> None:
     """The album's artist by name gets the release's MBID when it has none (an ENRICHED artist row)."""
     if not artist.musicbrainz_id:
         return
+    await lock_artists([artist])  # a no-op inside enrich_album, which took them all up front
     taken = await Artist.exists().where(Artist.musicbrainz_id == artist.musicbrainz_id)
     if taken:
         return

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.catalog.artists import find_or_create_artist
+from app.catalog.artists import find_or_create_artist, lock_artists
 from app.catalog.records import TrackInput
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Track, TrackArtist
@@ -48,6 +48,7 @@ async def create_tracks(
     """
     result = TrackResult()
     async with transaction() as txn:
+        await lock_artists([a for track in tracks for a in track.artists])  # all at once, in one order
         for track in tracks:
             savepoint = await txn.savepoint()
             try:
