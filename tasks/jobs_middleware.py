@@ -56,8 +56,6 @@ class JobRecordMiddleware(Middleware):
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._attempts: dict[str, int] = {}
-        self._outcomes: dict[str, Any] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
@@ -117,8 +115,9 @@ class JobRecordMiddleware(Middleware):
 
     def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
         attempt = int(message.options.get("retries") or 0)
-        with self._lock:
-            self._attempts[message.message_id] = attempt
+        # Kept on this delivery, not by message id: with a short backoff the next attempt of the
+        # same message can start before this one is acked (tests/jobs/test_retry_race.py).
+        message._job_attempt = attempt
         self._run(job_started(job_spec(message), attempt))
         progress.begin(message.message_id)
 
@@ -130,18 +129,15 @@ class JobRecordMiddleware(Middleware):
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
-        with self._lock:
-            self._outcomes[message.message_id] = exception
+        message._job_outcome = exception
 
     def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
-        with self._lock:
-            self._outcomes[message.message_id] = _SKIPPED
+        message._job_outcome = _SKIPPED
 
-    def _take(self, message: Any) -> tuple[Any, int]:
-        with self._lock:
-            outcome = self._outcomes.pop(message.message_id, None)
-            attempt = self._attempts.pop(message.message_id, 0)
-        return outcome, attempt
+    @staticmethod
+    def _take(message: Any) -> tuple[Any, int]:
+        """This delivery's outcome and attempt (a proxy's missing attribute raises AttributeError)."""
+        return getattr(message, "_job_outcome", None), getattr(message, "_job_attempt", 0)
 
     def after_ack(self, broker: dramatiq.Broker, message: Any) -> None:
         outcome, attempt = self._take(message)
