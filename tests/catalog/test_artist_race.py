@@ -119,3 +119,17 @@ async def test_two_enrichments_adopting_one_mbid_for_two_same_named_artists_both
     assert len(adopted) == 1
     credited = await AlbumArtist.count().where(AlbumArtist.album.is_in([first.id, second.id]))
     assert credited == 2
+
+
+async def test_two_enrichments_of_one_artist_fill_it_once_and_the_second_says_so(upstream: Any) -> None:
+    from app.catalog.artist_enrich import enrich_artist
+
+    await job_album(title="Kat Moda", artists=(ArtistInput(name="Jeff Mills", musicbrainz_id=JEFF_MILLS),))
+    artist_id = (await Artist.select(Artist.id).first())["id"]
+    statuses = await _race(lambda: enrich_artist(artist_id), lambda: enrich_artist(artist_id))
+    assert statuses == ["SUCCESS", "SKIPPED"]  # the second read what the first wrote
+    enriched = LlamaLog.operation == "artist:enriched:musicbrainz"
+    rows = await LlamaLog.select().where(enriched).order_by(LlamaLog.id)
+    assert [r["status"] for r in rows] == ["SUCCESS", "SKIPPED"]
+    artist = await Artist.select(Artist.version).where(Artist.id == artist_id).first()
+    assert artist["version"] == 2  # one change, one version
