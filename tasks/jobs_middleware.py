@@ -14,6 +14,7 @@ import contextvars
 import inspect
 import logging
 import threading
+from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -61,9 +62,9 @@ class JobRecordMiddleware(Middleware):
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._attempts: dict[str, int] = {}
-        self._again: set[str] = set()
-        self._outcomes: dict[str, Any] = {}
+        # Message ids this process is running now, for the heartbeat. A count, not a set: with a short
+        # backoff the next attempt of a message can start before this one is acked.
+        self._running: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
@@ -123,23 +124,23 @@ class JobRecordMiddleware(Middleware):
 
     def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
         attempt = int(message.options.get("retries") or 0)
+        # Kept on this delivery, not by message id: the next attempt of the same message can start
+        # before this one is acked (tests/jobs/test_retry_race.py).
+        message._job_attempt = attempt
         with self._lock:
-            self._attempts[message.message_id] = attempt
+            self._running[message.message_id] += 1
         again = self._run(job_started(job_spec(message), attempt))
         if again is None:
-            with self._lock:
-                self._outcomes[message.message_id] = _DUPLICATE
+            message._job_outcome = _DUPLICATE
             log.warning("job %s is already over: its late message is not run", message.message_id)
             raise SkipMessage(message.message_id)
-        if again:
-            with self._lock:
-                self._again.add(message.message_id)
+        message._job_again = bool(again)
         progress.begin(message.message_id)
 
     def running_job_ids(self) -> list[str]:
         """Jobs this process is running now (for the heartbeat)."""
         with self._lock:
-            return list(self._attempts)
+            return list(self._running)
 
     def after_process_message(
         self,
@@ -149,25 +150,24 @@ class JobRecordMiddleware(Middleware):
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
-        with self._lock:
-            self._outcomes[message.message_id] = exception
+        message._job_outcome = exception
 
     def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
-        with self._lock:
-            self._outcomes.setdefault(message.message_id, _SKIPPED)
+        if getattr(message, "_job_outcome", None) is not _DUPLICATE:
+            message._job_outcome = _SKIPPED
 
     def _take(self, message: Any) -> tuple[Any, int, bool] | None:
-        """What became of a message this worker ran; None for any other ack (a delayed copy)."""
+        """What became of this delivery, if this worker ran it; None for any other ack (a delayed copy)."""
         if q_name(message.queue_name) != message.queue_name:
             return None  # the delay queue's copy, handed over to the queue
+        attempt = getattr(message, "_job_attempt", None)
+        if attempt is None:
+            return None
         with self._lock:
-            if message.message_id not in self._attempts:
-                return None
-            outcome = self._outcomes.pop(message.message_id, None)
-            attempt = self._attempts.pop(message.message_id)
-            again = message.message_id in self._again
-            self._again.discard(message.message_id)
-        return outcome, attempt, again
+            self._running[message.message_id] -= 1
+            if self._running[message.message_id] <= 0:
+                del self._running[message.message_id]
+        return getattr(message, "_job_outcome", None), attempt, getattr(message, "_job_again", False)
 
     def _finished(self, job_id: str, status: str, again: bool, **fields: Any) -> None:
         if again:  # the attempt's own counts first, then the run's counts go out with its status
