@@ -31,7 +31,7 @@ async def test_album_table_offers_no_write_controls(admin_page: Any) -> None:
 
     await row_link.click()
     await page.wait_for_url(f"**/#/album/{album.id}/")
-    title = page.locator("form input[type=text]").first
+    title = page.locator("form [name=title]").first  # a textarea: titles are text columns
     await title.wait_for()
     assert await title.input_value() == "Look Do Not Touch"  # the row is there to read
     assert await rendered_but_hidden(page.locator("[data-uitest=save_button]"))
