@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install demo serve test test-sqlite test-postgres check format bench bench-smoke browser-deps clean
+.PHONY: install demo serve test test-sqlite test-postgres check format bench bench-smoke browser-deps screenshots clean
 
 install: $(STAMP)
 
@@ -29,13 +29,13 @@ serve: install
 	$(BIN)/llama migrate && $(BIN)/llama serve
 
 check: install
-	$(BIN)/ruff check app tasks tests bench
-	$(BIN)/ruff format --check app tasks tests bench
+	$(BIN)/ruff check app tasks tests bench tools
+	$(BIN)/ruff format --check app tasks tests bench tools
 	$(BIN)/mypy app tasks
 
 format: install
-	$(BIN)/ruff check --fix app tasks tests bench
-	$(BIN)/ruff format app tasks tests bench
+	$(BIN)/ruff check --fix app tasks tests bench tools
+	$(BIN)/ruff format app tasks tests bench tools
 
 # The whole suite twice: SQLite + the embedded broker, then Postgres + Redis.
 test: install browser-deps check test-sqlite test-postgres
@@ -51,6 +51,10 @@ bench: install
 
 bench-smoke: install
 	$(BIN)/python -m bench.run --smoke
+
+# The README's PNGs (docs/screenshots/) at 1280 px and 390 px, from the demo's data in a scratch database.
+screenshots: install browser-deps
+	$(BIN)/python tools/screenshots.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -85,7 +85,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     if not get_settings().scheduler_enabled:
         print("llama scheduler: SCHEDULER_ENABLED is off; nothing to do")
         return 0
-    return run_scheduler()
+    return run_scheduler(args.modules)
 
 
 SYNC_ACTORS = {"spotify": "sync_spotify", "musicbrainz": "sync_musicbrainz"}
@@ -162,7 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--maintenance-chance", type=int, default=None, help="requeue checks per million Redis commands"
     )
     worker.add_argument("modules", nargs="*", help="extra modules declaring actors (tasks.actors always)")
-    sub.add_parser("scheduler", help="send scheduled syncs on their cron ticks (needs REDIS_URL)")
+    scheduler = sub.add_parser(
+        "scheduler", help="send scheduled syncs on their cron ticks, watch for stalled jobs (needs REDIS_URL)"
+    )
+    scheduler.add_argument("modules", nargs="*", help="extra modules declaring actors (tasks.actors always)")
     sync = sub.add_parser("sync", help="start a sync now (a manual job)")
     sync.add_argument("source", choices=sorted(SYNC_ACTORS))
     sync.add_argument("--wait", action="store_true", help="wait for the job and show its progress")

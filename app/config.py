@@ -20,6 +20,9 @@ class Settings:
     database_url: str
     redis_url: str
     redis_namespace: str
+    # Seconds without a heartbeat before a worker counts as dead: its messages are delivered again
+    # and its jobs shown as stalled (README, "Stalled jobs and redelivery").
+    worker_heartbeat_timeout: float
     secret_key: str
     host: str
     port: int
@@ -67,6 +70,7 @@ def get_settings() -> Settings:
         database_url=env("DATABASE_URL", ""),
         redis_url=env("REDIS_URL", ""),
         redis_namespace=env("REDIS_NAMESPACE", "llamalog"),
+        worker_heartbeat_timeout=max(1.0, _float("WORKER_HEARTBEAT_TIMEOUT", 60.0)),
         secret_key=env("SECRET_KEY", "llamalog-dev-secret-change-me-in-production"),
         host=env("HOST", "127.0.0.1"),
         port=int(env("PORT", "8000")),

@@ -21,6 +21,7 @@ from app.catalog.validation import ValidationError
 from app.config import ROOT, get_settings
 from app.correction.pages import ROUTES as CORRECTION_ROUTES
 from app.db import engine
+from app.error_pages import http_error
 from app.jobs.pages import ROUTES as JOBS_ROUTES
 from app.llamalog.api import api_chain, api_logs
 from app.llamalog.filters import FilterError
@@ -119,6 +120,7 @@ def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
             FilterError: bad_request,
             ValidationError: bad_request,
             PermissionDeniedException: forbidden,
+            HTTPException: http_error,  # 400/404/405/409/413/422, the router's too
             HTTP_500_INTERNAL_SERVER_ERROR: server_error,
         },
         on_startup=[_start_pool, *STARTUP_HOOKS],

@@ -9,6 +9,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO
 
 from app.config import get_settings
+from tasks.heartbeat import WorkerHeartbeat
 from tasks.jobs_middleware import JobRecordMiddleware, WorkerDatabase
 from tasks.middleware import JobContextMiddleware
 
@@ -32,7 +33,11 @@ def _build() -> dramatiq.Broker:
     if settings.redis_url:
         from dramatiq.brokers.redis import RedisBroker
 
-        broker = RedisBroker(url=settings.redis_url, namespace=settings.redis_namespace)
+        broker = RedisBroker(
+            url=settings.redis_url,
+            namespace=settings.redis_namespace,
+            heartbeat_timeout=int(settings.worker_heartbeat_timeout * 1000),
+        )
     else:
         broker = StubBroker()
         broker.emit_after("process_boot")
@@ -41,4 +46,5 @@ def _build() -> dramatiq.Broker:
     records = JobRecordMiddleware()
     broker.add_middleware(records)
     broker.add_middleware(WorkerDatabase(records))
+    broker.add_middleware(WorkerHeartbeat(records))
     return broker

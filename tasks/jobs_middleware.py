@@ -2,7 +2,9 @@
 
 Dramatiq calls `after_*` hooks in reverse order, so this middleware sees a message before Retries
 has decided about it; the decision shows up at ack (processed, or re-enqueued for a retry) and
-nack (failed for good).
+nack (failed for good). Only the ack of a message this worker ran counts: when a retry's delay is
+over, the worker moves it from the delay queue to its queue and acks the delayed copy, which says
+nothing about the run (it is still waiting for a worker thread).
 """
 
 from __future__ import annotations
@@ -12,23 +14,27 @@ import contextvars
 import inspect
 import logging
 import threading
+from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
-from dramatiq.middleware import Middleware
+from dramatiq.common import q_name
+from dramatiq.middleware import Middleware, SkipMessage
 
 from app.config import get_settings
 from app.db import engine
 from app.jobs import progress
 from app.jobs.failures import JobFailure, error_code_of, error_text_of
-from app.jobs.runs import JobSpec, job_finished, job_queued, job_retrying, job_started, take_recorded
+from app.jobs.recount import squared_counts
+from app.jobs.runs import JobSpec, job_finished, job_queued, job_retrying, job_started, survive, take_recorded
 from app.llamalog.context import JobContext, job_scope
 
 log = logging.getLogger("llamalog.jobs")
 
 _SKIPPED = object()
+_DUPLICATE = object()  # the run is already over: a late copy of its message, not run
 
 
 def job_spec(message: Any) -> JobSpec:
@@ -56,8 +62,9 @@ class JobRecordMiddleware(Middleware):
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._attempts: dict[str, int] = {}
-        self._outcomes: dict[str, Any] = {}
+        # Message ids this process is running now, for the heartbeat. A count, not a set: with a short
+        # backoff the next attempt of a message can start before this one is acked.
+        self._running: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
@@ -117,10 +124,23 @@ class JobRecordMiddleware(Middleware):
 
     def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
         attempt = int(message.options.get("retries") or 0)
+        # Kept on this delivery, not by message id: the next attempt of the same message can start
+        # before this one is acked (tests/jobs/test_retry_race.py).
+        message._job_attempt = attempt
         with self._lock:
-            self._attempts[message.message_id] = attempt
-        self._run(job_started(job_spec(message), attempt))
+            self._running[message.message_id] += 1
+        again = self._run(job_started(job_spec(message), attempt))
+        if again is None:
+            message._job_outcome = _DUPLICATE
+            log.warning("job %s is already over: its late message is not run", message.message_id)
+            raise SkipMessage(message.message_id)
+        message._job_again = bool(again)
         progress.begin(message.message_id)
+
+    def running_job_ids(self) -> list[str]:
+        """Jobs this process is running now (for the heartbeat)."""
+        with self._lock:
+            return list(self._running)
 
     def after_process_message(
         self,
@@ -130,45 +150,66 @@ class JobRecordMiddleware(Middleware):
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
-        with self._lock:
-            self._outcomes[message.message_id] = exception
+        message._job_outcome = exception
 
     def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
-        with self._lock:
-            self._outcomes[message.message_id] = _SKIPPED
+        if getattr(message, "_job_outcome", None) is not _DUPLICATE:
+            message._job_outcome = _SKIPPED
 
-    def _take(self, message: Any) -> tuple[Any, int]:
+    def _take(self, message: Any) -> tuple[Any, int, bool] | None:
+        """What became of this delivery, if this worker ran it; None for any other ack (a delayed copy)."""
+        if q_name(message.queue_name) != message.queue_name:
+            return None  # the delay queue's copy, handed over to the queue
+        attempt = getattr(message, "_job_attempt", None)
+        if attempt is None:
+            return None
         with self._lock:
-            outcome = self._outcomes.pop(message.message_id, None)
-            attempt = self._attempts.pop(message.message_id, 0)
-        return outcome, attempt
+            self._running[message.message_id] -= 1
+            if self._running[message.message_id] <= 0:
+                del self._running[message.message_id]
+        return getattr(message, "_job_outcome", None), attempt, getattr(message, "_job_again", False)
+
+    def _finished(self, job_id: str, status: str, again: bool, **fields: Any) -> None:
+        if again:  # the attempt's own counts first, then the run's counts go out with its status
+            self._run(survive(lambda: progress.flush(job_id), "counts"))
+            fields["counts"] = self._run(survive(lambda: squared_counts(job_id), "recount"))
+        self._run(job_finished(job_id, status, **fields))
 
     def after_ack(self, broker: dramatiq.Broker, message: Any) -> None:
-        outcome, attempt = self._take(message)
+        taken = self._take(message)
+        if taken is None:
+            return
+        outcome, attempt, again = taken
+        if outcome is _DUPLICATE:
+            return
         if outcome is _SKIPPED:
             self._run(job_finished(message.message_id, "cancelled", error="skipped by the worker"))
         elif outcome is None:
-            self._run(job_finished(message.message_id, "succeeded"))
+            self._finished(message.message_id, "succeeded", again)
         else:  # acked after an exception: Retries sent it again
             self._run(
                 job_retrying(message.message_id, attempt + 1, _describe(outcome), error_code_of(outcome))
             )
 
     def after_nack(self, broker: dramatiq.Broker, message: Any) -> None:
-        outcome, attempt = self._take(message)
+        taken = self._take(message)
+        if taken is None:
+            return
+        outcome, attempt, again = taken
+        if outcome is _DUPLICATE:
+            return
         if outcome is _SKIPPED:
             self._run(job_finished(message.message_id, "cancelled", error="skipped by the worker"))
             return
         exc = outcome if isinstance(outcome, BaseException) else getattr(message, "_exception", None)
         exc = exc or RuntimeError("the message was rejected")
-        self._run(
-            job_finished(
-                message.message_id,
-                "failed",
-                error=_describe(exc),
-                error_code=error_code_of(exc),
-                retries=attempt,
-            )
+        self._finished(
+            message.message_id,
+            "failed",
+            again,
+            error=_describe(exc),
+            error_code=error_code_of(exc),
+            retries=attempt,
         )
         callback = _failure_callback(broker, message)
         if callback is not None:

@@ -1,5 +1,8 @@
 """The scheduler: sends each scheduled sync when its cron tick comes, once per tick.
 
+Each tick also runs the stall detector (app/jobs/stalls.py): jobs whose worker stopped heartbeating
+are shown stalled, jobs whose message the broker lost are sent again or failed.
+
 Any number of schedulers may run: before sending, each claims the (schedule, tick) pair, with a
 Redis `SET NX` key when REDIS_URL is set, an in-process lock when embedded. Ticks missed while no
 scheduler ran are not made up; a sync can always be started by hand.
@@ -9,21 +12,25 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import importlib
 import logging
 import signal
 import threading
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from app.config import Settings, get_settings
 from app.jobs.launch import actor_exists, enqueue
 from app.jobs.runs import now as utcnow
 from app.jobs.schedule import Schedule, configured_schedules
+from app.jobs.stalls import StallAction, check_stalls
 
 log = logging.getLogger("llamalog.scheduler")
 
 MAX_SLEEP_S = 30.0
+# The stall detector looks this many times per heartbeat timeout.
+STALL_CHECKS_PER_TIMEOUT = 2
 CLAIM_TTL_S = 7 * 24 * 3600
 
 
@@ -80,6 +87,7 @@ class Scheduler:
         started_at: dt.datetime | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
         send: Callable[..., Awaitable[str]] = enqueue,
+        stall_after: float | None = None,
     ) -> None:
         self.schedules = configured_schedules() if schedules is None else schedules
         self.claims = claims or claims_for(get_settings())
@@ -87,6 +95,14 @@ class Scheduler:
         self.send = send
         # Only ticks after this moment fire.
         self.checked_until = started_at or clock()
+        self.stall_after = get_settings().worker_heartbeat_timeout if stall_after is None else stall_after
+
+    async def check_stalls(self) -> list[StallAction]:
+        """One pass of the stall detector against this process's broker."""
+        from tasks.broker import get_broker
+        from tasks.stall_watch import broker_view
+
+        return await check_stalls(broker_view(get_broker()), stall_after=self.stall_after)
 
     def describe(self) -> list[str]:
         lines = []
@@ -140,10 +156,14 @@ class Scheduler:
                 await self.fire_due()
             except Exception:
                 log.exception("scheduler: sending a scheduled job failed")
+            try:
+                await self.check_stalls()
+            except Exception:
+                log.exception("scheduler: the stall detector failed")
             wake = self.next_wakeup()
-            delay = MAX_SLEEP_S
+            delay = min(MAX_SLEEP_S, self.stall_after / STALL_CHECKS_PER_TIMEOUT)
             if wake is not None:
-                delay = min(MAX_SLEEP_S, max(0.2, (wake - self.clock()).total_seconds() + 0.05))
+                delay = min(delay, max(0.2, (wake - self.clock()).total_seconds() + 0.05))
             try:
                 await asyncio.wait_for(stop.wait(), timeout=delay)
             except TimeoutError:
@@ -169,8 +189,10 @@ async def _serve_forever(stop: asyncio.Event) -> None:
             await db.close_connection_pool()
 
 
-def run_scheduler() -> int:
-    """`llama scheduler`: fire scheduled syncs until SIGTERM or SIGINT."""
+def run_scheduler(modules: Sequence[str] = ()) -> int:
+    """`llama scheduler`: fire scheduled syncs and watch for stalled jobs until SIGTERM or SIGINT."""
+    for name in modules:  # actors declared elsewhere, so their lost messages can be sent again
+        importlib.import_module(name)
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.catalog.artists import find_or_create_artist
+from app.catalog.artists import find_or_create_artist, lock_artists
 from app.catalog.records import AlbumInput
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Album, AlbumArtist
@@ -58,6 +58,8 @@ async def create_album(
     if not str(values.get("title") or "").strip():
         raise ValueError("an album needs a title")
     async with transaction():
+        # Every artist of the album at once, in one order: see app/catalog/artists.py.
+        await lock_artists([*album.artists, *(a for track in album.tracks for a in track.artists)])
         row = Album(**values, source=source or (sources[0] if sources else "USER"))
         await row.save()
         await record(

@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Any
 
 from app.catalog.tables import Artist
+from app.catalog.versioned import StaleVersion
 from app.column_fit import fit
-from app.db import transaction
+from app.db import engine, transaction
 from app.llamalog.logger import record
 from app.sources import clients
 from app.sources.http import counting_calls
@@ -36,7 +37,12 @@ async def enrich_artist(artist_id: Any) -> str:
     with counting_calls() as calls:
         found = await clients.musicbrainz().artist(artist["musicbrainz_id"])
     async with transaction():
-        current = await Artist.select().where(Artist.id == artist_id).first()
+        # Read under the row's lock (Postgres; SQLite's write transaction is exclusive): a second
+        # run of the same artist waits, then finds the fields filled and says so.
+        query = Artist.select().where(Artist.id == artist_id)
+        if engine().engine_type == "postgres":
+            query = query.lock_rows("UPDATE")
+        current = await query.first()
         assert current is not None
         changes = {
             name: {"before": current[name], "after": fit(getattr(Artist, name), getattr(found, name))}
@@ -48,7 +54,13 @@ async def enrich_artist(artist_id: Any) -> str:
         updates.update({Artist.enrichment_status: "COMPLETED", Artist.last_enriched_at: now})
         if changes:
             updates.update({Artist.version: current["version"] + 1, Artist.updated_at: now})
-        await Artist.update(updates).where(Artist.id == artist_id)
+        moved = (
+            await Artist.update(updates)
+            .where((Artist.id == artist_id) & (Artist.version == current["version"]))
+            .returning(Artist.id)
+        )
+        if not moved:
+            raise StaleVersion("artist", artist_id, current["version"])
         status = "SUCCESS" if changes else "SKIPPED"
         await record(
             **base,

@@ -1,8 +1,15 @@
-"""Find-or-create artists, safe when jobs race for the same one."""
+"""Find-or-create artists, safe when jobs race for the same one.
+
+Two jobs on separate connections can reach one artist at once (two albums by the same MusicBrainz
+artist enriched together). Each read-then-write of an artist first takes the artist's identity
+locks (MBID, Spotify id, name key) for the rest of the caller's transaction, so the second writer
+reads what the first one committed: one CREATED row, the other LINKED, never a unique violation.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +17,7 @@ from app.catalog.names import fold
 from app.catalog.records import ArtistInput
 from app.catalog.tables import Artist
 from app.column_fit import fit, fit_key
-from app.db import transaction
+from app.db import engine, transaction
 from app.llamalog.logger import record
 
 
@@ -32,6 +39,32 @@ def dedup_key(artist: ArtistInput) -> str:
 def name_key(name: str) -> str:
     """The folded name the artist is found by, cut to its column (names themselves are Text)."""
     return fit_key(Artist.name_key, fold(name))
+
+
+def identity_keys(artist: ArtistInput) -> set[str]:
+    """What makes two writers write the same artist row: its ids and the name it is found by."""
+    keys = {f"name:{name_key(artist.name)}"}
+    if artist.musicbrainz_id:
+        keys.add(f"mb:{artist.musicbrainz_id.lower()}")
+    if artist.spotify_id:
+        keys.add(f"sp:{artist.spotify_id}")
+    return keys
+
+
+async def lock_artists(artists: Iterable[ArtistInput]) -> None:
+    """Hold the artists' identity locks until the caller's transaction ends.
+
+    Postgres: transaction-scoped advisory locks, taken in sorted order (a writer locking all the
+    artists of a release up front never waits on another in the opposite order); re-taking one
+    already held is free. SQLite's IMMEDIATE write transaction already excludes every other writer.
+    """
+    db = engine()
+    if db.engine_type != "postgres":
+        return
+    if db.current_transaction.get() is None:  # a lock outside a transaction ends with its statement
+        raise RuntimeError("lock_artists() must run inside the writer's transaction")
+    for key in sorted({key for artist in artists for key in identity_keys(artist)}):
+        await Artist.raw("SELECT pg_advisory_xact_lock(hashtextextended({}, 0))", f"artist:{key}")
 
 
 async def _find(artist: ArtistInput) -> dict[str, Any] | None:
@@ -80,6 +113,7 @@ async def find_or_create_artist(
     if not artist.name.strip():
         raise ValueError("an artist needs a name")
     async with transaction():
+        await lock_artists([artist])
         found = await _find(artist)
         created = False
         if found is None:

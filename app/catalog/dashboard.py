@@ -15,13 +15,13 @@ from piccolo.query.functions.aggregate import Count
 from app.catalog.state import BROKEN_REASONS, decode_reasons
 from app.catalog.tables import Album
 from app.config import get_settings
-from app.jobs.tables import Job
+from app.jobs.tables import UNFINISHED_STATUSES, Job
 from app.llamalog.tables import CATEGORIES, LlamaLog
 
 COUNTED_TABLES = ("album", "artist", "track", "llama_log", "job")
 # Below this many rows an exact count is as cheap as the estimate (and the estimate may be stale).
 EXACT_BELOW = 50_000
-ACTIVE_JOB_STATUSES = ("queued", "running", "retrying")
+ACTIVE_JOB_STATUSES = UNFINISHED_STATUSES
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.catalog.artists import find_or_create_artist
+from app.catalog.artists import find_or_create_artist, lock_artists, name_key
 from app.catalog.names import fold
 from app.catalog.records import AlbumInput, ArtistInput, TrackInput
 from app.catalog.state import refresh_album_state
@@ -141,6 +141,8 @@ async def enrich_album(album_id: Any) -> EnrichmentResult:
             api_calls=calls.total,
             musicbrainz_id=release.id,
         )
+        # Every artist of the release at once, in one order: see app/catalog/artists.py.
+        await lock_artists([*found.artists, *(a for track in found.tracks for a in track.artists)])
         await _link_artists(current["id"], found.artists, result)
         await _sync_tracks(current["id"], found.tracks, result)
         changes = {name: {"before": current[name], "after": value} for name, value in allowed.items()}
@@ -227,7 +229,7 @@ async def _link_artists(album_id: Any, artists: tuple[ArtistInput, ...], result:
     for artist in artists:
         if artist.musicbrainz_id in have_mbids:
             continue
-        if fold(artist.name) in have_names:
+        if name_key(artist.name) in have_names:
             await _adopt_mbid(album_id, artist)
             continue
         found = await find_or_create_artist(
@@ -247,11 +249,12 @@ async def _adopt_mbid(album_id: Any, artist: ArtistInput) -> None:
     """The album's artist by name gets the release's MBID when it has none (an ENRICHED artist row)."""
     if not artist.musicbrainz_id:
         return
+    await lock_artists([artist])  # a no-op inside enrich_album, which took them all up front
     taken = await Artist.exists().where(Artist.musicbrainz_id == artist.musicbrainz_id)
     if taken:
         return
     rows = await Artist.select(Artist.id, Artist.name).where(
-        (Artist.name_key == fold(artist.name))
+        (Artist.name_key == name_key(artist.name))
         & Artist.musicbrainz_id.is_null()
         & Artist.id.is_in(AlbumArtist.select(AlbumArtist.artist).where(AlbumArtist.album == album_id))
     )

@@ -9,12 +9,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from app.jobs.tables import Job
+from app.jobs.tables import RETRYABLE_STATUSES, UNFINISHED_STATUSES, Job, JobStatus
 from app.llamalog.tables import LlamaLog
 
 ENRICH_ACTOR = "enrich_album"
-FINISHED = ("succeeded", "failed", "cancelled")
-RETRYABLE = ("failed", "cancelled")
+FINISHED = tuple(s for s in JobStatus if s not in UNFINISHED_STATUSES)
+RETRYABLE = RETRYABLE_STATUSES
 
 
 class JobActionError(LookupError):

@@ -9,6 +9,8 @@ from app.catalog.validation import ValidationError, clean_track_fields
 from app.column_limits import text_problem
 
 MAX_LINES = 300
+# The words a problem on a line is told in (the fields' own names are for the code).
+_FIELD_WORDS = {"title": "title", "duration_ms": "length", "track_number": "number", "disc_number": "disc"}
 _DISC_HEADER = re.compile(r"^\s*(?:disc|disk|cd)\s*(\d{1,2})\s*:?\s*$", re.IGNORECASE)
 _NUMBER = re.compile(
     r"^\s*(?:(?P<disc>\d{1,2})[-.](?P<pos>\d{1,3})|(?P<num>\d{1,3}))(?:[.):\]]|\s+[-–—]|\t|\s)\s*"
@@ -57,10 +59,12 @@ def parse_tracklist(text: str, *, start: int = 1, disc: int = 1) -> list[tuple[i
         title = rest.strip().strip("-–—").strip()
         try:
             clean = clean_track_fields(
-                {"title": title, "track_number": number, "disc_number": track_disc, "duration_ms": duration}
+                {"title": title, "track_number": number, "disc_number": track_disc, "duration_ms": duration},
+                typed=True,
             )
         except ValidationError as exc:
-            problems.append(f"line {line_no}: " + ", ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+            said = ", ".join(f"{_FIELD_WORDS.get(k, k)}: {v}" for k, v in exc.errors.items())
+            problems.append(f"line {line_no}: {said}")
             continue
         tracks.append((line_no, TrackInput(**clean)))
     seen: dict[tuple[int, int], int] = {}

@@ -6,12 +6,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.catalog.artists import find_or_create_artist
+from app.catalog.artists import find_or_create_artist, lock_artists
 from app.catalog.records import TrackInput
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Track, TrackArtist
 from app.catalog.tracklist import parse_tracklist
-from app.catalog.validation import ValidationError, clean_track_fields
+from app.catalog.validation import ValidationError, clean_track_fields, typed_title
 from app.catalog.versioned import StaleVersion, lock_album, lock_album_of_track, set_track
 from app.db import transaction
 from app.llamalog.logger import record
@@ -49,6 +49,7 @@ async def create_tracks(
     """
     result = TrackResult()
     async with transaction() as txn:
+        await lock_artists([a for track in tracks for a in track.artists])  # all at once, in one order
         for track in tracks:
             savepoint = await txn.savepoint()
             try:
@@ -211,7 +212,7 @@ async def add_track(album_id: Any, fields: dict[str, Any], *, operation_path: st
     raw.setdefault("disc_number", 1)
     if "track_number" not in raw:
         raise ValidationError({"track_number": "a whole number"})
-    clean = clean_track_fields(raw)
+    clean = clean_track_fields(raw, typed=True)
     async with transaction():
         if await lock_album(album_id) is None:
             raise LookupError(f"album {album_id} not found")
@@ -247,6 +248,8 @@ async def update_track(
         }
         if not changed:
             return {}
+        if "title" in changed:  # a title that came in from upstream ("?") may stay as it is
+            typed_title(changed["title"]["after"])
         disc = int(clean.get("disc_number") or current["disc_number"])
         number = int(clean.get("track_number") or current["track_number"])
         if {"disc_number", "track_number"} & set(changed):

@@ -65,6 +65,8 @@ async def tracks_paste(request: Request, album_id: uuid.UUID, data: Form) -> Res
     except ValidationError as exc:
         error = exc.errors.get("tracklist") or "; ".join(exc.errors.values())
         return await render_album(request, album_id, paste_text=text, paste_error=error, status_code=422)
+    except LookupError:
+        return not_found(request, album_id)
     flash = f"Added {len(result.created)} track{'s' if len(result.created) != 1 else ''}."
     if result.failed:
         flash += f" {len(result.failed)} could not be added (see the log)."
@@ -73,7 +75,10 @@ async def tracks_paste(request: Request, album_id: uuid.UUID, data: Form) -> Res
 
 @post("/albums/{album_id:uuid}/tracks/renumber", name="tracks_renumber")
 async def tracks_renumber(request: Request, album_id: uuid.UUID) -> Response[Any]:
-    moved = await renumber_tracks(album_id)
+    try:
+        moved = await renumber_tracks(album_id)
+    except LookupError:
+        return not_found(request, album_id)
     flash = f"Renumbered {moved} track{'s' if moved != 1 else ''}." if moved else "Already numbered 1..n."
     return done(request, album_id, "#tracks") or await render_album(request, album_id, flash=flash)
 
@@ -123,7 +128,10 @@ async def track_save(request: Request, album_id: uuid.UUID, track_id: uuid.UUID,
 async def track_delete(request: Request, album_id: uuid.UUID, track_id: uuid.UUID) -> Response[Any]:
     if await _track_of(album_id, track_id) is None:
         return not_found(request, f"{album_id} / track {track_id}")
-    deleted = await delete_track(track_id)
+    try:
+        deleted = await delete_track(track_id)
+    except LookupError:  # deleted by someone else since the check above
+        return not_found(request, f"{album_id} / track {track_id}")
     return done(request, album_id, "#tracks") or await render_album(
         request, album_id, flash=f"Deleted “{deleted['title']}”."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 import uuid
 from typing import Any
 
@@ -26,6 +27,8 @@ EDITABLE_ALBUM_FIELDS = (
     "spotify_id",
     "discogs_id",
 )
+# The longest album track we accept typed in: real ones reach a few hours, none ten.
+MAX_TRACK_HOURS = 10
 _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
 
@@ -135,18 +138,36 @@ def _clean_album_value(name: str, value: Any) -> Any:
     return str(value)  # release status, label, catalog number, Discogs ID: their column's length
 
 
-def clean_track_fields(raw: dict[str, Any]) -> dict[str, Any]:
-    """Normalise a track's title, numbers, duration (m:ss or ms) and ISRC."""
+def clean_track_fields(raw: dict[str, Any], *, typed: bool = False) -> dict[str, Any]:
+    """Normalise a track's title, numbers, duration (m:ss or ms) and ISRC.
+
+    `typed`: an admin typed it, so a title must hold a letter or a digit (an upstream title of
+    only symbols, like "?", is a real one and comes in as it is)."""
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for name, value in raw.items():
         try:
             clean[name] = fit_column(Track, name, _clean_track_value(name, clean_text(value)))
+            if typed and name == "title":
+                _check_typed_title(clean[name])
         except ValueError as exc:
             errors[name] = str(exc)
     if errors:
         raise ValidationError(errors)
     return clean
+
+
+def typed_title(title: str) -> None:
+    """ValidationError unless a title an admin typed holds a letter or a digit."""
+    try:
+        _check_typed_title(title)
+    except ValueError as exc:
+        raise ValidationError({"title": str(exc)}) from None
+
+
+def _check_typed_title(title: str) -> None:
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in title):
+        raise ValueError(f"needs a letter or a digit (“{title}” is only punctuation or symbols)")
 
 
 def _clean_track_value(name: str, value: Any) -> Any:
@@ -177,17 +198,26 @@ def _clean_track_value(name: str, value: Any) -> Any:
 
 
 def parse_duration(value: Any) -> int | None:
-    """`3:45`, `1:02:03` or milliseconds → milliseconds."""
+    """`3:45`, `1:02:03` or milliseconds → milliseconds, at most MAX_TRACK_HOURS."""
     if value in (None, ""):
         return None
     if isinstance(value, int):
-        return value
+        return _track_length(value)
     text = str(value).strip()
     if text.isdigit():
-        return int(text)
+        return _track_length(int(text))
     if re.match(r"^\d{1,3}(:\d{2}){1,2}$", text):
-        seconds = 0
-        for part in text.split(":"):
-            seconds = seconds * 60 + int(part)
-        return seconds * 1000
+        first, *rest = (int(part) for part in text.split(":"))
+        if any(part >= 60 for part in rest):
+            raise ValueError(f"minutes and seconds run up to 59 ({text})")
+        seconds = first
+        for part in rest:
+            seconds = seconds * 60 + part
+        return _track_length(seconds * 1000)
     raise ValueError("a duration like 3:45")
+
+
+def _track_length(ms: int) -> int:
+    if ms > MAX_TRACK_HOURS * 3600 * 1000:
+        raise ValueError(f"an album track is at most {MAX_TRACK_HOURS} hours long")
+    return ms

@@ -1,10 +1,11 @@
-"""Candidates from the sources' typed records (never from upstream JSON)."""
+"""Candidates from the sources' typed records (never from upstream JSON), fitted to the columns."""
 
 from __future__ import annotations
 
 import re
 
 from app.correction.candidates import Candidate, CandidateArtist, CandidateTrack
+from app.correction.fitted import fitted
 from app.sources.records import (
     DiscogsArtist,
     DiscogsRelease,
@@ -67,39 +68,41 @@ def from_musicbrainz(release: MbRelease, *, cover_url: str | None = None) -> Can
     """A MusicBrainz release (lookup or search hit) as a candidate; data tracks are left out."""
     group = release.release_group
     label = next((lab for lab in release.labels if lab.name or lab.catalog_number), None)
-    return Candidate(
-        source="MUSICBRAINZ",
-        external_id=release.id,
-        title=release.title,
-        artist_credit=release.artist_phrase,
-        release_date=release.date or (group.first_release_date if group else None),
-        first_release_date=group.first_release_date if group else None,
-        country=release.country,
-        barcode=release.barcode or None,
-        label=label.name if label else None,
-        catalog_number=label.catalog_number if label else None,
-        release_type=_release_type(group.primary_type, group.secondary_types) if group else None,
-        status=release.status,
-        cover_url=cover_url,
-        url=f"{MUSICBRAINZ_WEB}/release/{release.id}",
-        artists=tuple(
-            CandidateArtist(name=c.artist_name, musicbrainz_id=c.artist_id, join_phrase=c.join_phrase)
-            for c in release.artist_credits
-        ),
-        tracks=tuple(
-            CandidateTrack(
-                disc=t.disc,
-                position=t.position,
-                title=t.title,
-                length_ms=t.length_ms,
-                isrc=t.isrcs[0] if t.isrcs else None,
-                recording_id=t.recording_id,
-                number=t.number,
-            )
-            for t in release.tracks
-        ),
-        track_count=release.track_count or None,
-        musicbrainz_id=release.id,
+    return fitted(
+        Candidate(
+            source="MUSICBRAINZ",
+            external_id=release.id,
+            title=release.title,
+            artist_credit=release.artist_phrase,
+            release_date=release.date or (group.first_release_date if group else None),
+            first_release_date=group.first_release_date if group else None,
+            country=release.country,
+            barcode=release.barcode or None,
+            label=label.name if label else None,
+            catalog_number=label.catalog_number if label else None,
+            release_type=_release_type(group.primary_type, group.secondary_types) if group else None,
+            status=release.status,
+            cover_url=cover_url,
+            url=f"{MUSICBRAINZ_WEB}/release/{release.id}",
+            artists=tuple(
+                CandidateArtist(name=c.artist_name, musicbrainz_id=c.artist_id, join_phrase=c.join_phrase)
+                for c in release.artist_credits
+            ),
+            tracks=tuple(
+                CandidateTrack(
+                    disc=t.disc,
+                    position=t.position,
+                    title=t.title,
+                    length_ms=t.length_ms,
+                    isrc=t.isrcs[0] if t.isrcs else None,
+                    recording_id=t.recording_id,
+                    number=t.number,
+                )
+                for t in release.tracks
+            ),
+            track_count=release.track_count or None,
+            musicbrainz_id=release.id,
+        )
     )
 
 
@@ -149,25 +152,29 @@ def from_discogs(release: DiscogsRelease) -> Candidate:
         for a in release.artists
     ).strip()
     tracks = discogs_tracks(release.tracks)
-    return Candidate(
-        source="DISCOGS",
-        external_id=str(release.id),
-        title=release.title,
-        artist_credit=credit,
-        release_date=release.released or (str(release.year) if release.year else None),
-        country=discogs_country(release.country),
-        barcode=release.barcode,
-        label=_DISAMBIGUATION.sub("", label.name) if label else None,
-        catalog_number=label.catalog_number if label and label.catalog_number != "none" else None,
-        cover_url=release.image_url,
-        url=f"{DISCOGS_WEB}/release/{release.id}",
-        artists=tuple(
-            CandidateArtist(name=discogs_name(a), discogs_id=str(a.id) if a.id else None, join_phrase=a.join)
-            for a in release.artists
-        ),
-        tracks=tracks,
-        track_count=len(tracks) or None,
-        discogs_id=str(release.id),
+    return fitted(
+        Candidate(
+            source="DISCOGS",
+            external_id=str(release.id),
+            title=release.title,
+            artist_credit=credit,
+            release_date=release.released or (str(release.year) if release.year else None),
+            country=discogs_country(release.country),
+            barcode=release.barcode,
+            label=_DISAMBIGUATION.sub("", label.name) if label else None,
+            catalog_number=label.catalog_number if label and label.catalog_number != "none" else None,
+            cover_url=release.image_url,
+            url=f"{DISCOGS_WEB}/release/{release.id}",
+            artists=tuple(
+                CandidateArtist(
+                    name=discogs_name(a), discogs_id=str(a.id) if a.id else None, join_phrase=a.join
+                )
+                for a in release.artists
+            ),
+            tracks=tracks,
+            track_count=len(tracks) or None,
+            discogs_id=str(release.id),
+        )
     )
 
 
@@ -177,18 +184,20 @@ def from_discogs_hit(hit: DiscogsSearchResult, *, barcode: str | None = None) ->
     if not title:
         artist, title = "", hit.title
     types = [DISCOGS_TYPES[f.casefold()] for f in hit.formats if f.casefold() in DISCOGS_TYPES]
-    return Candidate(
-        source="DISCOGS",
-        external_id=str(hit.id),
-        title=title.strip(),
-        artist_credit=_DISAMBIGUATION.sub("", artist.strip()),
-        release_date=str(hit.year) if hit.year else None,
-        country=discogs_country(hit.country),
-        barcode=barcode,
-        label=_DISAMBIGUATION.sub("", hit.label) if hit.label else None,
-        catalog_number=hit.catalog_number if hit.catalog_number != "none" else None,
-        release_type=types[0] if types else None,
-        cover_url=None,
-        url=f"{DISCOGS_WEB}/release/{hit.id}",
-        discogs_id=str(hit.id),
+    return fitted(
+        Candidate(
+            source="DISCOGS",
+            external_id=str(hit.id),
+            title=title.strip(),
+            artist_credit=_DISAMBIGUATION.sub("", artist.strip()),
+            release_date=str(hit.year) if hit.year else None,
+            country=discogs_country(hit.country),
+            barcode=barcode,
+            label=_DISAMBIGUATION.sub("", hit.label) if hit.label else None,
+            catalog_number=hit.catalog_number if hit.catalog_number != "none" else None,
+            release_type=types[0] if types else None,
+            cover_url=None,
+            url=f"{DISCOGS_WEB}/release/{hit.id}",
+            discogs_id=str(hit.id),
+        )
     )

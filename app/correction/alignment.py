@@ -43,7 +43,7 @@ class TrackPair:
 def proposed_values(track: CandidateTrack) -> dict[str, Any]:
     """The candidate's values under the Track column names; unknown values are left out."""
     values: dict[str, Any] = {
-        "title": track.title.strip()[:500],  # the column's length
+        "title": track.title.strip(),  # fitted to its column with the candidate (correction/fitted.py)
         "disc_number": track.disc,
         "track_number": track.position,
         "duration_ms": track.length_ms,

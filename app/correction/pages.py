@@ -19,7 +19,7 @@ from app.correction.current import load_current
 from app.correction.history import recent_corrections
 from app.correction.preview import FIELD_NAMES
 from app.correction.revert import NothingToRevert, RevertConflict, revert
-from app.correction.search import SearchQuery
+from app.correction.search import NotALookup, SearchQuery
 from app.correction.steps import apply_picks, preview_for_album, search_for_album
 from app.llamalog.tables import LlamaLog
 from app.sources.errors import SourceError
@@ -69,6 +69,9 @@ async def fix_candidates(
         found = await search_for_album(album_id, query)
     except LookupError:
         return _missing(request, album_id)
+    except NotALookup as exc:  # a mistyped id or link: say so rather than search it as a catalog number
+        context = {"album_url": _album_url(album_id), "error": str(exc)}
+        return _step(request, "_fix_error.html", context, status_code=422)
     return _step(request, "_fix_candidates.html", {"found": found, "album_url": _album_url(album_id)})
 
 

@@ -28,8 +28,17 @@ _MB_RELEASE = re.compile(rf"^(?:https?://(?:\w+\.)?musicbrainz\.org/release/)?({
 _DISCOGS_URL = re.compile(r"discogs\.com/(?:[^/]+/)?(release|master)/(\d+)", re.IGNORECASE)
 _DISCOGS_ID = re.compile(r"^(?:discogs:|\[?r)(\d+)\]?$", re.IGNORECASE)
 _BARCODE = re.compile(r"^\d{8,14}$")
+_MBID_BARE = re.compile(r"^[0-9a-fA-F]{32}$")
+# Shaped like an MBID (five dash-separated groups, hex for the most part) but not one: a typo,
+# a digit lost in the copy. A catalog number this long and this hexadecimal does not occur.
+_MBID_LIKE = re.compile(r"^[0-9a-zA-Z]{6,10}(?:-[0-9a-zA-Z]{2,6}){2,4}-?[0-9a-zA-Z]{8,14}$")
+_LINK = re.compile(r"^(?:https?://|www\.|[\w.-]*(?:musicbrainz\.org|discogs\.com)/)", re.IGNORECASE)
 # Hits per source; each is fetched in full (MusicBrainz: one request a second), so keep it short.
 SEARCH_LIMIT = 5
+
+
+class NotALookup(ValueError):
+    """What was pasted looks like an id or a link but is not one we can look up (said in words)."""
 
 
 @dataclass(frozen=True)
@@ -57,20 +66,41 @@ class SearchOutcome:
 
 
 def read_pasted(text: str) -> Pasted | None:
-    """What a pasted string names; None when blank."""
+    """What a pasted string names; None when blank; NotALookup for a malformed id or link."""
     value = text.strip()
     if not value:
         return None
     if match := _MB_RELEASE.match(value):
         return Pasted("mbid", match.group(1).lower())
+    if _MBID_BARE.match(value):
+        bare = value.lower()
+        return Pasted("mbid", f"{bare[:8]}-{bare[8:12]}-{bare[12:16]}-{bare[16:20]}-{bare[20:]}")
     if match := _DISCOGS_URL.search(value):
         return Pasted(f"discogs_{match.group(1).lower()}", match.group(2))
     if match := _DISCOGS_ID.match(value):
         return Pasted("discogs_release", match.group(1))
+    _refuse_malformed(value)
     digits = value.replace(" ", "").replace("-", "")
     if _BARCODE.match(digits):
         return Pasted("barcode", digits)
     return Pasted("catno", value)
+
+
+def _refuse_malformed(value: str) -> None:
+    """A link or an MBID-shaped string that matched none of the lookups is a mistake, not a catno."""
+    if _LINK.match(value):
+        if "musicbrainz.org" in value.lower():
+            raise NotALookup(
+                f"not a MusicBrainz release link: {value} (paste https://musicbrainz.org/release/<id>)"
+            )
+        if "discogs.com" in value.lower():
+            raise NotALookup(f"not a Discogs release or master link: {value} (…/release/<number>)")
+        raise NotALookup(f"not a MusicBrainz or Discogs link: {value}")
+    hex_digits = sum(ch in "0123456789abcdefABCDEF" for ch in value)
+    if _MBID_LIKE.match(value) and hex_digits >= 28:
+        raise NotALookup(
+            f"not a MusicBrainz id: {value} (an id is 32 hexadecimal digits, grouped 8-4-4-4-12)"
+        )
 
 
 def _barcode_key(candidate: Candidate) -> str | None:

@@ -73,13 +73,13 @@ def _start_fake(factory: type, site_port: int) -> Any:
 
 
 async def _wait_for_jobs(say: Any) -> None:
-    from app.jobs.tables import Job
+    from app.jobs.tables import UNFINISHED_STATUSES, Job
 
     deadline = time.monotonic() + JOB_WAIT_S
     last = ""
     while True:
-        pending = await Job.count().where(Job.status.is_in(["queued", "running", "retrying"]))
-        done = await Job.count().where(Job.status.is_in(["succeeded", "failed", "cancelled"]))
+        pending = await Job.count().where(Job.status.is_in(list(UNFINISHED_STATUSES)))
+        done = await Job.count().where(Job.status.not_in(list(UNFINISHED_STATUSES)))
         line = f"  jobs: {done} finished, {pending} still to run"
         if line != last:
             say(line)

@@ -7,11 +7,9 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from app.jobs.runs import JobSpec, job_finished, job_queued, mark_recorded, take_recorded
-from app.jobs.tables import Job
+from app.jobs.runs import JobSpec, job_finished, job_queued, mark_recorded, now, take_recorded
+from app.jobs.tables import RETRYABLE_STATUSES, Job, JobStatus
 from app.llamalog.tables import TRIGGERS
-
-RETRYABLE_STATUSES = ("failed", "cancelled")
 
 
 class UnknownActor(LookupError):
@@ -131,13 +129,15 @@ async def enqueue_child(actor_name: str, *args: Any) -> str | None:
 
 
 async def retry_job(job_id: str | uuid.UUID, user: User) -> str:
-    """Run a failed or cancelled job again as a new run started by `user`; returns the new job id."""
+    """Run a failed, cancelled or stalled job again as a new run started by `user`; returns the new job id."""
     row = await Job.select().where(Job.job_id == job_id).output(load_json=True).first()
     if row is None:
         raise JobNotFound(f"no job {job_id}")
     if row["status"] not in RETRYABLE_STATUSES:
-        raise NotRetryable(f"job {job_id} is {row['status']}: only failed or cancelled jobs can be retried")
-    return await enqueue(
+        raise NotRetryable(
+            f"job {job_id} is {row['status']}: only failed, cancelled or stalled jobs can be retried"
+        )
+    new_id = await enqueue(
         row["actor"] or row["kind"],
         row["args"] or (),
         row["kwargs"] or {},
@@ -146,3 +146,13 @@ async def retry_job(job_id: str | uuid.UUID, user: User) -> str:
         username=user.username,
         retry_of=str(row["job_id"]),
     )
+    if row["status"] == JobStatus.stalled:
+        # The new run replaces it; should its message still turn up, the worker skips a finished run.
+        await Job.update(
+            {
+                Job.status: JobStatus.cancelled,
+                Job.finished_at: now(),
+                Job.error: f"stalled; retried by {user.username} as job {new_id}",
+            }
+        ).where((Job.job_id == row["job_id"]) & (Job.status == JobStatus.stalled))
+    return new_id

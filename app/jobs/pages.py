@@ -15,14 +15,14 @@ from app.inert_json import inert_json
 from app.jobs.launch import JobNotFound, NotRetryable, UnknownActor, retry_job
 from app.jobs.queries import JobDetail, JobNode, job_detail, list_jobs
 from app.jobs.schedule import next_runs, run_now
-from app.jobs.tables import JOB_STATUSES, Job
+from app.jobs.tables import JOB_STATUSES, RETRYABLE_STATUSES, UNFINISHED_STATUSES, Job
 from app.llamalog.filters import FilterError, LogFilter
 from app.llamalog.queries import list_logs
 from app.runtime import runtime_status
 from app.web import is_htmx, render
 
-ACTIVE = ("queued", "running", "retrying")
-RETRYABLE = ("failed", "cancelled")
+ACTIVE = UNFINISHED_STATUSES
+RETRYABLE = RETRYABLE_STATUSES
 JOB_ROWS = 20
 LABELS = {"spotify": "Spotify", "musicbrainz": "MusicBrainz"}
 

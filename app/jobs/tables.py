@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from piccolo.columns import JSON, UUID, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-JOB_STATUSES = ("queued", "running", "succeeded", "failed", "retrying", "cancelled")
+
+class JobStatus(StrEnum):
+    """Where a run is: queued → running → (retrying → running)* → succeeded | failed | cancelled.
+
+    `stalled`: the row says running or waiting, but its worker stopped heartbeating or the broker
+    lost its message; the stall detector re-enqueues it or fails it (app/jobs/stalls.py).
+    """
+
+    queued = "queued"
+    running = "running"
+    retrying = "retrying"
+    stalled = "stalled"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+JOB_STATUSES = tuple(s.value for s in JobStatus)
+# Not over yet: a worker has it, or the broker holds its message.
+UNFINISHED_STATUSES = (JobStatus.queued, JobStatus.running, JobStatus.retrying, JobStatus.stalled)
+# "retry" starts a new run of these.
+RETRYABLE_STATUSES = (JobStatus.failed, JobStatus.cancelled, JobStatus.stalled)
 
 
 class Job(Table, tablename="job"):
@@ -15,7 +38,7 @@ class Job(Table, tablename="job"):
     actor = Varchar(length=100, null=True, default=None)
     args = JSON(null=True, default=None)
     kwargs = JSON(null=True, default=None)
-    status = Varchar(length=20, default="queued", index=True)
+    status = Varchar(length=20, default=JobStatus.queued, index=True, choices=JobStatus)
     progress_done = Integer(default=0)
     progress_total = Integer(default=0)
     albums_created = Integer(default=0)
@@ -38,3 +61,7 @@ class Job(Table, tablename="job"):
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     started_at = Timestamptz(null=True, default=None)
     finished_at = Timestamptz(null=True, default=None)
+    # The last sign of life: each status write, and every few seconds from the worker running it.
+    heartbeat_at = Timestamptz(null=True, default=None)
+    # Times the stall detector sent the run again after its message was lost.
+    requeues = Integer(default=0)

@@ -19,8 +19,6 @@ from tests.live_app import live_app
 
 CHROMIUM = os.environ.get("LLAMA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
 def log_dir() -> Path:
@@ -81,11 +79,3 @@ async def admin_page(admin_user: int, browser_page: Any) -> Any:
     """A page logged in as the test admin, on the dashboard."""
     await log_in_page(browser_page)
     return browser_page
-
-
-async def screenshot(page: Any, name: str) -> Path:
-    """Save a full-page PNG under docs/screenshots/ (linked from the README)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=True)
-    return path

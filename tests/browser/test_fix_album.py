@@ -14,7 +14,6 @@ import pytest
 
 from app.catalog.tables import Album, Track
 from app.llamalog.tables import LlamaLog
-from tests.browser.conftest import screenshot
 from tests.factories import manual_album, tracklist
 
 pytestmark = pytest.mark.browser
@@ -153,94 +152,3 @@ async def test_pages_fit_a_phone(admin_page: Any) -> None:
         await page.goto(url)
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"{url} scrolls sideways at 375px ({width}px)"
-
-
-async def seed_showcase() -> Any:
-    """A catalog with two weeks of history, a failure and running jobs; returns the album to show."""
-    import datetime as dt
-    import uuid
-
-    from app.catalog.albums import update_album
-    from app.jobs.tables import Job
-    from app.llamalog.context import JobContext, job_scope
-    from app.llamalog.logger import record
-    from tests.factories import job_album
-
-    sync = JobContext.new_root(triggered_by="scheduled")
-    for i, (title, artist) in enumerate(
-        [
-            ("Blue Hour", "Kat Moda"),
-            ("Paper Moons", "The Lanterns"),
-            ("Low Tide", "Okra Sound"),
-            ("Glasshouse", "Nia"),
-        ]
-    ):
-        await job_album(
-            sync.child(), title=title, artist=artist, tracks=tracklist(8 + i) if i % 2 == 0 else ()
-        )
-    shown = await manual_album(
-        title="Night Drive", artist="Kat Moda", tracks=tracklist(9), release_type="album"
-    )
-    await update_album(shown.id, {"release_date": "2021-06-04", "label": "Llama Records"}, expected_version=1)
-    now = dt.datetime.now(dt.UTC)
-    categories = ["ENRICHED", "CACHED", "LINKED", "CORRECTED", "ENRICHED", "CREATED", "CACHED"]
-    with job_scope(JobContext.new_root(triggered_by="scheduled")):
-        for day in range(1, 14):
-            for n in range((day * 7) % 11 + 2):
-                category = categories[(day + n) % len(categories)]
-                row = await record(
-                    entity_type="ALBUM",
-                    entity_id=shown.id,
-                    operation=f"album:{category.lower()}:history",
-                    category=category,
-                    entity_label="Night Drive",
-                )
-                stamp = now - dt.timedelta(days=day, minutes=n)
-                await LlamaLog.update({LlamaLog.created_at: stamp}).where(LlamaLog.id == row.id)
-    failed_job = uuid.uuid4()
-    await Job.insert(
-        Job(
-            job_id=failed_job,
-            kind="sync_spotify",
-            actor="sync_spotify",
-            status="failed",
-            root_job_id=failed_job,
-        ),
-        Job(
-            job_id=uuid.uuid4(),
-            kind="sync_musicbrainz",
-            actor="sync_musicbrainz",
-            status="running",
-            progress_done=42,
-            progress_total=120,
-            started_at=now,
-        ),
-        Job(job_id=uuid.uuid4(), kind="enrich_album", actor="enrich_album", status="queued"),
-    )
-    with job_scope(JobContext.new_root(triggered_by="scheduled", job_id=str(failed_job))):
-        await record(
-            entity_type="ALBUM",
-            entity_id=None,
-            operation="album:failed:spotify-sync",
-            status="FAILED",
-            sources=["SPOTIFY"],
-            error_code="RATE_LIMITED",
-            error_message="Spotify answered 429 five times; gave up after 31 s",
-            entity_label="New releases page 3",
-        )
-    return shown.id
-
-
-async def test_screenshots_for_the_readme(admin_page: Any) -> None:
-    """docs/screenshots/dashboard.png and album.png at 1280px wide."""
-    page = admin_page
-    album_id = await seed_showcase()
-    await page.goto("/")
-    await page.locator("svg.chart").wait_for()
-    await screenshot(page, "dashboard")
-    await page.goto(f"/albums/{album_id}")
-    await page.locator("#timeline h2").wait_for()
-    await page.wait_for_timeout(500)  # the timeline loads after the page
-    await screenshot(page, "album")
-    await page.goto("/albums/broken")
-    await screenshot(page, "fix-queue")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import log_dir, log_in_page, screenshot
+from tests.browser.conftest import log_dir, log_in_page
 from tests.correction import payloads
 from tests.live_app import live_app
 
@@ -78,7 +78,6 @@ async def test_fix_a_trackless_album_from_musicbrainz_in_under_a_minute(fix_page
     for i in range(3):
         assert await added.nth(i).locator("input[type=checkbox]").is_checked()
     assert await form.locator("#fix-field-musicbrainz_id").is_checked()
-    await screenshot(page, "fix-preview")
     await form.locator("button.fix-apply").click()
 
     result = page.locator(".fix-result .flash.ok")
@@ -91,7 +90,6 @@ async def test_fix_a_trackless_album_from_musicbrainz_in_under_a_minute(fix_page
     await page.locator("header.album-head >> text=Nothing missing").wait_for()
     await page.locator("#tracks >> text=Alarms").wait_for()
     await page.locator("#timeline >> text=album:corrected:musicbrainz").wait_for()
-    await screenshot(page, "fix-applied")
 
     await page.goto("/albums/broken")
     assert await page.locator(row).count() == 0

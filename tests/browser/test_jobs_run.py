@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import log_dir, log_in_page, screenshot
+from tests.browser.conftest import log_dir, log_in_page
 from tests.live_app import live_app
 
 pytestmark = pytest.mark.browser
@@ -88,11 +88,9 @@ async def test_a_sync_started_from_jobs_shows_progress_to_done(jobs_page: Any) -
     assert await page.locator("table.log-table tr.log-row").count() == 20
     assert await page.evaluate("() => window.__sameDocument") is True
     await page.locator("#timeline details.root").first.wait_for()
-    await screenshot(page, "job")
 
     # The run is listed on /jobs with its counts, and its rows are in the log.
     await page.goto("/jobs")
     run = page.locator(f"#job-{job_url.rsplit('/', 1)[1]}")
     assert "sync_spotify" in await run.inner_text() and "succeeded" in await run.inner_text()
     assert f"{total} / {total}" in await run.inner_text()
-    await screenshot(page, "jobs")

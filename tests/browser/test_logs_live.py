@@ -7,8 +7,6 @@ from typing import Any
 import pytest
 
 from app.catalog.albums import update_album
-from app.llamalog.logger import record
-from tests.browser.conftest import screenshot
 from tests.factories import job_album, manual_album, tracklist
 
 pytestmark = pytest.mark.browser
@@ -68,36 +66,3 @@ async def test_a_row_opens_to_its_diff_on_click_and_enter(admin_page: Any) -> No
     await page.keyboard.press("Enter")
     await detail.wait_for()
     assert dialogs == []
-
-
-async def test_screenshot_of_the_log_table(admin_page: Any) -> None:
-    page = admin_page
-    first, ctx = await job_album(title="Nevermind", artist="Nirvana", tracks=tracklist(3))
-    await update_album(first.id, {"release_date": "1991-09-24"}, expected_version=1)
-    second = await manual_album(title="You Want It Darker", artist="Leonard Cohen", tracks=tracklist(2))
-    await record(
-        entity_type="ALBUM",
-        entity_id=second.id,
-        operation="album:failed:enrichment",
-        status="FAILED",
-        sources=["MUSICBRAINZ"],
-        error_code="UPSTREAM_TIMEOUT",
-        error_message="MusicBrainz did not answer within 10 s",
-        entity_label="You Want It Darker",
-        duration_ms=10_012,
-    )
-    await record(
-        entity_type="ALBUM",
-        entity_id=first.id,
-        operation="album:enriched:musicbrainz",
-        sources=["MUSICBRAINZ", "COVERARTARCHIVE"],
-        entity_label="Nevermind",
-        fields_enriched=["musicbrainz_id", "cover_art_url", "label"],
-        changes={"label": {"before": None, "after": "DGC"}},
-        duration_ms=1_240,
-        api_call_count=3,
-    )
-    await page.goto("/logs")
-    await page.locator("#log-rows tr.log-row", has_text="album:corrected:admin").locator("td.op").click()
-    await page.locator("#log-rows tr.log-detail").wait_for()
-    await screenshot(page, "logs")

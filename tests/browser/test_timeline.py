@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
@@ -10,7 +9,6 @@ import pytest
 from app.catalog.albums import update_album
 from app.llamalog.context import job_scope
 from app.llamalog.logger import record
-from tests.browser.conftest import screenshot
 from tests.factories import job_album, tracklist
 
 pytestmark = pytest.mark.browser
@@ -56,44 +54,3 @@ async def test_album_timeline_expands_a_root_job_and_goes_live(admin_page: Any) 
     await page.locator("#timeline .tl-filter input[value=CORRECTED]").check()
     await page.locator("#timeline details.root").first.wait_for()
     await page.wait_for_function("document.querySelectorAll('#timeline details.root').length === 1")
-
-
-async def test_screenshot_of_a_timeline(admin_page: Any) -> None:
-    page = admin_page
-    created, ctx = await job_album(title="Nevermind", artist="Nirvana", tracks=tracklist(4))
-    enrich = ctx.child()
-    with job_scope(enrich):
-        await record(
-            entity_type="ALBUM",
-            entity_id=created.id,
-            operation="album:enriched:musicbrainz",
-            sources=["MUSICBRAINZ"],
-            entity_label="Nevermind",
-            fields_enriched=["musicbrainz_id", "label"],
-            changes={"label": {"before": None, "after": "DGC"}},
-        )
-        await record(
-            entity_type="ALBUM",
-            entity_id=created.id,
-            operation="album:cached:cover",
-            sources=["COVERARTARCHIVE"],
-            entity_label="Nevermind",
-            child=True,
-        )
-    await update_album(created.id, {"release_date": "1991-09-24"}, expected_version=1)
-    await record(
-        entity_type="TRACK",
-        entity_id=uuid.uuid4(),
-        album_id=created.id,
-        operation="track:failed:enrichment",
-        status="FAILED",
-        error_code="NO_MATCH",
-        error_message="no recording matched",
-        entity_label="Track 5",
-    )
-    await page.goto(f"/timeline/album/{created.id}")
-    root = page.locator(f"#root-{ctx.job_id}")
-    await root.locator("summary").click()
-    await root.locator(".root-body details.tl-row").first.wait_for()
-    await root.locator("details.tl-row", has_text="album:enriched:musicbrainz").locator("summary").click()
-    await screenshot(page, "timeline")

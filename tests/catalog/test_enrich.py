@@ -148,3 +148,27 @@ async def test_artist_without_mbid_has_no_data(upstream: Any) -> None:
     assert await enrich_artist(artist["id"]) == "NO_DATA_AVAILABLE"
     assert created.artists_created == 1
     assert ArtistInput  # the record type used by the services
+
+
+async def test_an_artist_whose_folded_name_outgrows_its_key_still_adopts_the_release_mbid(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    import json
+
+    from app.demo.payloads import ROOT
+    from tests.catalog.hostile import serving
+
+    long_name = "Jeff Mills " + "and The Wizard " * 40  # folds to ~600 characters, the key holds 500
+    text = (ROOT / "musicbrainz" / "release-e47d04a4-kat-moda-digital.json").read_text()
+    release = json.loads(text.replace('"Jeff Mills"', json.dumps(long_name)))
+    mbid = release["artist-credit"][0]["artist"]["id"]
+    (tmp_path / "musicbrainz").mkdir()
+    (tmp_path / "musicbrainz" / "release.json").write_text(json.dumps(release))
+    created, _ = await job_album(title="Kat Moda", artist=long_name, musicbrainz_id=KAT_MODA)
+    with serving(tmp_path, monkeypatch), job_scope(JobContext.new_root()):
+        result = await enrich_album(created.id)
+    assert result.tracks_created == 3
+    (artist,) = await Artist.select()
+    assert artist["musicbrainz_id"] == mbid  # adopted by the album's own artist, not merely linked
+    adopted = await LlamaLog.count().where(LlamaLog.operation == "artist:enriched:enrichment")
+    assert adopted == 1

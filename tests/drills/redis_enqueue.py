@@ -1,9 +1,10 @@
-"""Enqueue drill jobs on the Redis in REDIS_URL (run as a subprocess): prints the job ids as JSON."""
+"""Enqueue drill jobs (DRILL_ACTOR, d_create_artist by default) on REDIS_URL: prints their ids as JSON."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 
 from app.jobs.launch import enqueue
@@ -11,7 +12,8 @@ from tests.drills import drill_actors  # noqa: F401 - declares the actor on this
 
 
 async def main(mbids: list[str], hold_s: float) -> None:
-    ids = [await enqueue("d_create_artist", [mbid], {"hold_s": hold_s}) for mbid in mbids]
+    actor = os.environ.get("DRILL_ACTOR", "d_create_artist")
+    ids = [await enqueue(actor, [mbid], {"hold_s": hold_s}) for mbid in mbids]
     print(json.dumps(ids))
 
 

@@ -12,14 +12,11 @@ per artist, and a LINKED row only for a message that was delivered again (its wo
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,71 +26,11 @@ from app.catalog.tables import Artist
 from app.config import ROOT
 from app.jobs.tables import Job
 from app.llamalog.tables import LlamaLog
-from tests.drills.live import free_port
+from tests.drills.private_redis import private_redis, redis_env
 from tests.jobs.harness import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 JOBS = 24
-
-
-class PrivateRedis:
-    def __init__(self, tmp: Path) -> None:
-        self.port = free_port()
-        self.dir = tmp
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(self.dir),
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-                "--save",
-                "",
-            ],  # fmt: skip
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        import redis
-
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis(port=self.port).ping()
-                return
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-
-@contextmanager
-def private_redis(tmp: Path) -> Iterator[PrivateRedis]:
-    server = PrivateRedis(tmp)
-    server.start()
-    try:
-        yield server
-    finally:
-        if server.proc and server.proc.poll() is None:
-            server.proc.terminate()
-            server.proc.wait(timeout=10)
-
-
-def _env(redis_url: str) -> dict[str, str]:
-    return {**os.environ, "REDIS_URL": redis_url, "REDIS_NAMESPACE": f"drill-{uuid.uuid4().hex[:8]}"}
 
 
 async def _counts(job_ids: list[str]) -> dict[str, int]:
@@ -106,7 +43,7 @@ async def _counts(job_ids: list[str]) -> dict[str, int]:
 
 async def test_redis_killed_and_restarted_mid_run(tmp_path: Path) -> None:
     with private_redis(tmp_path) as redis_server:
-        env = _env(redis_server.url)
+        env = redis_env(redis_server.url)
         mbids = [str(uuid.uuid4()) for _ in range(JOBS)]
         enqueued = subprocess.run(
             [sys.executable, "-m", "tests.drills.redis_enqueue", "0.25", *mbids],

@@ -140,7 +140,8 @@ async def test_retry_starts_a_new_run_and_goes_there(client: Any) -> None:
     )
     ok = await make_job(1, status="succeeded")
     refused = post(client, f"/jobs/{ok['job_id']}/retry")
-    assert refused.status_code == 400 and "only failed or cancelled jobs can be retried" in refused.text
+    assert refused.status_code == 400
+    assert "only failed, cancelled or stalled jobs can be retried" in refused.text
     assert post(client, f"/jobs/{uuid.uuid4()}/retry").status_code == 404
 
 

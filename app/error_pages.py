@@ -1,0 +1,44 @@
+"""HTTP errors: a styled page with the nav for every HTML route, JSON for /api and /schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException
+
+from app.web import render
+
+JSON_PREFIXES = ("/api", "/schema")
+# htmx swaps these answers into the page (see base.html's htmx-config): send the message block only.
+INLINE_STATUSES = (400, 409, 422)
+
+
+def wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "").split(",")[0]
+    return request.url.path.startswith(JSON_PREFIXES) or "application/json" in accept
+
+
+def _message(request: Request, exc: HTTPException) -> str:
+    # Litestar's own words for these ("Not Found", "Method Not Allowed") tell a person nothing.
+    if exc.status_code == 404 and exc.detail in ("", "Not Found"):
+        return f"There is no page at {request.url.path}."
+    if exc.status_code == 405:
+        return f"{request.url.path} does not answer a {request.method} request."
+    if exc.status_code == 413:
+        return "What you sent is too big for this form."
+    return str(exc.detail)
+
+
+def http_error(request: Request, exc: HTTPException) -> Response[Any]:
+    """Any HTTPException (a handler's or the router's: no route, wrong method) as a page or JSON."""
+    status = exc.status_code
+    headers = dict(exc.headers or {})
+    if wants_json(request):
+        body: dict[str, Any] = {"status_code": status, "detail": exc.detail}
+        if exc.extra:
+            body["extra"] = exc.extra
+        return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+    block = "content" if status in INLINE_STATUSES else None
+    context = {"status": status, "message": _message(request, exc)}
+    return render(request, "error.html", context, status_code=status, headers=headers, block=block)
