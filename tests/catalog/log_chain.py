@@ -119,3 +119,60 @@ async def track_problems(album_id: Any, created_with: dict[Any, dict[str, Any]])
         if track["version"] != 1 + bumps:
             problems.append(f"{label}: version {track['version']} after {bumps} changes")
     return problems
+
+
+def _lifecycle_step(row: dict[str, Any]) -> str | None:
+    """What a track's row did to its existence: "added", "removed", or None (it changed values)."""
+    action = _action(row)
+    if action in ("added", "removed"):
+        return str(action)  # corrections and reverts say so in their metadata
+    if row["category"] == "CREATED":
+        return "added"  # a sync, an enrichment or an admin created it
+    if row["operation"].startswith("track:deleted:"):
+        return "removed"  # the track editor's delete
+    return None
+
+
+async def track_set_problems(album_id: Any) -> list[str]:
+    """The album's tracks on file are exactly the ones its log leaves standing.
+
+    Replays every track row of the album in log order: a track is created once (its id never
+    comes back as a new track), removed only while on file, and put back (a revert) only after a
+    removal. Corrections replace tracks and reverts restore them, so the tracks on file are the
+    created ones minus the removed plus the restored, never simply the created ones.
+    """
+    rows = (
+        await LlamaLog.select()
+        .where((LlamaLog.album_id == album_id) & (LlamaLog.entity_type == "TRACK"))
+        .order_by(LlamaLog.id)
+        .output(load_json=True)
+    )
+    standing: set[str] = set()
+    born: set[str] = set()
+    problems: list[str] = []
+    for row in rows:
+        step, track = _lifecycle_step(row), str(row["entity_id"])
+        where = f"track row {row['id']} ({row['operation']}, {row['entity_label']!r})"
+        if step is None:
+            if row["status"] == "SUCCESS" and track not in standing:
+                problems.append(f"{where} changed a track that was not on file")
+        elif step == "removed":
+            if track not in standing:
+                problems.append(f"{where} removed a track that was not on file")
+            standing.discard(track)
+        elif row["category"] == "CREATED":
+            if track in born:
+                problems.append(f"{where} created a track id a second time")
+            born.add(track)
+            standing.add(track)
+        else:  # put back by a revert
+            if track in standing or track not in born:
+                problems.append(f"{where} restored a track that was on file or never created")
+            standing.add(track)
+    on_file = {str(t["id"]) for t in await Track.select(Track.id).where(Track.album == album_id)}
+    if on_file != standing:
+        problems.append(
+            f"album {album_id}: tracks on file but not standing in the log {sorted(on_file - standing)}, "
+            f"standing in the log but not on file {sorted(standing - on_file)}"
+        )
+    return problems

@@ -5,7 +5,8 @@ requests do: two enrichment jobs and a cover job per album again and again, admi
 so locking) fields with the version they last read, unlocking them, and editing track durations.
 Afterwards, for every album and track: each logged `before` is the value the previous row left,
 the last `after` is the column, the version moved once per change (none reused), and a locked
-field only changed through an admin's CORRECTED row (tests/catalog/log_chain.py).
+field only changed through an admin's CORRECTED row, and the tracks on file are exactly the ones
+the log leaves standing (tests/catalog/log_chain.py).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from app.correction.preview import build_preview
 from app.correction.revert import NothingToRevert, RevertConflict, revert
 from app.llamalog.context import JobContext, job_scope
 from app.llamalog.tables import LlamaLog
-from tests.catalog.log_chain import album_problems, track_problems
+from tests.catalog.log_chain import album_problems, track_problems, track_set_problems
 from tests.correction import payloads
 from tests.factories import job_album, tracklist
 
@@ -172,8 +173,65 @@ async def test_jobs_and_admins_writing_the_same_albums_at_once_keep_the_log_chai
     assert await LlamaLog.count().where(LlamaLog.category == "CORRECTED") >= tally["admin saves"]
     # The second enrichment found the first one's tracks: none created twice, no slot clash.
     assert await LlamaLog.count().where(LlamaLog.category == "FAILED") == 0
+    # The tracks on file are the ones the album's log leaves standing. Not simply its CREATED rows:
+    # when the fixer's correction commits before any enrichment identified the tracks, it replaces
+    # them (removed + created) and a revert removes what it added (see the test below).
     for album_id, _, _ in albums:
-        created = LlamaLog.count().where(
-            (LlamaLog.album_id == album_id) & (LlamaLog.operation.like("track:created:%"))
-        )
-        assert await Track.count().where(Track.album == album_id) == await created
+        assert await track_set_problems(album_id) == []
+
+
+async def _correct_all(album_id: Any, candidate: Candidate) -> str:
+    """What _fixer does once: preview at the version read, take every field and track."""
+    preview = build_preview(await load_current(album_id), candidate)
+    job = JobContext.new_root(triggered_by="user", user_id=4, username="admin4")
+    apply = apply_candidate(
+        album_id,
+        candidate,
+        expected_version=preview.album.version,
+        take_fields={f.name for f in preview.fields if f.takeable},
+        take_tracks={pair.key for pair in preview.tracks if pair.status != "unchanged"},
+    )
+    await _as(job, apply)
+    return job.job_id
+
+
+async def test_a_correction_that_beats_enrichment_replaces_tracks_so_created_rows_outnumber_tracks(
+    upstream: Any,
+) -> None:
+    """The losing order of the race above, in sequence: the old `tracks == CREATED rows` fails here."""
+    created, _ = await job_album(
+        title="+", artist="Ed Sheeran", musicbrainz_id=payloads.ED_SHEERAN_PLUS, tracks=tracklist(4)
+    )
+    album_id = created.id
+    await Track.update({Track.duration_ms: None}).where(Track.album == album_id)  # as in the race
+    start = await Album.select().where(Album.id == album_id).first()
+    track_start = {t["id"]: t for t in await Track.select().where(Track.album == album_id)}
+    # No enrichment yet: the 4 tracks have no recording ids, so the correction retitles them
+    # and adds the release's other 8; the revert removes those 8, the next correction adds 8 anew.
+    first = await _correct_all(album_id, payloads.plus())
+    await _as(JobContext.new_root(triggered_by="user", user_id=4), revert(job_id=first))
+    await _correct_all(album_id, payloads.plus())
+    await _as(JobContext.new_root(triggered_by="manual"), enrich_album(album_id))
+
+    created_rows = await LlamaLog.count().where(
+        (LlamaLog.album_id == album_id) & (LlamaLog.operation.like("track:created:%"))
+    )
+    assert (await Track.count().where(Track.album == album_id), created_rows) == (12, 4 + 8 + 8)
+    assert await track_set_problems(album_id) == []
+    assert await album_problems(album_id, start) == []
+    assert await track_problems(album_id, track_start) == []
+
+
+async def test_the_track_set_check_finds_a_track_removed_or_added_off_the_record() -> None:
+    created, _ = await job_album(title="Kat Moda", artist="Jeff Mills", tracks=tracklist(3))
+    tracks = await Track.select().where(Track.album == created.id).order_by(Track.track_number)
+    await Track.delete().where(Track.id == tracks[0]["id"])  # no service, no log row
+    await Track(album=created.id, title="Stowaway", track_number=9, disc_number=1).save()
+
+    problems = await track_set_problems(created.id)
+
+    stowaway = await Track.select(Track.id).where(Track.title == "Stowaway").first()
+    assert problems == [
+        f"album {created.id}: tracks on file but not standing in the log ['{stowaway['id']}'], "
+        f"standing in the log but not on file ['{tracks[0]['id']}']"
+    ]
