@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import inspect
 import logging
 import threading
 from collections import Counter
@@ -26,10 +25,10 @@ from dramatiq.middleware import Middleware, SkipMessage
 from app.config import get_settings
 from app.db import engine
 from app.jobs import progress
-from app.jobs.failures import JobFailure, error_code_of, error_text_of
+from app.jobs.failures import JobFailure, error_code_of, error_text_of, run_failure_hook
 from app.jobs.recount import squared_counts
 from app.jobs.runs import JobSpec, job_finished, job_queued, job_retrying, job_started, survive, take_recorded
-from app.llamalog.context import JobContext, job_scope
+from app.llamalog.context import JobContext
 
 log = logging.getLogger("llamalog.jobs")
 
@@ -224,7 +223,7 @@ class JobRecordMiddleware(Middleware):
                 args=tuple(message.args),
                 kwargs=dict(message.kwargs),
             )
-            self._run(_call_in_job(ctx, callback, failure))
+            self._run(run_failure_hook(callback, failure))
 
 
 def _failure_callback(broker: dramatiq.Broker, message: Any) -> Callable[[JobFailure], Any] | None:
@@ -233,16 +232,6 @@ def _failure_callback(broker: dramatiq.Broker, message: Any) -> Callable[[JobFai
     except dramatiq.errors.ActorNotFound:
         return None
     return actor.options.get("on_final_failure")
-
-
-async def _call_in_job(ctx: JobContext, callback: Callable[[JobFailure], Any], failure: JobFailure) -> None:
-    with job_scope(ctx):
-        try:
-            result = callback(failure)
-            if inspect.isawaitable(result):
-                await result
-        except Exception:
-            log.exception("on_final_failure of %s failed for job %s", failure.actor, failure.job_id)
 
 
 _loop_lock = threading.Lock()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any
 
 from app.db import transaction
 from app.jobs.tables import Job
-from app.llamalog.context import JobContext
+from app.llamalog.context import JobContext, job_scope
 from app.llamalog.logger import LoggedRow, record
 
 MAX_MESSAGE_CHARS = 2000
@@ -48,6 +49,17 @@ class JobFailure:
     context: JobContext
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+async def run_failure_hook(callback: Callable[[JobFailure], Any], failure: JobFailure) -> None:
+    """Call an actor's `on_final_failure` under the job's own context; its errors are logged, not raised."""
+    with job_scope(failure.context):
+        try:
+            result = callback(failure)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            log.exception("on_final_failure of %s failed for job %s", failure.actor, failure.job_id)
 
 
 async def record_job_failure(

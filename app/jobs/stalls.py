@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from app.jobs.failures import JobFailure
+from app.jobs.failures import JobFailure, run_failure_hook
 from app.jobs.runs import now, survive
 from app.jobs.tables import Job, JobStatus
-from app.llamalog.context import JobContext, job_scope
+from app.llamalog.context import JobContext
 
 log = logging.getLogger("llamalog.jobs")
 
@@ -152,10 +151,4 @@ async def _final_failure(broker: BrokerView, row: dict[str, Any], detail: str) -
         args=tuple(row["args"] or ()),
         kwargs=dict(row["kwargs"] or {}),
     )
-    with job_scope(ctx):
-        try:
-            result = callback(failure)
-            if inspect.isawaitable(result):
-                await result
-        except Exception:
-            log.exception("stall detector: on_final_failure of %s failed for job %s", actor, job_id)
+    await run_failure_hook(callback, failure)
