@@ -1,6 +1,8 @@
 """The database enforces llama_log's categories, entity types, statuses and sources, not only the logger.
 
-Values come from the enums the logger validates against (app/llamalog/tables.py).
+The values are those of the enums the logger validates against (app/llamalog/tables.py) on the day
+of this migration, written out: a migration must do the same thing whenever it runs, so a value added
+to an enum later comes with a migration of its own (tests/test_migrations.py says when one is due).
 
 Postgres: one CHECK constraint per column. llama_log is the big table (a million rows in the bench),
 so each constraint is added `NOT VALID` (a brief lock, no scan; new rows are checked from then on),
@@ -18,13 +20,16 @@ checked once by the migration itself, which stops with their count if any are ou
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from app.db import engine
-from app.llamalog.tables import CATEGORIES, ENTITY_TYPES, SOURCES, STATUSES
 
 ID = "2026-12-07T01:10:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "CHECK constraints on llama_log categories, entity types, statuses and sources"
 
 TABLE = "llama_log"
+CATEGORIES = ("CREATED", "ENRICHED", "CORRECTED", "CACHED", "FAILED", "LINKED")
+ENTITY_TYPES = ("ALBUM", "ARTIST", "TRACK")
+STATUSES = ("SUCCESS", "PARTIAL_SUCCESS", "FAILED", "NO_DATA_AVAILABLE", "SKIPPED")
+SOURCES = ("MUSICBRAINZ", "SPOTIFY", "DISCOGS", "COVERARTARCHIVE", "USER")
 SCALARS = {"category": CATEGORIES, "entity_type": ENTITY_TYPES, "status": STATUSES}
 
 

@@ -134,3 +134,17 @@ async def test_the_log_enums_are_checked_by_the_database_after_migrating_a_popul
         await LlamaLog.update({LlamaLog.category: "DELETED"}).where(LlamaLog.album_id == created.id)
     row = await record(entity_type="ALBUM", entity_id=created.id, operation="album:corrected:admin")
     assert row.id and await LlamaLog.count() == kept + 3
+
+
+def test_the_database_checks_every_log_enum_value_the_logger_knows() -> None:
+    """The CHECK migration writes its values out (a migration must not change with the code): when an
+    enum gains a value, the database would refuse it until a new migration widens the check."""
+    import importlib
+
+    from app.llamalog.tables import CATEGORIES, ENTITY_TYPES, SOURCES, STATUSES
+
+    checks = importlib.import_module("piccolo_migrations.llamalog_2026_12_07t01_10_00_000000_log_checks")
+    frozen = (checks.CATEGORIES, checks.ENTITY_TYPES, checks.STATUSES, checks.SOURCES)
+    assert frozen == tuple(tuple(values) for values in (CATEGORIES, ENTITY_TYPES, STATUSES, SOURCES)), (
+        "a log enum changed: add a migration that replaces the llama_log CHECK constraints / triggers"
+    )
