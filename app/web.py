@@ -14,6 +14,7 @@ from litestar.template.config import TemplateConfig
 from litestar.utils.scope.state import ScopeState
 
 from app.config import ROOT, get_settings
+from app.jobs.summary import describe as describe_sync
 from app.llamalog.table_rows import log_row_views
 from app.sources import outbound
 
@@ -53,6 +54,7 @@ def jinja_env() -> Environment:
     env.filters["duration"] = _fmt_duration
     env.filters["pretty_json"] = _tojson_pretty
     env.filters["log_row_views"] = log_row_views
+    env.filters["sync_summary"] = describe_sync
     env.tests["allowed_image"] = _allowed_image
     return env
 

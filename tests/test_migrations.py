@@ -148,3 +148,30 @@ def test_the_database_checks_every_log_enum_value_the_logger_knows() -> None:
     assert frozen == tuple(tuple(values) for values in (CATEGORIES, ENTITY_TYPES, STATUSES, SOURCES)), (
         "a log enum changed: add a migration that replaces the llama_log CHECK constraints / triggers"
     )
+
+
+async def test_job_summary_column_added_to_a_populated_job_table() -> None:
+    """The job-summary migration goes back and forth over runs already there, and keeps them."""
+    import contextlib
+    import io
+    import uuid
+
+    from piccolo.apps.migrations.commands.backwards import run_backwards
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from app.jobs.tables import Job
+
+    summary_migration = "2026-12-07T01:45:00:000000"
+    older = uuid.uuid4()
+    await Job.insert(Job(job_id=older, kind="sync_spotify", status="succeeded", albums_skipped=3))
+    with contextlib.redirect_stdout(io.StringIO()):
+        back = await run_backwards(app_name="llamalog", migration_id=summary_migration, auto_agree=True)
+        assert back.success, back.message
+        assert "summary" not in await _live_columns("job")
+        forward = await run_forwards(app_name="llamalog", migration_id="all")
+        assert forward.success, forward.message
+    row = await Job.select(Job.albums_skipped, Job.summary).where(Job.job_id == older).first()
+    assert row == {"albums_skipped": 3, "summary": None}
+    await Job.update({Job.summary: '{"seen": 3}'}).where(Job.job_id == older)
+    row = await Job.select(Job.summary).where(Job.job_id == older).output(load_json=True).first()
+    assert row == {"summary": {"seen": 3}}

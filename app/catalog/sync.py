@@ -20,6 +20,7 @@ from app.catalog.tables import Album
 from app.db import transaction
 from app.jobs.launch import enqueue_child
 from app.jobs.progress import job_count, job_progress
+from app.jobs.summary import job_summary
 from app.llamalog.logger import record
 from app.sources import clients
 from app.sources.errors import SourceError
@@ -117,6 +118,8 @@ async def sync_spotify(max_albums: int = MAX_ALBUMS, country: str | None = None)
     spotify = clients.spotify()
     listing = await spotify.all_new_releases(country=country, max_albums=max_albums)
     result = SyncResult(seen=len(listing))
+    window = {"listing": "Spotify's new releases", "country": country, "max": max_albums}
+    await job_summary(window=window, seen=result.seen)
     await job_progress(0, len(listing))
     for done, summary in enumerate(listing, start=1):
 
@@ -141,6 +144,7 @@ async def sync_spotify(max_albums: int = MAX_ALBUMS, country: str | None = None)
         label = summary.title or f"Spotify album {extra['spotify_id']}"
         await _unit(label, path="spotify-sync", source="SPOTIFY", result=result, extra=extra, work=work)
         await job_progress(done, len(listing))
+    await job_summary(window=window, seen=result.seen, failed=result.failed)
     return result
 
 
@@ -151,6 +155,8 @@ async def sync_musicbrainz(days: int = MUSICBRAINZ_WINDOW_DAYS, max_albums: int 
     page = await clients.musicbrainz().new_releases(since, until, limit=min(100, max_albums))
     releases = page.releases[:max_albums]
     result = SyncResult(seen=len(releases))
+    window = {"since": since.isoformat(), "until": until.isoformat()}
+    await job_summary(window=window, seen=result.seen)
     await job_progress(0, len(releases))
     for done, release in enumerate(releases, start=1):
 
@@ -180,4 +186,5 @@ async def sync_musicbrainz(days: int = MUSICBRAINZ_WINDOW_DAYS, max_albums: int 
             work=work,
         )
         await job_progress(done, len(releases))
+    await job_summary(window=window, seen=result.seen, failed=result.failed)
     return result

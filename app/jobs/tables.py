@@ -65,3 +65,5 @@ class Job(Table, tablename="job"):
     heartbeat_at = Timestamptz(null=True, default=None)
     # Times the stall detector sent the run again after its message was lost.
     requeues = Integer(default=0)
+    # What a sync looked at and what it found (app/jobs/summary.py): the window, albums seen, failed.
+    summary = JSON(null=True, default=None)

@@ -15,6 +15,7 @@ from litestar import Request, Response, get
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from app.catalog.tables import Album, Artist, Track
+from app.jobs.summary import describe as describe_sync
 from app.jobs.tables import Job
 from app.llamalog import live
 from app.llamalog.filters import FilterError, parse_filter
@@ -55,6 +56,13 @@ async def subject_label(subject: Subject) -> str:
     return str(row[column._meta.name])
 
 
+async def _why_nothing_logged(job_id: uuid.UUID) -> str | None:
+    """A sync run that logged nothing says why (its summary), rather than "nothing logged yet"."""
+    job = await Job.select().where(Job.job_id == job_id).output(load_json=True).first()
+    words = describe_sync(job) if job else None
+    return words.get("why_empty") if words else None
+
+
 @get("/timeline/{kind:str}/{ident:str}", name="timeline")
 async def timeline_page(request: Request, kind: str, ident: str) -> Response[str]:
     """The timeline; HTMX gets the section, `part=tree` or one root's jobs (`root=<job id>`)."""
@@ -80,6 +88,8 @@ async def timeline_page(request: Request, kind: str, ident: str) -> Response[str
         live=flt.cursor is None,
         older_qs=base.with_cursor(t.page.next_cursor).urlencode() if t.page.next_cursor else "",
     )
+    if subject.kind == "JOB" and not flt.categories:
+        context["why_empty"] = await _why_nothing_logged(subject.id)
     if is_htmx(request):
         block = "tree" if request.query_params.get("part") == "tree" else "timeline"
         return render(request, "timeline.html", context, block=block)
