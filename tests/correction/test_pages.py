@@ -177,7 +177,7 @@ async def test_upstream_text_is_escaped() -> None:
     from app.correction.scoring import rank
     from app.correction.search import SearchQuery
     from app.correction.steps import CandidateList
-    from app.web import jinja_env
+    from app.web.templating import jinja_env
     from tests.correction.payloads import album
 
     evil = replace(payloads.kat_moda(), title="<script>alert(1)</script>", artist_credit='"><img src=x>')

@@ -20,10 +20,10 @@ from piccolo.table import Table
 
 from app.auth.tables import AdminUser
 from app.auth.users import create_admin
-from app.catalog.album_view import FIELD_LABELS
 from app.catalog.tables import Album, Artist, Track
 from app.jobs.tables import Job
 from app.llamalog.tables import LlamaLog
+from app.web.album_fields import FIELD_LABELS
 from tests.factories import manual_album, tracklist
 from tests.security.conftest import PASSWORD
 from tests.security.forms import Form, forms_in

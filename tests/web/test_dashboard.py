@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from app.catalog import dashboard
-from app.catalog.activity_chart import build_chart, nice_ceiling
 from app.config import get_settings
 from app.db import engine
 from app.jobs.tables import Job
 from app.llamalog.context import JobContext, job_scope
 from app.llamalog.logger import record
 from app.llamalog.tables import LlamaLog
+from app.web.activity_chart import build_chart, nice_ceiling
 from tests.factories import manual_album, tracklist
 
 

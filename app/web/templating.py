@@ -15,8 +15,8 @@ from litestar.utils.scope.state import ScopeState
 
 from app.config import ROOT, get_settings
 from app.jobs.summary import describe as describe_sync
-from app.llamalog.table_rows import log_row_views
 from app.sources import outbound
+from app.web.log_rows import log_row_views
 
 TEMPLATES = ROOT / "templates"
 

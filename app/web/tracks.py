@@ -13,7 +13,6 @@ from litestar import Request, Response, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
-from app.catalog.album_pages import done, not_found, render_album
 from app.catalog.tables import Track
 from app.catalog.tracks import (
     TRACK_FIELDS,
@@ -26,7 +25,8 @@ from app.catalog.tracks import (
 )
 from app.catalog.validation import ValidationError
 from app.column_limits import parse_int
-from app.web import _fmt_duration as duration_text  # the same m:ss the editor showed
+from app.web.album import done, not_found, render_album
+from app.web.templating import _fmt_duration as duration_text  # the same m:ss the editor showed
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 

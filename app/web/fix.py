@@ -23,7 +23,7 @@ from app.correction.search import NotALookup, SearchQuery
 from app.correction.steps import apply_picks, preview_for_album, search_for_album
 from app.llamalog.tables import LlamaLog
 from app.sources.errors import SourceError
-from app.web import render
+from app.web.templating import render
 
 BLOCK = "fix_step"
 

@@ -17,9 +17,9 @@ from starlette.exceptions import HTTPException
 
 from app.auth.tables import AdminSession, AdminUser
 from app.catalog.tables import Album, AlbumArtist, Artist, Track, TrackArtist
-from app.inert_json import inert_json
 from app.jobs.tables import Job
 from app.llamalog.tables import LlamaLog
+from app.web.inert_json import inert_json
 
 MOUNT = "/admin/db"
 READ_ONLY_CSS = "/static/admin-db.css"

@@ -21,7 +21,7 @@ from app.llamalog import live
 from app.llamalog.filters import FilterError, parse_filter
 from app.llamalog.tables import CATEGORIES
 from app.llamalog.timeline import Subject, load_root, load_timeline, timeline_filter
-from app.web import is_htmx, render
+from app.web.templating import is_htmx, render
 
 _LABELS: dict[str, tuple[Any, Any]] = {
     "ALBUM": (Album, Album.title),

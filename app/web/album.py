@@ -15,7 +15,6 @@ from litestar.params import Body
 from litestar.response import Redirect
 
 from app.catalog.album_edits import save_album_field
-from app.catalog.album_view import FIELD_LABELS, field_views
 from app.catalog.albums import VersionConflict, unlock_field
 from app.catalog.detail import album_detail
 from app.catalog.job_actions import FINISHED, JobActionError, enrich_available, job_status, start_enrichment
@@ -23,7 +22,8 @@ from app.catalog.state import BROKEN_REASONS
 from app.catalog.tables import Album
 from app.catalog.validation import RELEASE_TYPES, ValidationError
 from app.column_limits import parse_int
-from app.web import is_htmx, render
+from app.web.album_fields import FIELD_LABELS, field_views
+from app.web.templating import is_htmx, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 

@@ -11,7 +11,6 @@ from litestar.response import Redirect
 
 from app.column_limits import column_problem, text_problem
 from app.config import get_settings
-from app.inert_json import inert_json
 from app.jobs.launch import JobNotFound, NotRetryable, UnknownActor, retry_job
 from app.jobs.queries import JobDetail, JobNode, job_detail, list_jobs
 from app.jobs.schedule import next_runs, run_now
@@ -19,7 +18,8 @@ from app.jobs.tables import JOB_STATUSES, RETRYABLE_STATUSES, UNFINISHED_STATUSE
 from app.llamalog.filters import FilterError, LogFilter
 from app.llamalog.queries import list_logs
 from app.runtime import runtime_status
-from app.web import is_htmx, render
+from app.web.inert_json import inert_json
+from app.web.templating import is_htmx, render
 
 ACTIVE = UNFINISHED_STATUSES
 RETRYABLE = RETRYABLE_STATUSES

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 
-from app.web import render
+from app.web.templating import render
+
+log = logging.getLogger("llamalog.web")
 
 JSON_PREFIXES = ("/api", "/schema")
 # htmx swaps these answers into the page (see base.html's htmx-config): send the message block only.
@@ -42,3 +45,33 @@ def http_error(request: Request, exc: HTTPException) -> Response[Any]:
     block = "content" if status in INLINE_STATUSES else None
     context = {"status": status, "message": _message(request, exc)}
     return render(request, "error.html", context, status_code=status, headers=headers, block=block)
+
+
+def bad_request(request: Request, exc: Exception) -> Response[Any]:
+    message = str(exc)
+    errors = getattr(exc, "errors", None)
+    if wants_json(request):
+        return Response(
+            {"status_code": 400, "detail": message, "errors": errors},
+            status_code=400,
+            media_type=MediaType.JSON,
+        )
+    return render(request, "error.html", {"status": 400, "message": message}, status_code=400)
+
+
+def forbidden(request: Request, exc: Exception) -> Response[Any]:
+    message = "Your form expired or came from another site: reload the page and try again."
+    if "CSRF" not in str(getattr(exc, "detail", exc)):
+        message = str(getattr(exc, "detail", exc))
+    if wants_json(request):
+        return Response({"status_code": 403, "detail": message}, status_code=403)
+    return render(request, "error.html", {"status": 403, "message": message}, status_code=403, block=None)
+
+
+def server_error(request: Request, exc: Exception) -> Response[Any]:
+    """An error page instead of a bare JSON body; the traceback goes to the server log."""
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    message = "Something went wrong on our side. Nothing you sent was saved; try again."
+    if wants_json(request):
+        return Response({"status_code": 500, "detail": message}, status_code=500)
+    return render(request, "error.html", {"status": 500, "message": message}, status_code=500, block=None)

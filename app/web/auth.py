@@ -13,7 +13,7 @@ from litestar.response import Redirect
 from app.auth.csrf import anonymous_token, csrf_cookie, token_for_session
 from app.auth.guard import SESSION_COOKIE
 from app.auth.users import FAILURE_WINDOW_S, MAX_FAILURES, LoginThrottled, login, logout
-from app.web import render
+from app.web.templating import render
 
 # Said on the login page: a person locked out by the throttle should know why the right password fails.
 THROTTLE_RULE = {"failures": MAX_FAILURES, "minutes": int(FAILURE_WINDOW_S // 60)}
@@ -82,3 +82,6 @@ async def logout_submit(request: Request) -> Redirect:
             csrf_cookie(anonymous_token()),
         ],
     )
+
+
+ROUTES: list[Any] = [login_page, login_submit, logout_submit]

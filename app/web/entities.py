@@ -7,8 +7,8 @@ from typing import Any
 
 from litestar import Request, Response, get
 
-from app.catalog.tables import AlbumArtist, Artist, Track, TrackArtist
-from app.web import render
+from app.catalog.entity_detail import artist_detail, track_detail
+from app.web.templating import render
 
 
 def _not_found(request: Request, what: str) -> Response[str]:
@@ -31,20 +31,10 @@ def _id(value: str) -> uuid.UUID | None:
 async def artist_page(request: Request, ident: str) -> Response[str]:
     """An artist, the albums they appear on, and their timeline."""
     artist_id = _id(ident)
-    artist = await Artist.select().where(Artist.id == artist_id).first() if artist_id else None
-    if artist is None:
+    found = await artist_detail(artist_id) if artist_id else None
+    if found is None:
         return _not_found(request, "artist")
-    albums = (
-        await AlbumArtist.select(
-            AlbumArtist.album.id.as_alias("id"),
-            AlbumArtist.album.title.as_alias("title"),
-            AlbumArtist.album.release_date.as_alias("release_date"),
-            AlbumArtist.role,
-        )
-        .where(AlbumArtist.artist == artist_id)
-        .order_by(AlbumArtist.album.release_date)
-        .limit(200)
-    )
+    artist, albums = found
     return render(request, "artist.html", {"artist": artist, "albums": albums})
 
 
@@ -52,18 +42,10 @@ async def artist_page(request: Request, ident: str) -> Response[str]:
 async def track_page(request: Request, ident: str) -> Response[str]:
     """A track, its album and artists, and its timeline."""
     track_id = _id(ident)
-    track = (
-        await Track.select(*Track.all_columns(), Track.album.title.as_alias("album_title"))
-        .where(Track.id == track_id)
-        .first()
-        if track_id
-        else None
-    )
-    if track is None:
+    found = await track_detail(track_id) if track_id else None
+    if found is None:
         return _not_found(request, "track")
-    artists: list[dict[str, Any]] = await TrackArtist.select(
-        TrackArtist.artist.id.as_alias("id"), TrackArtist.artist.name.as_alias("name"), TrackArtist.role
-    ).where(TrackArtist.track == track_id)
+    track, artists = found
     return render(request, "track.html", {"track": track, "artists": artists})
 
 

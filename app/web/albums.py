@@ -1,4 +1,4 @@
-"""Catalog pages: the dashboard, album lists and the fix queue, adding an album (registered by app.main)."""
+"""Album pages: the album list, the fix queue (/albums/broken), adding an album by hand."""
 
 from __future__ import annotations
 
@@ -9,60 +9,16 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect
 
-from app.admin_db import ROUTES as ADMIN_DB_ROUTES
-from app.catalog import dashboard as dash
-from app.catalog.activity_chart import build_chart
-from app.catalog.album_pages import ROUTES as ALBUM_ROUTES
-from app.catalog.api import ROUTES as API_ROUTES
-from app.catalog.job_actions import retry_failed_job, retryable_jobs
 from app.catalog.listing import AlbumPage, AlbumQuery, list_albums, parse_album_query
 from app.catalog.new_album import NEW_ALBUM_FIELDS, add_album_by_hand
 from app.catalog.state import BROKEN_REASONS
 from app.catalog.tables import DATA_QUALITIES, ENRICHMENT_STATUSES
-from app.catalog.tracks_pages import ROUTES as TRACK_ROUTES
 from app.catalog.validation import RELEASE_TYPES, ValidationError
-from app.column_limits import column_problem
 from app.llamalog.filters import FilterError
-from app.llamalog.tables import CATEGORIES, SOURCES, LlamaLog
-from app.web import is_htmx, render
+from app.llamalog.tables import SOURCES
+from app.web.templating import is_htmx, render
 
-FILTER_PARAMS = ("q", "reason", "quality", "source", "enrichment")
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
-@get("/", name="dashboard")
-async def dashboard(request: Request, retried: str | None = None) -> Response[str]:
-    if request.headers.get("hx-target") == "running-jobs":  # the panel refreshing itself
-        jobs = {"jobs": await dash.running_jobs(20)}
-        return render(request, "dashboard.html", jobs, block="running_jobs")
-    activity = await dash.activity_by_day(14)
-    failures = await dash.recent_failures(10)
-    reasons, broken_total = await dash.broken_by_reason()
-    context = {
-        "counts": await dash.catalog_counts(),
-        "reasons": reasons,
-        "broken_total": broken_total,
-        "chart": build_chart(activity["days"], activity["counts"]),
-        "categories": CATEGORIES,
-        "failures": failures,
-        "retryable": await retryable_jobs(failures),
-        "jobs": await dash.running_jobs(20),
-        "retried": retried,
-    }
-    return render(request, "dashboard.html", context)
-
-
-@post("/failures/{log_id:int}/retry", name="failure_retry")
-async def failure_retry(request: Request, log_id: int) -> Response[Any]:
-    """Run the failed job behind a FAILED log row again, as the logged-in user."""
-    if column_problem(LlamaLog.id, log_id):
-        message = f"log_id: there is no log row {log_id}"
-        return render(request, "error.html", {"status": 404, "message": message}, status_code=404)
-    try:
-        new_job = await retry_failed_job(log_id, request.scope["user"])
-    except (LookupError, ValueError) as exc:  # no such row, not a failed run, unknown actor
-        return render(request, "error.html", {"status": 400, "message": str(exc)}, status_code=400)
-    return Redirect(f"/?retried={new_job}", status_code=303)
 
 
 def _list_context(request: Request, aq: AlbumQuery | None, page: AlbumPage | None, **extra: Any) -> dict:
@@ -130,15 +86,4 @@ async def new_album_submit(request: Request, data: Form) -> Response[Any]:
     return Redirect(f"/albums/{album_id}", status_code=303)
 
 
-ROUTES: list[Any] = [
-    dashboard,
-    failure_retry,
-    albums_page,
-    broken_albums_page,
-    new_album_form,
-    new_album_submit,
-    *ALBUM_ROUTES,
-    *TRACK_ROUTES,
-    *API_ROUTES,
-    *ADMIN_DB_ROUTES,
-]
+ROUTES: list[Any] = [albums_page, broken_albums_page, new_album_form, new_album_submit]

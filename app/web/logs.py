@@ -9,12 +9,10 @@ from litestar import Request, Response, get
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from app.llamalog import live
-from app.llamalog.entity_pages import ROUTES as ENTITY_ROUTES
 from app.llamalog.filters import DEFAULT_LIMIT, FilterError, LogFilter, parse_filter
 from app.llamalog.queries import get_row, list_logs
 from app.llamalog.tables import CATEGORIES, ENTITY_TYPES, SOURCES, STATUSES
-from app.llamalog.timeline_pages import ROUTES as TIMELINE_ROUTES
-from app.web import jinja_env, render
+from app.web.templating import jinja_env, render
 
 _TEXT_PARAMS = ("operation", "since", "until", "job", "q")
 
@@ -91,4 +89,4 @@ async def logs_stream(request: Request) -> ServerSentEvent:
     return ServerSentEvent(_events(flt, after))
 
 
-ROUTES: list[Any] = [logs_page, logs_stream, *TIMELINE_ROUTES, *ENTITY_ROUTES]
+ROUTES: list[Any] = [logs_page, logs_stream]
