@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from app.catalog.locks import locked_fields
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Album
 from app.catalog.versioned import lock_album, set_album
 from app.column_fit import fits
-from app.correction.locks import locked_fields
 from app.db import transaction
 from app.llamalog.logger import record
 from app.sources import clients, outbound

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.catalog.artists import find_or_create_artist, lock_artists, name_key
+from app.catalog.from_upstream import album_from_musicbrainz
+from app.catalog.locks import fields_to_update
 from app.catalog.names import fold
 from app.catalog.records import AlbumInput, ArtistInput, TrackInput
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Album, AlbumArtist, Artist, Track
 from app.catalog.tracks import create_tracks
 from app.catalog.versioned import lock_album, set_album, set_track
-from app.correction.locks import fields_to_update
 from app.db import transaction
 from app.jobs.launch import enqueue_child
 from app.llamalog.logger import record, record_many
@@ -27,7 +28,6 @@ from app.llamalog.summary import summarize
 from app.sources import clients
 from app.sources.http import counting_calls
 from app.sources.records import MbRelease
-from app.sources.to_catalog import album_from_musicbrainz
 
 # Album columns enrichment may fill from a MusicBrainz release.
 ENRICHABLE = (

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.catalog.albums import create_album
+from app.catalog.from_upstream import album_from_musicbrainz, album_from_spotify, musicbrainz_id, spotify_id
 from app.catalog.records import AlbumInput
 from app.catalog.tables import Album
 from app.db import transaction
@@ -27,7 +28,6 @@ from app.sources.errors import SourceError
 from app.sources.http import counting_calls
 from app.sources.parsing import clean
 from app.sources.records import MbRelease, SpotifyAlbum
-from app.sources.to_catalog import album_from_musicbrainz, album_from_spotify, musicbrainz_id, spotify_id
 
 log = logging.getLogger(__name__)
 MAX_ALBUMS = 200

@@ -8,6 +8,7 @@
 - ratelimit.py: the MusicBrainz limiter shared by threads (embedded) or processes (Redis).
 - parsing.py: readers for upstream JSON; every string is cleaned of NUL and control characters here.
 - outbound.py: where requests (and each redirect hop) may go, and which image URLs may be kept.
-- to_catalog.py: MusicBrainz releases and Spotify albums as the catalog's AlbumInput: ids checked
-  (InvalidRecord), strings fitted to their columns.
+
+A leaf: it imports app.config and its own modules only; mapping records onto the catalog is
+app/catalog/from_upstream.py.
 """

@@ -122,9 +122,9 @@ def mb_release(name: str) -> Candidate:
 async def spotify_album(name: str) -> Any:
     """An album as the Spotify sync stores it (real parser, real create_album), from <name>.json."""
     from app.catalog.albums import create_album
+    from app.catalog.from_upstream import album_from_spotify
     from app.llamalog.context import JobContext, job_scope
     from app.sources.spotify import parse_album
-    from app.sources.to_catalog import album_from_spotify
 
     found = album_from_spotify(parse_album(_json(f"spotify/{name}.json")))
     with job_scope(JobContext.new_root(triggered_by="scheduled")):

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from app.catalog.albums import VersionConflict, update_album
+from app.catalog.locks import fields_to_update
 from app.catalog.records import ArtistInput, TrackInput
 from app.catalog.tables import Album, Track, TrackArtist
 from app.correction.apply import ApplyError, apply_candidate
 from app.correction.current import load_current
-from app.correction.locks import fields_to_update
 from app.correction.preview import build_preview
 from app.correction.revert import RevertConflict, revert
 from app.llamalog.context import job_scope, user_job

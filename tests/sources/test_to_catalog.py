@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from app.catalog.from_upstream import album_from_musicbrainz, album_from_spotify
 from app.sources.musicbrainz import MusicBrainzClient
 from app.sources.spotify import SpotifyClient
-from app.sources.to_catalog import album_from_musicbrainz, album_from_spotify
 
 
 async def test_musicbrainz_release_as_album(settings) -> None:

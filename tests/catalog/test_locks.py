@@ -7,10 +7,10 @@ from dataclasses import replace
 from typing import Any
 
 from app.catalog.enrich import enrich_album
+from app.catalog.locks import fields_to_update
 from app.catalog.tables import Album
 from app.correction import lookup
 from app.correction.apply import apply_candidate
-from app.correction.locks import fields_to_update
 from app.llamalog.context import job_scope, user_job
 from app.llamalog.tables import LlamaLog
 from tests.correction import payloads

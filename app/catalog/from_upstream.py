@@ -1,4 +1,4 @@
-"""Source records → the catalog's inputs (AlbumInput, TrackInput, ArtistInput)."""
+"""Source records → the catalog's AlbumInput, TrackInput, ArtistInput: ids checked, strings fitted."""
 
 from __future__ import annotations
 
