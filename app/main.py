@@ -46,6 +46,10 @@ from app.runtime import SHUTDOWN_HOOKS, STARTUP_HOOKS  # noqa: E402
 
 
 def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
+    # The entry point declares the actors once and wires the broker the services enqueue on
+    # (app.jobs.actors); imported here, not at the top, so settings are read when the app is built.
+    import tasks.actors  # noqa: F401
+
     handlers: list[Any] = [
         healthz,
         # Every page and API route, one list per URL area (app/web/<area>.py).

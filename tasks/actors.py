@@ -1,4 +1,4 @@
-"""Every Dramatiq actor, declared in this one module (`llama worker` and `llama serve` import it).
+"""Every Dramatiq actor, declared in this one module (imported by create_app, `llama worker`, the CLI).
 
 Actors are thin: read the arguments, call one app service, done. Write them async; the job context
 (job id, parent, root, user) is already set, so services call `record()`, `job_progress()` and
@@ -13,6 +13,7 @@ from __future__ import annotations
 import dramatiq
 
 from app.catalog import artist_enrich, covers, enrich, job_failures, sync
+from app.jobs import actors as app_actors
 from tasks.broker import get_broker
 from tasks.retry_policy import JOB_OPTIONS, SYNC_TIME_LIMIT_MS
 
@@ -62,5 +63,8 @@ async def enrich_artist(artist_id: str) -> None:
 async def cache_cover(album_id: str) -> None:
     await covers.cache_cover(album_id)
 
+
+# The app sends on this broker from now on; wire() checks every ActorName is declared above.
+app_actors.wire(broker)
 
 __all__ = ["broker", "JOB_OPTIONS", "SYNC_TIME_LIMIT_MS"]

@@ -81,6 +81,8 @@ async def run_manual(
     err: TextIO | None = None,
 ) -> int:
     """Send the job; exit code 0 when sent (or succeeded), 1 when it failed, 2 when it cannot run."""
+    import tasks.actors  # noqa: F401 - the CLI's entry point: declares the actors, wires the broker
+
     try:
         find_actor(actor_name)
     except UnknownActor as exc:

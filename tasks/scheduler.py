@@ -191,7 +191,8 @@ async def _serve_forever(stop: asyncio.Event) -> None:
 
 def run_scheduler(modules: Sequence[str] = ()) -> int:
     """`llama scheduler`: fire scheduled syncs and watch for stalled jobs until SIGTERM or SIGINT."""
-    for name in modules:  # actors declared elsewhere, so their lost messages can be sent again
+    # tasks.actors wires the app's broker; other modules declare actors whose lost messages it resends.
+    for name in ("tasks.actors", *modules):
         importlib.import_module(name)
 
     async def main() -> None:

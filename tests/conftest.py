@@ -125,6 +125,7 @@ async def wipe() -> None:
 async def clean_db(database: str) -> AsyncIterator[None]:
     """Every test starts with empty tables and empty queues."""
     await wipe()
+    import tasks.actors  # noqa: F401 - as every entry point does: declares the actors, wires the broker
     import tasks.broker
 
     if tasks.broker._broker is not None:  # messages an earlier test sent and nobody consumed

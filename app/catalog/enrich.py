@@ -22,6 +22,7 @@ from app.catalog.tables import Album, AlbumArtist, Artist, Track
 from app.catalog.tracks import create_tracks
 from app.catalog.versioned import lock_album, set_album, set_track
 from app.db import transaction
+from app.jobs.actors import ActorName
 from app.jobs.launch import enqueue_child
 from app.llamalog.logger import record, record_many
 from app.llamalog.summary import summarize
@@ -189,7 +190,7 @@ async def enrich_album(album_id: Any) -> EnrichmentResult:
             },
         )
     # The release is known now: its cover follows as a child job (no-op outside a worker).
-    await enqueue_child("cache_cover", str(album_id))
+    await enqueue_child(ActorName.CACHE_COVER, str(album_id))
     return result
 
 

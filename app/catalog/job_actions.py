@@ -1,7 +1,6 @@
 """The catalog pages' use of the jobs runtime: enrich an album now, retry a failed job, poll a run.
 
-The jobs area owns queueing (app.jobs.launch); these wrappers keep the pages working, with the
-buttons disabled, on a checkout where it or the `enrich_album` actor is not there.
+The jobs area owns queueing (app.jobs.launch); the enrich button is disabled when no broker is wired.
 """
 
 from __future__ import annotations
@@ -9,10 +8,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from app.jobs import launch
+from app.jobs.actors import ActorName
 from app.jobs.tables import RETRYABLE_STATUSES, UNFINISHED_STATUSES, Job, JobStatus
 from app.llamalog.tables import LlamaLog
 
-ENRICH_ACTOR = "enrich_album"
+ENRICH_ACTOR = ActorName.ENRICH_ALBUM
 FINISHED = tuple(s for s in JobStatus if s not in UNFINISHED_STATUSES)
 RETRYABLE = RETRYABLE_STATUSES
 
@@ -21,23 +22,13 @@ class JobActionError(LookupError):
     """The job cannot be started or retried; the message says why."""
 
 
-def _launch() -> Any:
-    try:
-        from app.jobs import launch
-    except ImportError:
-        return None
-    return launch
-
-
 def enrich_available() -> bool:
-    launch = _launch()
-    return bool(launch and launch.actor_exists(ENRICH_ACTOR))
+    return launch.actor_exists(ENRICH_ACTOR)
 
 
 async def start_enrichment(album_id: Any, user: Any) -> str:
     """Queue `enrich_album(album_id)` as a root job of `user`; returns its job id."""
-    launch = _launch()
-    if launch is None or not launch.actor_exists(ENRICH_ACTOR):
+    if not launch.actor_exists(ENRICH_ACTOR):
         raise JobActionError("enrichment is not available on this server yet")
     return str(
         await launch.enqueue(
@@ -88,9 +79,6 @@ async def retryable_jobs(failures: list[dict[str, Any]]) -> dict[int, str]:
 
 async def retry_failed_job(log_id: int, user: Any) -> str:
     """Retry the job behind FAILED row `log_id` (its own job, else its root); returns the new job id."""
-    launch = _launch()
-    if launch is None:
-        raise JobActionError("retrying jobs is not available on this server yet")
     if not 0 < log_id < 2**63:  # no such row can exist; the drivers would fail on the number
         raise JobActionError(f"there is no failed log row #{log_id}")
     row = (

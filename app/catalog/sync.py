@@ -19,6 +19,7 @@ from app.catalog.from_upstream import album_from_musicbrainz, album_from_spotify
 from app.catalog.records import AlbumInput
 from app.catalog.tables import Album
 from app.db import transaction
+from app.jobs.actors import ActorName
 from app.jobs.launch import enqueue_child
 from app.jobs.progress import job_count, job_progress
 from app.jobs.summary import job_summary
@@ -61,7 +62,7 @@ async def _import(
         failures=created.tracks_failed,
     )
     await Album.update({Album.enrichment_status: "QUEUED"}).where(Album.id == created.id)
-    await enqueue_child("enrich_album", str(created.id))
+    await enqueue_child(ActorName.ENRICH_ALBUM, str(created.id))
 
 
 async def _record_failure(

@@ -43,6 +43,7 @@ async def ensure_admin(username: str, password: str) -> bool:
 
 async def run_seed_jobs(*, out: object = print) -> DemoSummary:
     """Queue both syncs as system jobs and wait until every job they start has finished."""
+    import tasks.actors  # noqa: F401 - the demo is an entry point: it wires the broker
     from app.catalog.tables import Album
     from app.jobs.launch import enqueue
     from app.jobs.tables import Job

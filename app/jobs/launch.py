@@ -1,4 +1,4 @@
-"""Starting runs by actor name: run a sync now, retry a failed run, the CLI's manual jobs."""
+"""Starting runs by actor name: run a sync now, retry a failed run, the CLI's manual jobs, a child job."""
 
 from __future__ import annotations
 
@@ -7,15 +7,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from app.jobs.actors import ActorName, UnknownActor, broker, find_actor
 from app.jobs.runs import JobSpec, job_finished, job_queued, mark_recorded, now, take_recorded
 from app.jobs.tables import RETRYABLE_STATUSES, Job, JobStatus
 from app.llamalog.tables import TRIGGERS
-
-
-class UnknownActor(LookupError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"no actor named {name!r} is declared in tasks/actors.py")
-        self.name = name
 
 
 class JobNotFound(LookupError):
@@ -42,24 +37,10 @@ class User(Protocol):
     def username(self) -> str: ...
 
 
-def find_actor(name: str) -> Actor:
-    """The declared actor called `name` (raises UnknownActor)."""
-    # The app reaches into tasks/ here only: every actor is declared in tasks.actors.
-    from dramatiq.errors import ActorNotFound
-
-    import tasks.actors  # noqa: F401
-    from tasks.broker import get_broker
-
-    try:
-        return get_broker().get_actor(name)
-    except ActorNotFound:
-        raise UnknownActor(name) from None
-
-
 def actor_exists(name: str) -> bool:
     try:
         find_actor(name)
-    except UnknownActor:
+    except (UnknownActor, RuntimeError):  # not declared, or no broker wired
         return False
     return True
 
@@ -103,10 +84,8 @@ async def enqueue(
     )
     await job_queued(spec)
     mark_recorded(job_id)
-    from tasks.broker import get_broker
-
     try:
-        await asyncio.to_thread(get_broker().enqueue, message)
+        await asyncio.to_thread(broker().enqueue, message)
     except Exception as exc:
         take_recorded(job_id)
         await job_finished(job_id, "failed", error=f"could not enqueue: {exc}", error_code="ENQUEUE_FAILED")
@@ -114,16 +93,13 @@ async def enqueue(
     return job_id
 
 
-async def enqueue_child(actor_name: str, *args: Any) -> str | None:
+async def enqueue_child(actor_name: ActorName, *args: Any) -> str:
     """Send `actor_name(*args)` as a child of the running job (a worker run, a web request, the CLI).
 
-    The job-context middleware stamps parent and root ids; returns the job id, or None when no such
-    actor is declared.
+    The job-context middleware stamps parent and root ids; returns the job id. An actor that is not
+    declared raises UnknownActor (never a silent skip).
     """
-    try:
-        actor: Any = find_actor(actor_name)
-    except UnknownActor:
-        return None
+    actor = find_actor(actor_name)
     message = await asyncio.to_thread(actor.send, *args)
     return str(message.message_id)
 
@@ -156,3 +132,6 @@ async def retry_job(job_id: str | uuid.UUID, user: User) -> str:
             }
         ).where((Job.job_id == row["job_id"]) & (Job.status == JobStatus.stalled))
     return new_id
+
+
+__all__ = ["UnknownActor", "find_actor", "actor_exists", "enqueue", "enqueue_child", "retry_job"]
