@@ -32,6 +32,7 @@ check: install
 	$(BIN)/ruff check app tasks tests bench tools
 	$(BIN)/ruff format --check app tasks tests bench tools
 	$(BIN)/mypy app tasks
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff check --fix app tasks tests bench tools
