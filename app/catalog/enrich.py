@@ -325,8 +325,3 @@ async def _fill_track(album_id: Any, track: dict[str, Any], fills: dict[str, Any
         "fields_enriched": sorted(fills),
         "changes": {name: {"before": track[name], "after": value} for name, value in fills.items()},
     }
-
-
-async def mark_enrichment_failed(album_id: Any) -> None:
-    """The album's enrichment gave up (the FAILED row is written by the job's failure hook)."""
-    await Album.update({Album.enrichment_status: "FAILED"}).where(Album.id == album_id)

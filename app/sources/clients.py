@@ -42,14 +42,6 @@ def statuses() -> list[SourceStatus]:
     return [musicbrainz().status(), coverart().status(), spotify().status(), discogs().status()]
 
 
-async def aclose_all() -> None:
-    """Close the clients' connections (a shutdown hook for `llama serve` and workers)."""
-    with _lock:
-        clients = list(_clients.values())
-    for client in clients:
-        await client.aclose()  # type: ignore[attr-defined]
-
-
 def reset() -> None:
     """Forget the built clients (tests that change settings call this after get_settings.cache_clear())."""
     with _lock:

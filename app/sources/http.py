@@ -58,10 +58,6 @@ def counting_calls() -> Iterator[CallCount]:
         _calls.reset(token)
 
 
-def current_calls() -> CallCount | None:
-    return _calls.get()
-
-
 @dataclass(frozen=True)
 class RetryPolicy:
     """How hard one request tries. Tests pass tiny delays; production uses the settings."""

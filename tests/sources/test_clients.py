@@ -38,8 +38,3 @@ def test_statuses_without_credentials() -> None:
     from app.config import get_settings
 
     assert statuses["MUSICBRAINZ"].base_url == get_settings().musicbrainz_url
-
-
-async def test_closing_clients_that_never_connected() -> None:
-    clients.musicbrainz()
-    await clients.aclose_all()
