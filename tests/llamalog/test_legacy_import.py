@@ -188,3 +188,15 @@ def test_roots_follow_parents_and_never_guess() -> None:
     chain11 = {str(i): str(i + 1) for i in range(11)}
     assert find_root("0", chain11) == "deeper_than_10"
     assert find_root("1", chain11) == "11"
+
+
+async def test_imported_rows_carry_an_imported_badge_in_the_log_table(client: Any, tmp_path: Path) -> None:
+    lines = (LEGACY / "enrichment_log.jsonl").read_text().splitlines()[:3]
+    path = tmp_path / "three.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    await import_log(path)
+    await manual_album(title="Written here")
+    html = client.get("/logs").text
+    badge = f'<span class="pill imported" title="imported from {SYSTEM}">imported</span>'
+    assert html.count(badge) == 3
+    assert html.count('class="log-row') == 5  # the 3 imported rows, the album's and its artist's
