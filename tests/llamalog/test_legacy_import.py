@@ -200,3 +200,16 @@ async def test_imported_rows_carry_an_imported_badge_in_the_log_table(client: An
     badge = f'<span class="pill imported" title="imported from {SYSTEM}">imported</span>'
     assert html.count(badge) == 3
     assert html.count('class="log-row') == 5  # the 3 imported rows, the album's and its artist's
+
+
+async def test_unreadable_csv_rows_are_reported_by_their_line_in_the_file(tmp_path: Path) -> None:
+    header, first, second, third = (LEGACY / "enrichment_log.csv").read_text().splitlines()[:4]
+    quoted_newline = first.replace(",,,0,", ',"a message\nover two lines",,0,', 1)
+    short = second.rsplit(",", 3)[0]
+    path = tmp_path / "some.csv"
+    path.write_text("\n".join([header, quoted_newline, short, third.replace("+00", " yesterday")]) + "\n")
+    report = await import_log(path, dry_run=True)
+    # The first row spans lines 2-3 (a quoted newline), so the short row is on line 4.
+    assert [line for line, _ in report.unreadable] == [4, 5]
+    assert report.unreadable[0][1] == "wrong number of fields" and "timestamp" in report.unreadable[1][1]
+    assert report.rows == 1
