@@ -1,4 +1,4 @@
-"""The `llama` command: serve, worker, scheduler, migrate, createadmin, sync, enrich, demo."""
+"""The `llama` command: serve, worker, scheduler, migrate, createadmin, sync, enrich, demo, import-log."""
 
 from __future__ import annotations
 
@@ -128,6 +128,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args.host, args.port, serve=not args.no_serve)
 
 
+def cmd_import_log(args: argparse.Namespace) -> int:
+    from app.llamalog.legacy_cli import run_import_log
+
+    return run_import_log(args, sys.stdout, sys.stderr)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo,
     "migrate": cmd_migrate,
@@ -137,6 +143,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "scheduler": cmd_scheduler,
     "sync": cmd_sync,
     "enrich": cmd_enrich,
+    "import-log": cmd_import_log,
 }
 
 
@@ -178,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default=None)
     demo.add_argument("--port", type=int, default=None)
     demo.add_argument("--no-serve", action="store_true", help="fill the catalog, print the login, exit")
+    imports = sub.add_parser("import-log", help="import a legacy EnrichmentLog export (.csv or .jsonl)")
+    imports.add_argument("path")
+    imports.add_argument("--dry-run", action="store_true", help="report what it would do; write nothing")
+    imports.add_argument("--strict", action="store_true", help="refuse the file if any row is unreadable")
+    imports.add_argument("--entity-map", default=None, help="JSON file: legacy entity id -> catalog UUID")
     return parser
 
 

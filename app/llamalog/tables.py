@@ -55,3 +55,6 @@ class LlamaLog(Table, tablename="llama_log"):
     triggered_by = Varchar(length=20, null=True, default=None)
     user_id = Integer(null=True, default=None)
     username = Varchar(length=100, null=True, default=None)
+    # `<system>:<original id>` of a row imported from another log (llama import-log), unique: a second
+    # import of the same file adds nothing. NULL for rows this app writes.
+    import_key = Varchar(length=100, null=True, default=None)

@@ -25,12 +25,13 @@ class LogRowView:
     __slots__ = (
         "id", "row", "expanded", "href", "hx_get", "iso", "when", "category", "etype", "entity_href",
         "entity_text", "operation", "status", "sources", "fields", "duration", "job", "root", "who",
-        "who_muted",
+        "who_muted", "imported",
     )  # fmt: skip
     entity_href: str | None
     duration: str | None
     job: str | None
     root: str | None
+    imported: str | None
 
     def __init__(self, row: Mapping[str, Any], expanded: bool, row_qs: str) -> None:
         """`row_qs` must already be HTML-escaped (log_row_views does it once per page)."""
@@ -71,6 +72,7 @@ class LogRowView:
         fields = row.get("fields_enriched") or (list(changes) if isinstance(changes, Mapping) else ())
         self.fields = ", ".join(fields) or _summary_text(row.get("metadata"))
         self.duration = _duration(row.get("duration_ms"))
+        self.imported = _imported_from(row.get("metadata"))
         job_id, root_id = row.get("job_id"), row.get("root_job_id")
         self.job = safe_text(job_id) if job_id else None
         shows_root = root_id and not row.get("is_root_job") and root_id != job_id
@@ -87,6 +89,12 @@ def _summary_text(metadata: Any) -> str:
     """A root row that changed no field of its own says what its job did (`3 tracks added`)."""
     summary = metadata.get("summary") if isinstance(metadata, Mapping) else None
     return str(summary.get("text") or "") if isinstance(summary, Mapping) else ""
+
+
+def _imported_from(metadata: Any) -> str | None:
+    """The system a row was imported from (llama import-log keeps it in metadata.legacy)."""
+    legacy = metadata.get("legacy") if isinstance(metadata, Mapping) else None
+    return str(legacy.get("system") or "legacy") if isinstance(legacy, Mapping) else None
 
 
 def _duration(ms: Any) -> str | None:
