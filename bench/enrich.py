@@ -87,6 +87,7 @@ async def _enrich(album_id: Any) -> tuple[float, int, Any]:
 
 
 async def measure(releases: list[str], rounds: int, warmup: int) -> dict[str, Any]:
+    import tasks.actors  # noqa: F401 - as every entry point does: the jobs it enqueues need the actors wired
     from app.config import get_settings
     from app.db import engine
     from app.llamalog.tables import LlamaLog

@@ -26,6 +26,7 @@ TRACKS = 12
 
 
 async def measure(albums: int) -> dict[str, Any]:
+    import tasks.actors  # noqa: F401 - as every entry point does: the jobs it enqueues need the actors wired
     from app.catalog.sync import sync_spotify
     from app.catalog.tables import Album, Track
     from app.config import get_settings

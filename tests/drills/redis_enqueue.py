@@ -7,8 +7,9 @@ import json
 import os
 import sys
 
+import tasks.actors  # noqa: F401 - as every entry point does: declares the actors, wires the broker
 from app.jobs.launch import enqueue
-from tests.drills import drill_actors  # noqa: F401 - declares the actor on this broker
+from tests.drills import drill_actors  # noqa: F401 - declares the drill actor on this broker
 
 
 async def main(mbids: list[str], hold_s: float) -> None:
