@@ -10,6 +10,8 @@ last retry and writes the FAILED row. Scheduled syncs are `sync_spotify` and `sy
 
 from __future__ import annotations
 
+import uuid
+
 import dramatiq
 
 from app.catalog import artist_enrich, covers, enrich, job_failures, sync
@@ -46,7 +48,7 @@ async def sync_musicbrainz(days: int = sync.MUSICBRAINZ_WINDOW_DAYS) -> None:
     broker=broker, queue_name="enrichment", on_final_failure=job_failures.enrichment_failed, **JOB_OPTIONS
 )
 async def enrich_album(album_id: str) -> None:
-    await enrich.enrich_album(album_id)
+    await enrich.enrich_album(uuid.UUID(album_id))
 
 
 @dramatiq.actor(
@@ -56,12 +58,12 @@ async def enrich_album(album_id: str) -> None:
     **JOB_OPTIONS,
 )
 async def enrich_artist(artist_id: str) -> None:
-    await artist_enrich.enrich_artist(artist_id)
+    await artist_enrich.enrich_artist(uuid.UUID(artist_id))
 
 
 @dramatiq.actor(broker=broker, queue_name="covers", on_final_failure=job_failures.cover_failed, **JOB_OPTIONS)
 async def cache_cover(album_id: str) -> None:
-    await covers.cache_cover(album_id)
+    await covers.cache_cover(uuid.UUID(album_id))
 
 
 # The app sends on this broker from now on; wire() checks every ActorName is declared above.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from app.catalog.albums import AlbumUpdate, update_album
@@ -25,7 +26,9 @@ async def ids_in_use(clean: dict[str, Any], *, exclude: Any = None) -> dict[str,
     return errors
 
 
-async def save_album_field(album_id: Any, name: str, value: Any, *, expected_version: int) -> AlbumUpdate:
+async def save_album_field(
+    album_id: uuid.UUID, name: str, value: Any, *, expected_version: int
+) -> AlbumUpdate:
     """Validate and save one field (locking it); VersionConflict or ValidationError save nothing."""
     if name not in EDITABLE_ALBUM_FIELDS:
         raise ValidationError({name or "field": "is not an editable field"})

@@ -101,7 +101,7 @@ async def create_album(
 
 
 async def update_album(
-    album_id: Any,
+    album_id: uuid.UUID,
     fields: dict[str, Any],
     *,
     expected_version: int,
@@ -159,7 +159,9 @@ async def update_album(
         return AlbumUpdate(changed=changed, version=version, log_id=row.id)
 
 
-async def unlock_field(album_id: Any, field_name: str, *, operation: str = "album:unlocked:admin") -> bool:
+async def unlock_field(
+    album_id: uuid.UUID, field_name: str, *, operation: str = "album:unlocked:admin"
+) -> bool:
     """Let enrichment write `field_name` again: a CORRECTED row with locked_fields before/after.
 
     Returns False (and writes nothing) when the field was not locked.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from app.catalog.tables import Artist
@@ -16,7 +17,7 @@ from app.sources.http import counting_calls
 ARTIST_FIELDS = ("sort_name", "country", "disambiguation")
 
 
-async def enrich_artist(artist_id: Any) -> str:
+async def enrich_artist(artist_id: uuid.UUID) -> str:
     """One ENRICHED row with what was filled, or NO_DATA_AVAILABLE / SKIPPED; returns its status."""
     artist = await Artist.select().where(Artist.id == artist_id).first()
     if artist is None:

@@ -102,8 +102,8 @@ async def find_or_create_artist(
     *,
     operation_path: str,
     sources: list[str],
-    album_id: Any = None,
-    track_id: Any = None,
+    album_id: uuid.UUID | None = None,
+    track_id: uuid.UUID | None = None,
     log_link: bool = True,
 ) -> LinkedArtist:
     """The artist for `artist`: LINKED row when it existed, CREATED row when new (child rows).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 from app.catalog.locks import locked_fields
@@ -17,13 +18,17 @@ from app.sources.errors import UnsafeUrl
 from app.sources.http import counting_calls
 
 
-async def cache_cover(album_id: Any) -> str:
+async def cache_cover(album_id: uuid.UUID) -> str:
     """Look up the front cover of the album's release (then its release group); returns the row status."""
     started = time.monotonic()
     album = await Album.select().where(Album.id == album_id).first()
     if album is None:
         raise LookupError(f"album {album_id} not found")
-    base = {"entity_type": "ALBUM", "entity_id": album_id, "operation": "album:cached:cover-art"}
+    base: dict[str, Any] = {
+        "entity_type": "ALBUM",
+        "entity_id": album_id,
+        "operation": "album:cached:cover-art",
+    }
     base.update(category="CACHED", sources=["COVERARTARCHIVE"], entity_label=album["title"])
     if not album["musicbrainz_id"]:
         return await _write(base, "SKIPPED", reason="the album has no MusicBrainz id to look up")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from app.catalog.listing import artists_by_album
@@ -22,7 +23,7 @@ TRACK_COLUMNS = [
 ]
 
 
-async def album_detail(album_id: Any) -> dict[str, Any] | None:
+async def album_detail(album_id: uuid.UUID) -> dict[str, Any] | None:
     """The album row plus `artists`, `tracks` (disc, number order) and `reasons`; None if missing."""
     album = await Album.select().where(Album.id == album_id).first()
     if album is None:

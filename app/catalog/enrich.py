@@ -68,7 +68,7 @@ class EnrichmentResult:
     track_titles: dict[str, list[str]] = field(default_factory=dict)  # action → titles, for the summary
 
 
-async def _album_artist_names(album_id: Any) -> list[str]:
+async def _album_artist_names(album_id: uuid.UUID) -> list[str]:
     rows = (
         await AlbumArtist.select(AlbumArtist.artist.name)
         .where(AlbumArtist.album == album_id)
@@ -112,7 +112,7 @@ def proposed_fields(album: dict[str, Any], found: AlbumInput) -> dict[str, Any]:
     return proposed
 
 
-async def enrich_album(album_id: Any) -> EnrichmentResult:
+async def enrich_album(album_id: uuid.UUID) -> EnrichmentResult:
     """Enrich one album from MusicBrainz; writes one ENRICHED row (or NO_DATA_AVAILABLE/SKIPPED)."""
     started = time.monotonic()
     album = await Album.select().where(Album.id == album_id).first()
@@ -194,7 +194,7 @@ async def enrich_album(album_id: Any) -> EnrichmentResult:
     return result
 
 
-async def _mbid_owner(mbid: str, album_id: Any) -> Any:
+async def _mbid_owner(mbid: str, album_id: uuid.UUID) -> Any:
     row = await Album.select(Album.id).where((Album.musicbrainz_id == mbid) & (Album.id != album_id)).first()
     return row["id"] if row else None
 
@@ -219,7 +219,9 @@ async def _no_data(album: dict[str, Any], api_calls: int, duration_ms: int) -> E
     return EnrichmentResult(album_id=album["id"], status="NO_DATA_AVAILABLE", api_calls=api_calls)
 
 
-async def _link_artists(album_id: Any, artists: tuple[ArtistInput, ...], result: EnrichmentResult) -> None:
+async def _link_artists(
+    album_id: uuid.UUID, artists: tuple[ArtistInput, ...], result: EnrichmentResult
+) -> None:
     """Link the release's artists the album does not have yet (a redelivery links nothing twice)."""
     linked = await AlbumArtist.select(AlbumArtist.artist.musicbrainz_id, AlbumArtist.artist.name_key).where(
         AlbumArtist.album == album_id
@@ -246,7 +248,7 @@ async def _link_artists(album_id: Any, artists: tuple[ArtistInput, ...], result:
         position += 1
 
 
-async def _adopt_mbid(album_id: Any, artist: ArtistInput) -> None:
+async def _adopt_mbid(album_id: uuid.UUID, artist: ArtistInput) -> None:
     """The album's artist by name gets the release's MBID when it has none (an ENRICHED artist row)."""
     if not artist.musicbrainz_id:
         return
@@ -277,7 +279,7 @@ async def _adopt_mbid(album_id: Any, artist: ArtistInput) -> None:
         )
 
 
-async def _sync_tracks(album_id: Any, tracks: tuple[TrackInput, ...], result: EnrichmentResult) -> None:
+async def _sync_tracks(album_id: uuid.UUID, tracks: tuple[TrackInput, ...], result: EnrichmentResult) -> None:
     """Create the release's tracks the album lacks; fill empty durations, ISRCs and recording ids."""
     existing = await Track.select().where(Track.album == album_id)
     by_position = {(t["disc_number"], t["track_number"]): t for t in existing}
@@ -310,7 +312,7 @@ async def _sync_tracks(album_id: Any, tracks: tuple[TrackInput, ...], result: En
         result.artists_linked += created.artists_linked
 
 
-async def _fill_track(album_id: Any, track: dict[str, Any], fills: dict[str, Any]) -> dict[str, Any]:
+async def _fill_track(album_id: uuid.UUID, track: dict[str, Any], fills: dict[str, Any]) -> dict[str, Any]:
     """Fill the track's empty fields; returns its ENRICHED log row for record_many()."""
     await set_track(track, {getattr(Track, name): value for name, value in fills.items()})
     return {

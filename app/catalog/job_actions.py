@@ -26,7 +26,7 @@ def enrich_available() -> bool:
     return launch.actor_exists(ENRICH_ACTOR)
 
 
-async def start_enrichment(album_id: Any, user: Any) -> str:
+async def start_enrichment(album_id: uuid.UUID, user: Any) -> str:
     """Queue `enrich_album(album_id)` as a root job of `user`; returns its job id."""
     if not launch.actor_exists(ENRICH_ACTOR):
         raise JobActionError("enrichment is not available on this server yet")
@@ -41,7 +41,7 @@ async def start_enrichment(album_id: Any, user: Any) -> str:
     )
 
 
-async def job_status(job_id: Any) -> dict[str, Any] | None:
+async def job_status(job_id: uuid.UUID) -> dict[str, Any] | None:
     try:
         key = uuid.UUID(str(job_id))
     except ValueError:

@@ -16,13 +16,17 @@ async def enrichment_failed(failure: JobFailure) -> None:
     """enrich_album gave up: a FAILED row on the album, enrichment_status FAILED (still retryable)."""
     album_id = _first_arg(failure)
     async with transaction():
-        album = await Album.select(Album.title).where(Album.id == album_id).first() if album_id else None
+        album = (
+            await Album.select(Album.id, Album.title).where(Album.id == album_id).first()
+            if album_id
+            else None
+        )
         if album is not None:
             await Album.update({Album.enrichment_status: "FAILED"}).where(Album.id == album_id)
         await record_job_failure(
             failure,
             entity_type="ALBUM",
-            entity_id=album_id if album is not None else None,
+            entity_id=album["id"] if album is not None else None,
             operation="album:failed:enrichment",
             sources=["MUSICBRAINZ"],
             entity_label=album["title"] if album else None,
@@ -33,13 +37,17 @@ async def enrichment_failed(failure: JobFailure) -> None:
 async def artist_enrichment_failed(failure: JobFailure) -> None:
     artist_id = _first_arg(failure)
     async with transaction():
-        artist = await Artist.select(Artist.name).where(Artist.id == artist_id).first() if artist_id else None
+        artist = (
+            await Artist.select(Artist.id, Artist.name).where(Artist.id == artist_id).first()
+            if artist_id
+            else None
+        )
         if artist is not None:
             await Artist.update({Artist.enrichment_status: "FAILED"}).where(Artist.id == artist_id)
         await record_job_failure(
             failure,
             entity_type="ARTIST",
-            entity_id=artist_id if artist is not None else None,
+            entity_id=artist["id"] if artist is not None else None,
             operation="artist:failed:enrichment",
             sources=["MUSICBRAINZ"],
             entity_label=artist["name"] if artist else None,
@@ -49,11 +57,13 @@ async def artist_enrichment_failed(failure: JobFailure) -> None:
 @durable_hook
 async def cover_failed(failure: JobFailure) -> None:
     album_id = _first_arg(failure)
-    album = await Album.select(Album.title).where(Album.id == album_id).first() if album_id else None
+    album = (
+        await Album.select(Album.id, Album.title).where(Album.id == album_id).first() if album_id else None
+    )
     await record_job_failure(
         failure,
         entity_type="ALBUM",
-        entity_id=album_id if album is not None else None,
+        entity_id=album["id"] if album is not None else None,
         operation="album:failed:cover-art",
         sources=["COVERARTARCHIVE"],
         entity_label=album["title"] if album else None,

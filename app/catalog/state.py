@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from app.catalog.tables import Album, AlbumArtist, Track
@@ -51,7 +52,7 @@ def decode_reasons(value: str | None) -> list[str]:
     return [r for r in (value or "").split(",") if r]
 
 
-async def refresh_album_state(album_id: Any) -> tuple[str | None, str]:
+async def refresh_album_state(album_id: uuid.UUID) -> tuple[str | None, str]:
     """Recompute tracks_present, broken_reasons and data_quality; returns (quality before, after)."""
     album = await Album.select().where(Album.id == album_id).first()
     if album is None:

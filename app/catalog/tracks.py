@@ -37,7 +37,7 @@ def _check(track: TrackInput) -> None:
 
 
 async def create_tracks(
-    album_id: Any,
+    album_id: uuid.UUID,
     tracks: list[TrackInput] | tuple[TrackInput, ...],
     *,
     operation_path: str,
@@ -118,7 +118,7 @@ def fields_set(track: TrackInput) -> list[str]:
     return [name for name, value in values.items() if value not in (None, "") and value is not False]
 
 
-def track_quality(duration_ms: Any, musicbrainz_id: Any, isrc: Any) -> str:
+def track_quality(duration_ms: int | None, musicbrainz_id: str | None, isrc: str | None) -> str:
     """A track's data quality: HIGH with a length and a recording id or ISRC, MEDIUM with one of
     them, LOW with a title alone."""
     has_length = bool(duration_ms)
@@ -137,7 +137,7 @@ def _error_code(exc: Exception) -> str:
     return type(exc).__name__.upper()[:50]
 
 
-async def _insert_track(album_id: Any, track: TrackInput) -> uuid.UUID:
+async def _insert_track(album_id: uuid.UUID, track: TrackInput) -> uuid.UUID:
     row = Track(
         album=album_id,
         title=track.title.strip(),
@@ -156,7 +156,7 @@ async def _insert_track(album_id: Any, track: TrackInput) -> uuid.UUID:
 
 async def _link_track_artists(
     track_id: uuid.UUID,
-    album_id: Any,
+    album_id: uuid.UUID,
     track: TrackInput,
     operation_path: str,
     sources: list[str],
@@ -195,7 +195,7 @@ class TrackConflict(Exception):
 
 
 async def _position_taken(
-    album_id: Any, disc: int, number: int, exclude: Any = None
+    album_id: uuid.UUID, disc: int, number: int, exclude: Any = None
 ) -> dict[str, Any] | None:
     query = Track.select(Track.id, Track.title).where(
         (Track.album == album_id) & (Track.disc_number == disc) & (Track.track_number == number)
@@ -205,7 +205,9 @@ async def _position_taken(
     return await query.first()
 
 
-async def add_track(album_id: Any, fields: dict[str, Any], *, operation_path: str = "admin") -> uuid.UUID:
+async def add_track(
+    album_id: uuid.UUID, fields: dict[str, Any], *, operation_path: str = "admin"
+) -> uuid.UUID:
     """One track typed in by an admin: ValidationError (nothing saved) or its CREATED row."""
     raw = {name: fields.get(name) for name in TRACK_FIELDS if fields.get(name) not in (None, "")}
     raw.setdefault("title", "")
@@ -231,7 +233,7 @@ async def add_track(album_id: Any, fields: dict[str, Any], *, operation_path: st
 
 
 async def update_track(
-    track_id: Any, fields: dict[str, Any], *, expected_version: int, operation_path: str = "admin"
+    track_id: uuid.UUID, fields: dict[str, Any], *, expected_version: int, operation_path: str = "admin"
 ) -> dict[str, dict[str, Any]]:
     """Change a track's fields: one CORRECTED row with per-field before/after; a no-op writes nothing."""
     clean = clean_track_fields({k: v for k, v in fields.items() if k in TRACK_FIELDS})
@@ -275,7 +277,7 @@ async def update_track(
         return changed
 
 
-async def delete_track(track_id: Any, *, operation_path: str = "admin") -> dict[str, Any]:
+async def delete_track(track_id: uuid.UUID, *, operation_path: str = "admin") -> dict[str, Any]:
     """Delete a track: a CORRECTED `track:deleted:…` row keeps its values as `before`."""
     async with transaction():
         current = await lock_album_of_track(track_id)
@@ -304,7 +306,7 @@ async def delete_track(track_id: Any, *, operation_path: str = "admin") -> dict[
         return current
 
 
-async def renumber_tracks(album_id: Any, *, operation_path: str = "admin") -> int:
+async def renumber_tracks(album_id: uuid.UUID, *, operation_path: str = "admin") -> int:
     """Number each disc's tracks 1..n in their current order; one CORRECTED row per moved track."""
     async with transaction():
         if await lock_album(album_id) is None:
@@ -343,7 +345,7 @@ async def renumber_tracks(album_id: Any, *, operation_path: str = "admin") -> in
         return len(moves)
 
 
-async def paste_tracks(album_id: Any, text: str, *, operation_path: str = "admin") -> TrackResult:
+async def paste_tracks(album_id: uuid.UUID, text: str, *, operation_path: str = "admin") -> TrackResult:
     """A pasted tracklist (`1. Title 3:45` per line) → tracks; any bad or taken line saves nothing."""
     async with transaction():
         if await lock_album(album_id) is None:

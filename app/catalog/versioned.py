@@ -14,6 +14,7 @@ did not take the lock (or a bug) loses with StaleVersion instead of reusing a ve
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from app.catalog.tables import Album, Track
@@ -27,7 +28,7 @@ class StaleVersion(Exception):
     # an admin's service turns it into the conflict the page shows.
     retryable = True
 
-    def __init__(self, table: str, row_id: Any, version: int) -> None:
+    def __init__(self, table: str, row_id: uuid.UUID, version: int) -> None:
         super().__init__(f"{table} {row_id} changed since version {version}")
         self.table, self.row_id, self.version = table, row_id, version
 
@@ -38,7 +39,7 @@ def _in_transaction() -> None:
         raise RuntimeError("lock_album() must run inside the writer's transaction")
 
 
-async def lock_album(album_id: Any) -> dict[str, Any] | None:
+async def lock_album(album_id: uuid.UUID) -> dict[str, Any] | None:
     """The album's row, read under its write lock (None when there is no such album)."""
     _in_transaction()
     query = Album.select().where(Album.id == album_id)
@@ -47,7 +48,7 @@ async def lock_album(album_id: Any) -> dict[str, Any] | None:
     return await query.first()
 
 
-async def lock_album_of_track(track_id: Any) -> dict[str, Any] | None:
+async def lock_album_of_track(track_id: uuid.UUID) -> dict[str, Any] | None:
     """Lock the album a track belongs to, then read the track (None when there is no such track)."""
     _in_transaction()
     owner = await Track.select(Track.album).where(Track.id == track_id).first()

@@ -8,6 +8,7 @@ nothing is written.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,7 @@ class ApplyError(ValueError):
 
 @dataclass
 class ApplyResult:
-    album_id: Any
+    album_id: uuid.UUID
     version: int
     job_id: str | None
     log_id: int | None
@@ -47,7 +48,7 @@ class ApplyResult:
         return bool(self.fields) or any(self.tracks.values())
 
 
-async def release_owner(musicbrainz_id: str, album_id: Any) -> dict[str, Any] | None:
+async def release_owner(musicbrainz_id: str, album_id: uuid.UUID) -> dict[str, Any] | None:
     """Another album that already is this MusicBrainz release (the column is unique), or None."""
     return (
         await Album.select(Album.id, Album.title)
@@ -138,7 +139,7 @@ def _metadata(preview: Preview, candidate_score: Score, ops: list[TrackOp]) -> d
 
 
 async def apply_candidate(
-    album_id: Any,
+    album_id: uuid.UUID,
     candidate: Candidate,
     *,
     expected_version: int,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+import uuid
 
 from app.jobs.actors import ActorName
 from app.jobs.launch import enqueue_child
@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 ACTOR = ActorName.CACHE_COVER
 
 
-async def queue_cover(album_id: Any) -> str | None:
+async def queue_cover(album_id: uuid.UUID) -> str | None:
     """Queue the Cover Art Archive lookup for the album; the job id, or None when it could not be queued.
 
     Runs after the correction committed, so the job sees the new MusicBrainz id. The job respects

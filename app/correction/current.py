@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,7 @@ class CurrentAlbum:
         return len(self.tracks) or None
 
 
-async def load_current(album_id: Any) -> CurrentAlbum:
+async def load_current(album_id: uuid.UUID) -> CurrentAlbum:
     """Raises LookupError when the album does not exist."""
     row = await Album.select().where(Album.id == album_id).first()
     if row is None:

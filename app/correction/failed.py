@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
 
 from app.catalog.albums import VersionConflict
 from app.catalog.tables import Album
@@ -26,7 +26,7 @@ def correction_error_code(exc: BaseException) -> str:
 
 
 async def record_failed_correction(
-    album_id: Any, key: str, exc: BaseException, *, take_fields: set[str], take_tracks: set[str]
+    album_id: uuid.UUID, key: str, exc: BaseException, *, take_fields: set[str], take_tracks: set[str]
 ) -> int | None:
     """The album's FAILED `album:failed:<source>` row (None when the album itself is gone)."""
     async with transaction():

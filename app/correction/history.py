@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from app.llamalog.tables import LlamaLog
@@ -19,7 +20,7 @@ COLUMNS = (
 )
 
 
-async def recent_corrections(album_id: Any, limit: int = 10) -> list[dict[str, Any]]:
+async def recent_corrections(album_id: uuid.UUID, limit: int = 10) -> list[dict[str, Any]]:
     """The album's own CORRECTED rows (admin edits, corrections, reverts): one indexed range."""
     rows = (
         await LlamaLog.select(*COLUMNS)

@@ -46,7 +46,7 @@ class NothingToRevert(LookupError):
 
 @dataclass
 class RevertResult:
-    album_id: Any
+    album_id: uuid.UUID
     job_id: str | None
     log_id: int | None
     reverted: list[int]
@@ -91,7 +91,9 @@ def _action(row: dict[str, Any]) -> str | None:
     return "changed"
 
 
-async def rows_to_revert(*, log_id: int | None = None, job_id: Any = None) -> list[dict[str, Any]]:
+async def rows_to_revert(
+    *, log_id: int | None = None, job_id: uuid.UUID | None = None
+) -> list[dict[str, Any]]:
     """The row, or the job's rows (its own and its children's), newest first, JSON decoded."""
     query = LlamaLog.select()
     if log_id is not None:
@@ -219,7 +221,9 @@ def _merge_changes(ops: list[TrackOp]) -> list[TrackOp]:
     return result
 
 
-async def revert(*, log_id: int | None = None, job_id: Any = None, album_id: Any = None) -> RevertResult:
+async def revert(
+    *, log_id: int | None = None, job_id: uuid.UUID | None = None, album_id: uuid.UUID | None = None
+) -> RevertResult:
     """Undo one row or a whole correction job; RevertConflict when something changed since.
 
     `album_id`, when given, must be the album the rows are about (a page reverts its own album).

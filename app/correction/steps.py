@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from app.catalog.albums import VersionConflict
 from app.correction.apply import ApplyResult, apply_candidate, release_owner
@@ -33,7 +33,7 @@ def default_query(album: CurrentAlbum, query: SearchQuery) -> SearchQuery:
     return SearchQuery(title=str(album.row.get("title") or ""), artist=album.artist_credit)
 
 
-async def search_for_album(album_id: Any, query: SearchQuery) -> CandidateList:
+async def search_for_album(album_id: uuid.UUID, query: SearchQuery) -> CandidateList:
     """Candidates for the album, best score first (LookupError when the album does not exist)."""
     album = await load_current(album_id)
     query = default_query(album, query)
@@ -43,7 +43,7 @@ async def search_for_album(album_id: Any, query: SearchQuery) -> CandidateList:
     )
 
 
-async def preview_for_album(album_id: Any, key: str, *, discogs_id: str | None = None) -> Preview:
+async def preview_for_album(album_id: uuid.UUID, key: str, *, discogs_id: str | None = None) -> Preview:
     """The full candidate (fetched once, then cached) next to the album as it is now."""
     candidate = await candidate_by_key(key, discogs_id=discogs_id)
     preview = build_preview(await load_current(album_id), candidate)
@@ -56,7 +56,7 @@ async def preview_for_album(album_id: Any, key: str, *, discogs_id: str | None =
 
 
 async def apply_picks(
-    album_id: Any,
+    album_id: uuid.UUID,
     key: str,
     *,
     discogs_id: str | None,

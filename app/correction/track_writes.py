@@ -100,7 +100,7 @@ def from_snapshot(saved: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def track_artists(track_id: Any) -> list[dict[str, Any]]:
+async def track_artists(track_id: uuid.UUID) -> list[dict[str, Any]]:
     links = await TrackArtist.select(TrackArtist.artist, TrackArtist.role, TrackArtist.position).where(
         TrackArtist.track == track_id
     )
@@ -109,7 +109,7 @@ async def track_artists(track_id: Any) -> list[dict[str, Any]]:
     ]
 
 
-async def write_track_ops(album_id: Any, ops: list[TrackOp], *, sources: list[str]) -> list[int]:
+async def write_track_ops(album_id: uuid.UUID, ops: list[TrackOp], *, sources: list[str]) -> list[int]:
     """Apply the ops inside the caller's transaction; returns the ids of their log rows.
 
     The caller holds the album's lock (versioned.lock_album) and read `op.track` under it.
@@ -147,7 +147,7 @@ async def write_track_ops(album_id: Any, ops: list[TrackOp], *, sources: list[st
     return log_ids
 
 
-async def _insert(album_id: Any, op: TrackOp) -> uuid.UUID:
+async def _insert(album_id: uuid.UUID, op: TrackOp) -> uuid.UUID:
     values = {k: v for k, v in op.values.items() if k in SNAPSHOT_COLUMNS}
     values["title"] = str(values.get("title") or "").strip()[:500]
     row = Track(album=album_id, **values)
@@ -184,7 +184,7 @@ def _added_fields(op: TrackOp) -> dict[str, Any]:
     return {"data_quality_after": quality, "ids": ids}
 
 
-async def _log(album_id: Any, track_id: Any, op: TrackOp, sources: list[str]) -> int:
+async def _log(album_id: uuid.UUID, track_id: uuid.UUID, op: TrackOp, sources: list[str]) -> int:
     added = _added_fields(op)
     row = await record(
         entity_type="TRACK",

@@ -10,6 +10,7 @@ import asyncio
 import functools
 import inspect
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,7 +67,7 @@ async def record_job_failure(
     failure: JobFailure,
     *,
     entity_type: str,
-    entity_id: Any,
+    entity_id: uuid.UUID | None,
     operation: str,
     sources: list[str] | None = None,
     **fields: Any,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from app.llamalog.filters import Cursor, FilterError, LogFilter
@@ -14,7 +15,7 @@ from app.llamalog.tables import CATEGORIES, ENTITY_TYPES, LlamaLog
 _SCOPE_COLUMN = {"ALBUM": LlamaLog.album_id, "ARTIST": LlamaLog.artist_id, "TRACK": LlamaLog.track_id}
 
 
-def chain_scope(entity_type: str, entity_id: Any) -> Any:
+def chain_scope(entity_type: str, entity_id: uuid.UUID | str) -> Any:
     entity_type = entity_type.upper()
     if entity_type not in ENTITY_TYPES:
         raise FilterError(f"entity_type: unknown value {entity_type!r}; use one of {', '.join(ENTITY_TYPES)}")
@@ -27,7 +28,7 @@ def chain_scope(entity_type: str, entity_id: Any) -> Any:
 
 async def chain(
     entity_type: str,
-    entity_id: Any,
+    entity_id: uuid.UUID | str,
     categories: list[str] | tuple[str, ...] | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,

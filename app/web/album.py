@@ -54,7 +54,7 @@ def needs_renumber(tracks: list[dict[str, Any]]) -> bool:
     return False
 
 
-def not_found(request: Request, album_id: Any) -> Response[str]:
+def not_found(request: Request, album_id: uuid.UUID | str) -> Response[str]:
     message = f"There is no album {album_id}."
     return render(request, "error.html", {"status": 404, "message": message}, status_code=404)
 
