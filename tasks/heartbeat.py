@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
 import dramatiq
+from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import current_millis, dq_name
 from dramatiq.middleware import Middleware
 
@@ -30,7 +30,7 @@ def beat_seconds(heartbeat_timeout_ms: int) -> float:
     return min(MAX_BEAT_S, heartbeat_timeout_ms / 4000)
 
 
-def requeue_dead_workers_messages(broker: Any, queue_name: str) -> None:
+def requeue_dead_workers_messages(broker: RedisBroker, queue_name: str) -> None:
     """Run the broker's maintenance for `queue_name` now (its dispatch script, maintenance forced)."""
     args = [
         "qsize",  # a read: the script's command part changes nothing
@@ -53,7 +53,7 @@ class WorkerHeartbeat(Middleware):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         timeout_ms = int(getattr(broker, "heartbeat_timeout", 60_000))
         self._stop.clear()
         self._thread = threading.Thread(
@@ -61,23 +61,23 @@ class WorkerHeartbeat(Middleware):
         )
         self._thread.start()
 
-    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def _loop(self, broker: Any, every: float) -> None:
+    def _loop(self, broker: dramatiq.Broker, every: float) -> None:
         while not self._stop.wait(every):
             try:
                 self.beat(broker)
             except Exception:  # the next beat tries again; a dead Redis or database is logged
                 log.warning("heartbeat failed", exc_info=True)
 
-    def beat(self, broker: Any) -> None:
+    def beat(self, broker: dramatiq.Broker) -> None:
         running = self.records.running_job_ids()
         if running:
             self.records._run(job_heartbeat(running))
-        if hasattr(broker, "scripts"):  # the Redis broker
+        if isinstance(broker, RedisBroker):
             for queue in sorted(broker.get_declared_queues()):
                 requeue_dead_workers_messages(broker, queue)
                 requeue_dead_workers_messages(broker, dq_name(queue))

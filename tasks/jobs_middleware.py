@@ -14,21 +14,25 @@ import contextvars
 import logging
 import threading
 from collections import Counter
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Coroutine
+from typing import Any, TypeVar
 
 import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.broker import MessageProxy
 from dramatiq.common import q_name
 from dramatiq.middleware import Middleware, SkipMessage
+from piccolo.engine.postgres import PostgresEngine
 
 from app.config import get_settings
 from app.db import engine
 from app.jobs import progress
-from app.jobs.failures import JobFailure, error_code_of, error_text_of, run_failure_hook
+from app.jobs.failures import FailureCallback, JobFailure, error_code_of, error_text_of, run_failure_hook
 from app.jobs.recount import squared_counts
 from app.jobs.runs import JobSpec, job_finished, job_queued, job_retrying, job_started, survive, take_recorded
 from app.llamalog.context import JobContext
+
+T = TypeVar("T")
 
 log = logging.getLogger("llamalog.jobs")
 
@@ -36,7 +40,7 @@ _SKIPPED = object()
 _DUPLICATE = object()  # the run is already over: a late copy of its message, not run
 
 
-def job_spec(message: Any) -> JobSpec:
+def job_spec(message: dramatiq.Message[object] | MessageProxy) -> JobSpec:
     options = message.options
     return JobSpec(
         job_id=message.message_id,
@@ -52,6 +56,11 @@ def job_spec(message: Any) -> JobSpec:
     )
 
 
+def _keep(message: MessageProxy, name: str, value: object) -> None:
+    """Note this delivery's job state on the message proxy itself (read back with getattr)."""
+    setattr(message, name, value)
+
+
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {error_text_of(exc)}"
 
@@ -64,7 +73,7 @@ class JobRecordMiddleware(Middleware):
         # Message ids this process is running now, for the heartbeat. A count, not a set: with a short
         # backoff the next attempt of a message can start before this one is acked.
         self._running: Counter[str] = Counter()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
 
     @property
     def actor_options(self) -> set[str]:
@@ -72,7 +81,7 @@ class JobRecordMiddleware(Middleware):
 
     # -- running the writes -------------------------------------------------------------------
 
-    def _submit(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def _submit(self, coro: Coroutine[object, object, object]) -> None:
         """Start a write from a hook that must not wait: the caller may hold a write transaction.
 
         The write runs as a task in a fresh context (so it never joins the caller's transaction) on
@@ -90,50 +99,52 @@ class JobRecordMiddleware(Middleware):
             return
         self._spawn(loop, coro)
 
-    def _spawn(self, loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any]) -> None:
+    def _spawn(self, loop: asyncio.AbstractEventLoop, coro: Coroutine[object, object, object]) -> None:
         task = loop.create_task(_logged(coro), context=contextvars.Context())
         with self._lock:
             self._tasks.add(task)
         task.add_done_callback(self._forget)
 
-    def _forget(self, task: asyncio.Task[Any]) -> None:
+    def _forget(self, task: asyncio.Task[object]) -> None:
         with self._lock:
             self._tasks.discard(task)
 
     @staticmethod
-    def _run(coro: Coroutine[Any, Any, Any]) -> Any:
+    def _run(coro: Coroutine[object, object, T]) -> T:
         """Run to completion from a worker thread: on the worker's loop (its pool), in a fresh context."""
         loop_thread = get_event_loop_thread()
         if loop_thread is not None and loop_thread.loop.is_running():
             return contextvars.Context().run(loop_thread.run_coroutine, coro)
         return contextvars.Context().run(asyncio.run, coro)
 
-    def pending_tasks(self, loop: asyncio.AbstractEventLoop) -> list[asyncio.Task[Any]]:
+    def pending_tasks(self, loop: asyncio.AbstractEventLoop) -> list[asyncio.Task[object]]:
         with self._lock:
             return [t for t in self._tasks if t.get_loop() is loop and not t.done()]
 
     # -- hooks --------------------------------------------------------------------------------
 
-    def before_enqueue(self, broker: dramatiq.Broker, message: Any, delay: int | None) -> None:
+    def before_enqueue(
+        self, broker: dramatiq.Broker, message: dramatiq.Message[object], delay: int | None
+    ) -> None:
         if message.options.get("retries"):
             return  # Retries re-sending a failed message: after_ack records "retrying"
         if take_recorded(message.message_id):
             return  # launch.enqueue wrote the row before sending
         self._submit(job_queued(job_spec(message)))
 
-    def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
+    def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         attempt = int(message.options.get("retries") or 0)
         # Kept on this delivery, not by message id: the next attempt of the same message can start
         # before this one is acked (tests/jobs/test_retry_race.py).
-        message._job_attempt = attempt
+        _keep(message, "_job_attempt", attempt)
         with self._lock:
             self._running[message.message_id] += 1
         again = self._run(job_started(job_spec(message), attempt))
         if again is None:
-            message._job_outcome = _DUPLICATE
+            _keep(message, "_job_outcome", _DUPLICATE)
             log.warning("job %s is already over: its late message is not run", message.message_id)
             raise SkipMessage(message.message_id)
-        message._job_again = bool(again)
+        _keep(message, "_job_again", bool(again))
         progress.begin(message.message_id)
 
     def running_job_ids(self) -> list[str]:
@@ -144,18 +155,18 @@ class JobRecordMiddleware(Middleware):
     def after_process_message(
         self,
         broker: dramatiq.Broker,
-        message: Any,
+        message: MessageProxy,
         *,
-        result: Any = None,
+        result: object = None,
         exception: BaseException | None = None,
     ) -> None:
-        message._job_outcome = exception
+        _keep(message, "_job_outcome", exception)
 
-    def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
+    def after_skip_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         if getattr(message, "_job_outcome", None) is not _DUPLICATE:
-            message._job_outcome = _SKIPPED
+            _keep(message, "_job_outcome", _SKIPPED)
 
-    def _take(self, message: Any) -> tuple[Any, int, bool] | None:
+    def _take(self, message: MessageProxy) -> tuple[object, int, bool] | None:
         """What became of this delivery, if this worker ran it; None for any other ack (a delayed copy)."""
         if q_name(message.queue_name) != message.queue_name:
             return None  # the delay queue's copy, handed over to the queue
@@ -174,7 +185,7 @@ class JobRecordMiddleware(Middleware):
             fields["counts"] = self._run(survive(lambda: squared_counts(job_id), "recount"))
         self._run(job_finished(job_id, status, **fields))
 
-    def after_ack(self, broker: dramatiq.Broker, message: Any) -> None:
+    def after_ack(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         taken = self._take(message)
         if taken is None:
             return
@@ -185,12 +196,12 @@ class JobRecordMiddleware(Middleware):
             self._run(job_finished(message.message_id, "cancelled", error="skipped by the worker"))
         elif outcome is None:
             self._finished(message.message_id, "succeeded", again)
-        else:  # acked after an exception: Retries sent it again
+        elif isinstance(outcome, BaseException):  # acked after an exception: Retries sent it again
             self._run(
                 job_retrying(message.message_id, attempt + 1, _describe(outcome), error_code_of(outcome))
             )
 
-    def after_nack(self, broker: dramatiq.Broker, message: Any) -> None:
+    def after_nack(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         taken = self._take(message)
         if taken is None:
             return
@@ -226,7 +237,7 @@ class JobRecordMiddleware(Middleware):
             self._run(run_failure_hook(callback, failure))
 
 
-def _failure_callback(broker: dramatiq.Broker, message: Any) -> Callable[[JobFailure], Any] | None:
+def _failure_callback(broker: dramatiq.Broker, message: MessageProxy) -> FailureCallback | None:
     try:
         actor = broker.get_actor(message.actor_name)
     except dramatiq.errors.ActorNotFound:
@@ -248,7 +259,7 @@ def _background_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-async def _logged(awaitable: Awaitable[Any]) -> None:
+async def _logged(awaitable: Awaitable[object]) -> None:
     try:
         await awaitable
     except Exception:
@@ -261,15 +272,15 @@ class WorkerDatabase(Middleware):
     def __init__(self, records: JobRecordMiddleware) -> None:
         self.records = records
 
-    def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         loop_thread = get_event_loop_thread()
-        if get_settings().is_postgres and loop_thread is not None:
-            db: Any = engine()
+        db = engine()
+        if get_settings().is_postgres and loop_thread is not None and isinstance(db, PostgresEngine):
             loop_thread.run_coroutine(
                 db.start_connection_pool(min_size=1, max_size=worker.worker_threads + 2)
             )
 
-    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # Runs before AsyncIO stops the loop (after_* hooks go in reverse order).
         loop_thread = get_event_loop_thread()
         if loop_thread is None or not loop_thread.loop.is_running():
@@ -280,6 +291,6 @@ class WorkerDatabase(Middleware):
         tasks = self.records.pending_tasks(loop)
         if tasks:
             await asyncio.wait(tasks, timeout=10)
-        db: Any = engine()
-        if get_settings().is_postgres and db.pool is not None:
+        db = engine()
+        if get_settings().is_postgres and isinstance(db, PostgresEngine) and db.pool is not None:
             await db.close_connection_pool()

@@ -11,11 +11,15 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from dramatiq import Worker
+from dramatiq.brokers.stub import StubBroker
+
 from app.config import get_settings
 from app.jobs.launch import UnknownActor, enqueue, find_actor
 from app.jobs.progress import COUNT_FIELDS
 from app.jobs.queries import get_job
 from app.jobs.tables import Job
+from app.json_types import JSONValue
 from app.llamalog.context import JobContext, job_scope
 
 FINISHED = ("succeeded", "failed", "cancelled")
@@ -54,7 +58,7 @@ async def wait_for_job(
         await asyncio.sleep(poll)
 
 
-def _drain(broker: Any, worker: Any) -> None:
+def _drain(broker: StubBroker, worker: Worker) -> None:
     """Embedded: wait until every queue is empty and the worker is idle."""
     while True:
         for queue in list(broker.get_declared_queues()):
@@ -74,7 +78,7 @@ async def _tree_summary(root_id: str) -> str:
 
 async def run_manual(
     actor_name: str,
-    args: Sequence[Any] = (),
+    args: Sequence[JSONValue] = (),
     *,
     wait: bool,
     out: TextIO,
@@ -100,7 +104,7 @@ async def run_manual(
         return await _run_embedded(actor_name, args, out)
 
 
-async def _run_embedded(actor_name: str, args: Sequence[Any], out: TextIO) -> int:
+async def _run_embedded(actor_name: str, args: Sequence[JSONValue], out: TextIO) -> int:
     from tasks.worker import start_embedded_worker, stop_worker
 
     print("🦙 embedded mode (no REDIS_URL): running the job in this process", file=out, flush=True)
@@ -109,7 +113,9 @@ async def _run_embedded(actor_name: str, args: Sequence[Any], out: TextIO) -> in
         job_id = await enqueue(actor_name, args, triggered_by="manual")
         print(f"🦙 {actor_name} is job {job_id}", file=out, flush=True)
         job = await wait_for_job(job_id, out)
-        await asyncio.to_thread(_drain, worker.broker, worker)
+        broker = worker.broker
+        assert isinstance(broker, StubBroker), "embedded mode runs on the in-process broker"
+        await asyncio.to_thread(_drain, broker, worker)
         print(f"🦙 job tree: {await _tree_summary(job_id)}", file=out, flush=True)
     finally:
         await asyncio.to_thread(stop_worker, worker)

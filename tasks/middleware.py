@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from contextvars import Token
-from typing import Any
 
 import dramatiq
+from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware
 
 from app.llamalog.context import JobContext, current_job
@@ -39,11 +39,11 @@ class JobContextMiddleware(Middleware):
         # Tokens stay out of message.options: a retried message is serialised again.
         self._tokens: dict[str, Token[JobContext | None]] = {}
 
-    def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
+    def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         ctx = JobContext.from_options(message.message_id, message.options)
         self._tokens[message.message_id] = current_job.set(ctx)
 
-    def _reset(self, message: Any) -> None:
+    def _reset(self, message: MessageProxy) -> None:
         token = self._tokens.pop(message.message_id, None)
         if token is not None:
             try:
@@ -54,12 +54,12 @@ class JobContextMiddleware(Middleware):
     def after_process_message(
         self,
         broker: dramatiq.Broker,
-        message: Any,
+        message: MessageProxy,
         *,
-        result: Any = None,
+        result: object = None,
         exception: BaseException | None = None,
     ) -> None:
         self._reset(message)
 
-    def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
+    def after_skip_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         self._reset(message)

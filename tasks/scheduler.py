@@ -20,6 +20,8 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
+from piccolo.engine.postgres import PostgresEngine
+
 from app.config import Settings, get_settings
 from app.jobs.launch import actor_exists, enqueue
 from app.jobs.runs import now as utcnow
@@ -174,8 +176,8 @@ async def _serve_forever(stop: asyncio.Event) -> None:
     from app.db import engine
 
     settings = get_settings()
-    db: Any = engine()
-    if settings.is_postgres:
+    db = engine()
+    if settings.is_postgres and isinstance(db, PostgresEngine):
         await db.start_connection_pool(min_size=1, max_size=2)
     scheduler = Scheduler()
     for line in scheduler.describe():
@@ -185,7 +187,7 @@ async def _serve_forever(stop: asyncio.Event) -> None:
     finally:
         if isinstance(scheduler.claims, RedisClaims):
             await scheduler.claims.close()
-        if settings.is_postgres and db.pool is not None:
+        if settings.is_postgres and isinstance(db, PostgresEngine) and db.pool is not None:
             await db.close_connection_pool()
 
 

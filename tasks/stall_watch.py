@@ -6,13 +6,12 @@ import datetime as dt
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
 from typing import Any, cast
 
 import dramatiq
 from dramatiq.common import dq_name
 
-from app.jobs.failures import JobFailure
+from app.jobs.failures import FailureCallback
 from app.jobs.stalls import BrokerView
 
 SCAN_BATCH = 500
@@ -91,12 +90,12 @@ class RedisBrokerView(BrokerView):
         )
         self.broker.enqueue(message)
 
-    def failure_callback(self, actor_name: str) -> Callable[[JobFailure], Any] | None:
+    def failure_callback(self, actor_name: str) -> FailureCallback | None:
         try:
             actor = self.broker.get_actor(actor_name)
         except dramatiq.errors.ActorNotFound:
             return None
-        return cast(Callable[[JobFailure], Any] | None, actor.options.get("on_final_failure"))
+        return cast(FailureCallback | None, actor.options.get("on_final_failure"))
 
 
 def broker_view(broker: Any) -> BrokerView | None:

@@ -51,7 +51,7 @@ def start_worker(
 def stop_worker(worker: Worker, timeout_ms: int = STOP_TIMEOUT_MS) -> None:
     """Stop gracefully and unhook the worker from the broker, so the next one starts clean."""
     worker.stop(timeout=timeout_ms)
-    broker: Any = worker.broker
+    broker = worker.broker
     # Worker.start() adds a middleware that outlives the worker; with one broker per process a
     # stopped worker would otherwise get consumers for queues declared later.
     broker.middleware = [m for m in broker.middleware if getattr(m, "worker", None) is not worker]

@@ -52,7 +52,7 @@ class JobFailure:
     kwargs: dict[str, Any] = field(default_factory=dict)
 
 
-async def run_failure_hook(callback: Callable[[JobFailure], Any], failure: JobFailure) -> None:
+async def run_failure_hook(callback: FailureCallback, failure: JobFailure) -> None:
     """Call an actor's `on_final_failure` under the job's own context; its errors are logged, not raised."""
     with job_scope(failure.context):
         try:
@@ -93,6 +93,8 @@ async def record_job_failure(
 
 
 FailureHook = Callable[[JobFailure], Awaitable[None]]
+# What an actor's on_final_failure may be: a hook, or a plain function.
+FailureCallback = Callable[[JobFailure], Awaitable[None] | None]
 
 
 def durable_hook(hook: FailureHook) -> FailureHook:

@@ -14,11 +14,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from app.jobs.failures import JobFailure, run_failure_hook
+from app.jobs.failures import FailureCallback, JobFailure, run_failure_hook
 from app.jobs.runs import now, survive
 from app.jobs.tables import Job, JobStatus
 from app.llamalog.context import JobContext
@@ -40,7 +39,7 @@ class BrokerView(Protocol):
         """Send the job's message again, same job id and options."""
         ...
 
-    def failure_callback(self, actor_name: str) -> Callable[[JobFailure], Any] | None:
+    def failure_callback(self, actor_name: str) -> FailureCallback | None:
         """The actor's `on_final_failure` (its FAILED log row and state), if it has one."""
         ...
 
