@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from litestar import asgi
-from litestar.types import Receive, Scope, Send
+from litestar.types import ControllerRouterHandler, Receive, Scope, Send
 from piccolo.table import Table
 from starlette.exceptions import HTTPException
 
@@ -95,4 +95,4 @@ async def admin_db(scope: Scope, receive: Receive, send: Send) -> None:
     await admin_app()(scope, receive, send)
 
 
-ROUTES: list[Any] = [admin_db]
+ROUTES: list[ControllerRouterHandler] = [admin_db]

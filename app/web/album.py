@@ -13,6 +13,7 @@ from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect
+from litestar.types import ControllerRouterHandler
 
 from app.catalog.album_edits import save_album_field
 from app.catalog.albums import VersionConflict, unlock_field
@@ -97,7 +98,7 @@ async def render_album(
     )
 
 
-def done(request: Request, album_id: uuid.UUID, anchor: str = "") -> Response[Any] | None:
+def done(request: Request, album_id: uuid.UUID, anchor: str = "") -> Response[str] | None:
     """After a successful POST: plain forms get a redirect (post/redirect/get); HTMX gets the page."""
     if is_htmx(request):
         return None
@@ -131,7 +132,7 @@ def _version(data: dict[str, Any]) -> int | None:
 
 
 @post("/albums/{album_id:uuid}/fields", name="album_field_save")
-async def album_field_save(request: Request, album_id: uuid.UUID, data: Form) -> Response[Any]:
+async def album_field_save(request: Request, album_id: uuid.UUID, data: Form) -> Response[str]:
     """Save one field with the version the editor was opened at; errors and conflicts save nothing."""
     name = str(data.get("field", ""))
     value = data.get("value", "")
@@ -170,7 +171,7 @@ async def album_field_save(request: Request, album_id: uuid.UUID, data: Form) ->
 
 
 @post("/albums/{album_id:uuid}/unlock", name="album_unlock")
-async def album_unlock(request: Request, album_id: uuid.UUID, data: Form) -> Response[Any]:
+async def album_unlock(request: Request, album_id: uuid.UUID, data: Form) -> Response[str]:
     """Let enrichment write a field again (on the record as `album:unlocked:admin`)."""
     name = str(data.get("field", ""))
     if name not in FIELD_LABELS:
@@ -187,7 +188,7 @@ async def album_unlock(request: Request, album_id: uuid.UUID, data: Form) -> Res
 
 
 @post("/albums/{album_id:uuid}/enrich", name="album_enrich")
-async def album_enrich(request: Request, album_id: uuid.UUID) -> Response[Any]:
+async def album_enrich(request: Request, album_id: uuid.UUID) -> Response[str]:
     """Queue the enrichment job now; the page then follows its Job row."""
     if await album_detail(album_id) is None:
         return not_found(request, album_id)
@@ -200,4 +201,4 @@ async def album_enrich(request: Request, album_id: uuid.UUID) -> Response[Any]:
     return Redirect(f"/albums/{album_id}?job={job_id}#enrich", status_code=303)
 
 
-ROUTES: list[Any] = [album_page, album_field_save, album_unlock, album_enrich]
+ROUTES: list[ControllerRouterHandler] = [album_page, album_field_save, album_unlock, album_enrich]

@@ -8,6 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect
+from litestar.types import ControllerRouterHandler
 
 from app.catalog.listing import AlbumPage, AlbumQuery, list_albums, parse_album_query
 from app.catalog.new_album import NEW_ALBUM_FIELDS, add_album_by_hand
@@ -75,7 +76,7 @@ async def new_album_form(request: Request) -> Response[str]:
 
 
 @post("/albums/new")
-async def new_album_submit(request: Request, data: Form) -> Response[Any]:
+async def new_album_submit(request: Request, data: Form) -> Response[str]:
     values = {name: str(data.get(name, "")) for name, _label, _kind in NEW_ALBUM_FIELDS}
     try:
         album_id = await add_album_by_hand(values)
@@ -86,4 +87,4 @@ async def new_album_submit(request: Request, data: Form) -> Response[Any]:
     return Redirect(f"/albums/{album_id}", status_code=303)
 
 
-ROUTES: list[Any] = [albums_page, broken_albums_page, new_album_form, new_album_submit]
+ROUTES: list[ControllerRouterHandler] = [albums_page, broken_albums_page, new_album_form, new_album_submit]

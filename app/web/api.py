@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
+from litestar.types import ControllerRouterHandler
 
 from app.catalog.detail import album_detail
 from app.catalog.listing import list_albums, parse_album_query
@@ -80,4 +81,4 @@ async def api_chain(request: Request, entity_type: str, entity_id: str) -> dict[
     return page_json(page, request)
 
 
-ROUTES: list[Any] = [api_albums, api_album, api_logs, api_chain]
+ROUTES: list[ControllerRouterHandler] = [api_albums, api_album, api_logs, api_chain]

@@ -9,6 +9,7 @@ from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect
+from litestar.types import ControllerRouterHandler
 
 from app.auth.csrf import anonymous_token, csrf_cookie, token_for_session
 from app.auth.guard import SESSION_COOKIE
@@ -37,7 +38,7 @@ async def login_page(request: Request, next: str | None = None) -> Response[str]
 @post("/login")
 async def login_submit(
     request: Request, data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-) -> Response[Any]:
+) -> Response[str]:
     username = str(data.get("username", "")).strip()[:100]
     password = str(data.get("password", ""))[:200]
     target = _safe_next(data.get("next"))
@@ -84,4 +85,4 @@ async def logout_submit(request: Request) -> Redirect:
     )
 
 
-ROUTES: list[Any] = [login_page, login_submit, logout_submit]
+ROUTES: list[ControllerRouterHandler] = [login_page, login_submit, logout_submit]

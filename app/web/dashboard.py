@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
+from litestar.types import ControllerRouterHandler
 
 from app.catalog import dashboard as dash
 from app.catalog.job_actions import retry_failed_job, retryable_jobs
@@ -38,7 +37,7 @@ async def dashboard(request: Request, retried: str | None = None) -> Response[st
 
 
 @post("/failures/{log_id:int}/retry", name="failure_retry")
-async def failure_retry(request: Request, log_id: int) -> Response[Any]:
+async def failure_retry(request: Request, log_id: int) -> Response[str]:
     """Run the failed job behind a FAILED log row again, as the logged-in user."""
     if column_problem(LlamaLog.id, log_id):
         message = f"log_id: there is no log row {log_id}"
@@ -50,4 +49,4 @@ async def failure_retry(request: Request, log_id: int) -> Response[Any]:
     return Redirect(f"/?retried={new_job}", status_code=303)
 
 
-ROUTES: list[Any] = [dashboard, failure_retry]
+ROUTES: list[ControllerRouterHandler] = [dashboard, failure_retry]

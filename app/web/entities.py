@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from litestar import Request, Response, get
+from litestar.types import ControllerRouterHandler
 
 from app.catalog.entity_detail import artist_detail, track_detail
 from app.web.templating import render
@@ -49,4 +49,4 @@ async def track_page(request: Request, ident: str) -> Response[str]:
     return render(request, "track.html", {"track": track, "artists": artists})
 
 
-ROUTES: list[Any] = [artist_page, track_page]
+ROUTES: list[ControllerRouterHandler] = [artist_page, track_page]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 
+from app.json_types import JSONObject
 from app.web.templating import render
 
 log = logging.getLogger("llamalog.web")
@@ -33,12 +33,12 @@ def _message(request: Request, exc: HTTPException) -> str:
     return str(exc.detail)
 
 
-def http_error(request: Request, exc: HTTPException) -> Response[Any]:
+def http_error(request: Request, exc: HTTPException) -> Response[str] | Response[JSONObject]:
     """Any HTTPException (a handler's or the router's: no route, wrong method) as a page or JSON."""
     status = exc.status_code
     headers = dict(exc.headers or {})
     if wants_json(request):
-        body: dict[str, Any] = {"status_code": status, "detail": exc.detail}
+        body: JSONObject = {"status_code": status, "detail": exc.detail}
         if exc.extra:
             body["extra"] = exc.extra
         return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
@@ -47,7 +47,7 @@ def http_error(request: Request, exc: HTTPException) -> Response[Any]:
     return render(request, "error.html", context, status_code=status, headers=headers, block=block)
 
 
-def bad_request(request: Request, exc: Exception) -> Response[Any]:
+def bad_request(request: Request, exc: Exception) -> Response[str] | Response[JSONObject]:
     message = str(exc)
     errors = getattr(exc, "errors", None)
     if wants_json(request):
@@ -59,19 +59,21 @@ def bad_request(request: Request, exc: Exception) -> Response[Any]:
     return render(request, "error.html", {"status": 400, "message": message}, status_code=400)
 
 
-def forbidden(request: Request, exc: Exception) -> Response[Any]:
+def forbidden(request: Request, exc: Exception) -> Response[str] | Response[JSONObject]:
     message = "Your form expired or came from another site: reload the page and try again."
     if "CSRF" not in str(getattr(exc, "detail", exc)):
         message = str(getattr(exc, "detail", exc))
     if wants_json(request):
-        return Response({"status_code": 403, "detail": message}, status_code=403)
+        body: JSONObject = {"status_code": 403, "detail": message}
+        return Response(body, status_code=403)
     return render(request, "error.html", {"status": 403, "message": message}, status_code=403, block=None)
 
 
-def server_error(request: Request, exc: Exception) -> Response[Any]:
+def server_error(request: Request, exc: Exception) -> Response[str] | Response[JSONObject]:
     """An error page instead of a bare JSON body; the traceback goes to the server log."""
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     message = "Something went wrong on our side. Nothing you sent was saved; try again."
     if wants_json(request):
-        return Response({"status_code": 500, "detail": message}, status_code=500)
+        body: JSONObject = {"status_code": 500, "detail": message}
+        return Response(body, status_code=500)
     return render(request, "error.html", {"status": 500, "message": message}, status_code=500, block=None)

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.types import ControllerRouterHandler
 
 from app.catalog.albums import VersionConflict
 from app.catalog.tables import Album
@@ -165,4 +166,4 @@ async def fix_revert(request: Request, album_id: uuid.UUID) -> Response[str]:
     return _step(request, "_fix_reverted.html", {**context, "result": result}, changed=result.changed)
 
 
-ROUTES: list[Any] = [fix_corrections, fix_candidates, fix_preview, fix_apply, fix_revert]
+ROUTES: list[ControllerRouterHandler] = [fix_corrections, fix_candidates, fix_preview, fix_apply, fix_revert]

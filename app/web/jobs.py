@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
+from litestar.types import ControllerRouterHandler
 
 from app.column_limits import column_problem, text_problem
 from app.config import get_settings
@@ -127,7 +128,7 @@ def _user(request: Request) -> Any:
 
 
 @post("/jobs/{ident:str}/retry", name="job_retry")
-async def job_retry(request: Request, ident: str) -> Response[Any]:
+async def job_retry(request: Request, ident: str) -> Response[str]:
     """Run a failed or cancelled job again; go to the new run."""
     job_id = _job_id(ident)
     try:
@@ -142,7 +143,7 @@ async def job_retry(request: Request, ident: str) -> Response[Any]:
 
 
 @post("/jobs/run/{name:str}", name="job_run_now")
-async def job_run_now(request: Request, name: str) -> Response[Any]:
+async def job_run_now(request: Request, name: str) -> Response[str]:
     """Start a scheduled sync by hand ("run a sync now"); go to its run."""
     if name in _sources():
         message = f"{LABELS.get(name, name)} cannot run here: {_sources()[name]}."
@@ -186,4 +187,4 @@ async def api_job(ident: str) -> Response[dict[str, Any]]:
     )
 
 
-ROUTES: list[Any] = [jobs_page, job_page, job_retry, job_run_now, api_jobs, api_job]
+ROUTES: list[ControllerRouterHandler] = [jobs_page, job_page, job_retry, job_run_now, api_jobs, api_job]

@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.response import ServerSentEvent, ServerSentEventMessage
+from litestar.types import ControllerRouterHandler
 
 from app.llamalog import live
 from app.llamalog.filters import DEFAULT_LIMIT, FilterError, LogFilter, parse_filter
@@ -89,4 +90,4 @@ async def logs_stream(request: Request) -> ServerSentEvent:
     return ServerSentEvent(_events(flt, after))
 
 
-ROUTES: list[Any] = [logs_page, logs_stream]
+ROUTES: list[ControllerRouterHandler] = [logs_page, logs_stream]

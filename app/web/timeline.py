@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response, get
 from litestar.response import ServerSentEvent, ServerSentEventMessage
+from litestar.types import ControllerRouterHandler
 
 from app.catalog.tables import Album, Artist, Track
 from app.jobs.summary import describe as describe_sync
@@ -116,4 +117,4 @@ async def timeline_stream(request: Request, kind: str, ident: str) -> ServerSent
     return ServerSentEvent(_pings(subject, flt.categories, after))
 
 
-ROUTES: list[Any] = [timeline_page, timeline_stream]
+ROUTES: list[ControllerRouterHandler] = [timeline_page, timeline_stream]

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from litestar import Request, Response, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
+from litestar.types import ControllerRouterHandler
 
 from app.catalog.tables import Track
 from app.catalog.tracks import (
@@ -44,7 +45,7 @@ async def _track_of(album_id: uuid.UUID, track_id: uuid.UUID) -> dict[str, Any] 
 
 
 @post("/albums/{album_id:uuid}/tracks", name="track_add")
-async def track_add(request: Request, album_id: uuid.UUID, data: Form) -> Response[Any]:
+async def track_add(request: Request, album_id: uuid.UUID, data: Form) -> Response[str]:
     typed = _typed(data)
     try:
         await add_track(album_id, typed)
@@ -58,7 +59,7 @@ async def track_add(request: Request, album_id: uuid.UUID, data: Form) -> Respon
 
 
 @post("/albums/{album_id:uuid}/tracks/paste", name="tracks_paste")
-async def tracks_paste(request: Request, album_id: uuid.UUID, data: Form) -> Response[Any]:
+async def tracks_paste(request: Request, album_id: uuid.UUID, data: Form) -> Response[str]:
     text = str(data.get("tracklist", ""))
     try:
         result = await paste_tracks(album_id, text)
@@ -74,7 +75,7 @@ async def tracks_paste(request: Request, album_id: uuid.UUID, data: Form) -> Res
 
 
 @post("/albums/{album_id:uuid}/tracks/renumber", name="tracks_renumber")
-async def tracks_renumber(request: Request, album_id: uuid.UUID) -> Response[Any]:
+async def tracks_renumber(request: Request, album_id: uuid.UUID) -> Response[str]:
     try:
         moved = await renumber_tracks(album_id)
     except LookupError:
@@ -84,7 +85,7 @@ async def tracks_renumber(request: Request, album_id: uuid.UUID) -> Response[Any
 
 
 @post("/albums/{album_id:uuid}/tracks/{track_id:uuid}", name="track_save")
-async def track_save(request: Request, album_id: uuid.UUID, track_id: uuid.UUID, data: Form) -> Response[Any]:
+async def track_save(request: Request, album_id: uuid.UUID, track_id: uuid.UUID, data: Form) -> Response[str]:
     typed = _typed(data)
     current = await _track_of(album_id, track_id)
     if current is None:
@@ -125,7 +126,7 @@ async def track_save(request: Request, album_id: uuid.UUID, track_id: uuid.UUID,
 
 
 @post("/albums/{album_id:uuid}/tracks/{track_id:uuid}/delete", name="track_delete")
-async def track_delete(request: Request, album_id: uuid.UUID, track_id: uuid.UUID) -> Response[Any]:
+async def track_delete(request: Request, album_id: uuid.UUID, track_id: uuid.UUID) -> Response[str]:
     if await _track_of(album_id, track_id) is None:
         return not_found(request, f"{album_id} / track {track_id}")
     try:
@@ -137,4 +138,4 @@ async def track_delete(request: Request, album_id: uuid.UUID, track_id: uuid.UUI
     )
 
 
-ROUTES: list[Any] = [track_add, tracks_paste, tracks_renumber, track_save, track_delete]
+ROUTES: list[ControllerRouterHandler] = [track_add, tracks_paste, tracks_renumber, track_save, track_delete]
