@@ -8,7 +8,6 @@ they reach either, so the answer is a 4xx naming the field.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from piccolo.columns import BigInt, BigSerial, Column, Integer, Serial, SmallInt, Text, Varchar
 
@@ -55,7 +54,7 @@ def text_problem(value: str, *, multiline: bool = False) -> str | None:
     return None
 
 
-def column_problem(column: Column, value: Any) -> str | None:
+def column_problem(column: Column, value: object) -> str | None:
     """Why `value` cannot be stored in `column`, in words for the person who typed it; None if it fits."""
     if value is None:
         return None
@@ -77,7 +76,7 @@ def column_problem(column: Column, value: Any) -> str | None:
     return None
 
 
-def parse_int(column: Column, raw: Any) -> int:
+def parse_int(column: Column, raw: object) -> int:
     """A whole number that fits `column`; ValueError in words otherwise."""
     try:
         number = int(str(raw).strip())

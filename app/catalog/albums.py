@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.catalog.artists import find_or_create_artist, lock_artists
 from app.catalog.records import AlbumInput
+from app.catalog.rows import AlbumRow, ColumnUpdates, FieldChanges, field_items, field_value
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Album, AlbumArtist
 from app.catalog.tracks import create_tracks
@@ -31,7 +33,7 @@ class CreatedAlbum:
 class VersionConflict(Exception):
     """The album changed since the editor loaded it: nothing was saved."""
 
-    def __init__(self, current: dict[str, Any], attempted: dict[str, Any]) -> None:
+    def __init__(self, current: AlbumRow, attempted: Mapping[str, object]) -> None:
         super().__init__(f"album changed since version {attempted.get('_version')}")
         self.current = current
         self.attempted = attempted
@@ -39,7 +41,7 @@ class VersionConflict(Exception):
 
 @dataclass(frozen=True)
 class AlbumUpdate:
-    changed: dict[str, dict[str, Any]]
+    changed: FieldChanges
     version: int
     log_id: int | None
 
@@ -124,14 +126,14 @@ async def update_album(
             raise LookupError(f"album {album_id} not found")
         if current["version"] != expected_version:
             raise VersionConflict(current, {**clean, "_version": expected_version})
-        changed = {
-            name: {"before": current[name], "after": value}
-            for name, value in clean.items()
-            if current[name] != value
+        changed: FieldChanges = {
+            name: {"before": field_value(current, name), "after": value}
+            for name, value in field_items(clean)
+            if field_value(current, name) != value
         }
         if not changed:
             return AlbumUpdate(changed={}, version=current["version"], log_id=None)
-        updates: dict[Any, Any] = {getattr(Album, name): v["after"] for name, v in changed.items()}
+        updates: ColumnUpdates = {getattr(Album, name): v["after"] for name, v in changed.items()}
         if lock:
             updates[Album.locked_fields] = sorted(set(current["locked_fields"] or []) | set(changed))
         try:

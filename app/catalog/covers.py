@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from app.catalog.locks import locked_fields
+from app.catalog.rows import AlbumRow
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Album
 from app.catalog.versioned import lock_album, set_album
@@ -21,7 +22,7 @@ from app.sources.http import counting_calls
 async def cache_cover(album_id: uuid.UUID) -> str:
     """Look up the front cover of the album's release (then its release group); returns the row status."""
     started = time.monotonic()
-    album = await Album.select().where(Album.id == album_id).first()
+    album = cast(AlbumRow | None, await Album.select().where(Album.id == album_id).first())
     if album is None:
         raise LookupError(f"album {album_id} not found")
     base: dict[str, Any] = {

@@ -10,13 +10,14 @@ import datetime as dt
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import cast
 
 from app.catalog.artists import find_or_create_artist, lock_artists, name_key
 from app.catalog.from_upstream import album_from_musicbrainz
 from app.catalog.locks import fields_to_update
 from app.catalog.names import fold
 from app.catalog.records import AlbumInput, ArtistInput, TrackInput
+from app.catalog.rows import AlbumRow, ColumnUpdates, FieldChanges, FieldValue, TrackRow, field_value
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Album, AlbumArtist, Artist, Track
 from app.catalog.tracks import create_tracks
@@ -77,11 +78,11 @@ async def _album_artist_names(album_id: uuid.UUID) -> list[str]:
     return [r["artist.name"] for r in rows]
 
 
-async def find_release(album: dict[str, Any], artist_names: list[str]) -> MbRelease | None:
+async def find_release(album: AlbumRow, artist_names: list[str]) -> MbRelease | None:
     """The album's MusicBrainz release: by its MBID, else the best search hit by title + artist."""
     mb = clients.musicbrainz()
-    if album.get("musicbrainz_id"):
-        return await mb.release(album["musicbrainz_id"])
+    if mbid := album["musicbrainz_id"]:
+        return await mb.release(mbid)
     artist = artist_names[0] if artist_names else None
     page = await mb.find_releases(album["title"], artist, limit=10)
     wanted_title = fold(album["title"], drop_featuring=True)
@@ -95,17 +96,21 @@ async def find_release(album: dict[str, Any], artist_names: list[str]) -> MbRele
     return None
 
 
-def proposed_fields(album: dict[str, Any], found: AlbumInput) -> dict[str, Any]:
+def proposed_fields(album: AlbumRow, found: AlbumInput) -> dict[str, FieldValue]:
     """What the release would set: values it has that differ from the album's."""
     values = found.column_values()
-    proposed: dict[str, Any] = {}
+    proposed: dict[str, FieldValue] = {}
     for name in ENRICHABLE:
         value = values.get(name)
         if value in (None, "", []):
             continue
         if name in FILL_ONLY and album.get(name):
             continue
-        if name == "release_date" and album.get(name) and len(str(album[name])) > len(str(value)):
+        if (
+            name == "release_date"
+            and album.get(name)
+            and len(str(field_value(album, name))) > len(str(value))
+        ):
             continue  # never trade a full date for a year
         if album.get(name) != value:
             proposed[name] = value
@@ -115,7 +120,7 @@ def proposed_fields(album: dict[str, Any], found: AlbumInput) -> dict[str, Any]:
 async def enrich_album(album_id: uuid.UUID) -> EnrichmentResult:
     """Enrich one album from MusicBrainz; writes one ENRICHED row (or NO_DATA_AVAILABLE/SKIPPED)."""
     started = time.monotonic()
-    album = await Album.select().where(Album.id == album_id).first()
+    album = cast(AlbumRow | None, await Album.select().where(Album.id == album_id).first())
     if album is None:
         raise LookupError(f"album {album_id} not found")
     await Album.update({Album.enrichment_status: "IN_PROGRESS"}).where(Album.id == album_id)
@@ -146,9 +151,11 @@ async def enrich_album(album_id: uuid.UUID) -> EnrichmentResult:
         await lock_artists([*found.artists, *(a for track in found.tracks for a in track.artists)])
         await _link_artists(current["id"], found.artists, result)
         await _sync_tracks(current["id"], found.tracks, result)
-        changes = {name: {"before": current[name], "after": value} for name, value in allowed.items()}
+        changes: FieldChanges = {
+            name: {"before": field_value(current, name), "after": value} for name, value in allowed.items()
+        }
         now = dt.datetime.now(dt.UTC)
-        updates: dict[Any, Any] = {getattr(Album, name): value for name, value in allowed.items()}
+        updates: ColumnUpdates = {getattr(Album, name): value for name, value in allowed.items()}
         status = "PARTIAL_SUCCESS" if result.tracks_failed else "COMPLETED"
         updates.update({Album.enrichment_status: status, Album.last_enriched_at: now})
         if changes:
@@ -194,12 +201,12 @@ async def enrich_album(album_id: uuid.UUID) -> EnrichmentResult:
     return result
 
 
-async def _mbid_owner(mbid: str, album_id: uuid.UUID) -> Any:
+async def _mbid_owner(mbid: str, album_id: uuid.UUID) -> uuid.UUID | None:
     row = await Album.select(Album.id).where((Album.musicbrainz_id == mbid) & (Album.id != album_id)).first()
     return row["id"] if row else None
 
 
-async def _no_data(album: dict[str, Any], api_calls: int, duration_ms: int) -> EnrichmentResult:
+async def _no_data(album: AlbumRow, api_calls: int, duration_ms: int) -> EnrichmentResult:
     async with transaction():
         await Album.update(
             {Album.enrichment_status: "NO_DATA_AVAILABLE", Album.last_enriched_at: dt.datetime.now(dt.UTC)}
@@ -281,11 +288,11 @@ async def _adopt_mbid(album_id: uuid.UUID, artist: ArtistInput) -> None:
 
 async def _sync_tracks(album_id: uuid.UUID, tracks: tuple[TrackInput, ...], result: EnrichmentResult) -> None:
     """Create the release's tracks the album lacks; fill empty durations, ISRCs and recording ids."""
-    existing = await Track.select().where(Track.album == album_id)
+    existing = cast(list[TrackRow], await Track.select().where(Track.album == album_id))
     by_position = {(t["disc_number"], t["track_number"]): t for t in existing}
-    by_mbid = {t["musicbrainz_id"]: t for t in existing if t["musicbrainz_id"]}
+    by_mbid: dict[str | None, TrackRow] = {t["musicbrainz_id"]: t for t in existing if t["musicbrainz_id"]}
     missing: list[TrackInput] = []
-    filled: list[dict[str, Any]] = []
+    filled: list[dict[str, object]] = []
     for track in tracks:
         have = by_mbid.get(track.musicbrainz_id) or by_position.get((track.disc_number, track.track_number))
         if have is None:
@@ -294,7 +301,7 @@ async def _sync_tracks(album_id: uuid.UUID, tracks: tuple[TrackInput, ...], resu
         fills = {
             name: getattr(track, name)
             for name in TRACK_FILLABLE
-            if have[name] in (None, "") and getattr(track, name) not in (None, "")
+            if field_value(have, name) in (None, "") and getattr(track, name) not in (None, "")
         }
         if fills and "musicbrainz_id" in fills and fills["musicbrainz_id"] in by_mbid:
             fills.pop("musicbrainz_id")
@@ -312,7 +319,9 @@ async def _sync_tracks(album_id: uuid.UUID, tracks: tuple[TrackInput, ...], resu
         result.artists_linked += created.artists_linked
 
 
-async def _fill_track(album_id: uuid.UUID, track: dict[str, Any], fills: dict[str, Any]) -> dict[str, Any]:
+async def _fill_track(
+    album_id: uuid.UUID, track: TrackRow, fills: dict[str, FieldValue]
+) -> dict[str, object]:
     """Fill the track's empty fields; returns its ENRICHED log row for record_many()."""
     await set_track(track, {getattr(Track, name): value for name, value in fills.items()})
     return {
@@ -325,5 +334,7 @@ async def _fill_track(album_id: uuid.UUID, track: dict[str, Any], fills: dict[st
         "sources": ["MUSICBRAINZ"],
         "entity_label": track["title"],
         "fields_enriched": sorted(fills),
-        "changes": {name: {"before": track[name], "after": value} for name, value in fills.items()},
+        "changes": {
+            name: {"before": field_value(track, name), "after": value} for name, value in fills.items()
+        },
     }

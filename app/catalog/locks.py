@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TypeVar
+
+from app.catalog.rows import AlbumRow
+from app.catalog.tables import Album
+
+V = TypeVar("V")
 
 
-def locked_fields(album: Any) -> frozenset[str]:
+def locked_fields(album: AlbumRow | Album) -> frozenset[str]:
     """The album's locked fields, from a row dict or an Album object."""
     raw = album.get("locked_fields") if isinstance(album, dict) else getattr(album, "locked_fields", None)
     return frozenset(raw or ())
 
 
-def _current(album: Any, name: str) -> Any:
+def _current(album: AlbumRow | Album, name: str) -> object:
     return album.get(name) if isinstance(album, dict) else getattr(album, name, None)
 
 
-def fields_to_update(album: Any, proposed: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def fields_to_update(album: AlbumRow | Album, proposed: Mapping[str, V]) -> tuple[dict[str, V], list[str]]:
     """Split `proposed` into the fields a job may write and the locked ones it must leave alone.
 
     `skipped_locked` names only locked fields whose proposed value differs from the album's, so the

@@ -40,10 +40,6 @@ async def add_album_by_hand(values: dict[str, str]) -> uuid.UUID:
     errors.update(await ids_in_use(clean))
     if errors:
         raise ValidationError(errors)
-    album = AlbumInput(
-        title=clean["title"],
-        artists=(ArtistInput(name=artist),) if artist else (),
-        **{k: v for k, v in clean.items() if k != "title"},
-    )
+    album = AlbumInput(**clean, artists=(ArtistInput(name=artist),) if artist else ())
     created = await create_album(album, operation_path="admin", sources=["USER"], source="USER")
     return created.id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from app.catalog.rows import FieldValue
 from app.catalog.tables import Album, AlbumArtist, Artist, Track
 from app.column_fit import fit, fit_values
 
@@ -54,10 +55,10 @@ class AlbumInput:
     artists: tuple[ArtistInput, ...] = ()
     tracks: tuple[TrackInput, ...] = field(default=())
 
-    def column_values(self) -> dict[str, object]:
+    def column_values(self) -> dict[str, FieldValue]:
         """The album's own columns (no artists, no tracks)."""
         skip = {"artists", "tracks"}
-        values: dict[str, object] = {}
+        values: dict[str, FieldValue] = {}
         for name in self.__dataclass_fields__:
             if name in skip:
                 continue

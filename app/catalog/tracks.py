@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from app.catalog.artists import find_or_create_artist, lock_artists
 from app.catalog.records import TrackInput
+from app.catalog.rows import ColumnUpdates, FieldChanges, TrackRow, field_items, field_value
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Track, TrackArtist
 from app.catalog.tracklist import parse_tracklist
@@ -185,17 +187,25 @@ async def _link_track_artists(
 TRACK_FIELDS = ("title", "disc_number", "track_number", "duration_ms", "isrc")
 
 
+class _Numbered(TypedDict):
+    id: uuid.UUID
+    title: str
+    disc_number: int
+    track_number: int
+    version: int
+
+
 class TrackConflict(Exception):
     """The track changed since the editor loaded it: nothing was saved."""
 
-    def __init__(self, current: dict[str, Any], attempted: dict[str, Any]) -> None:
+    def __init__(self, current: TrackRow, attempted: Mapping[str, object]) -> None:
         super().__init__(f"track changed since version {attempted.get('_version')}")
         self.current = current
         self.attempted = attempted
 
 
 async def _position_taken(
-    album_id: uuid.UUID, disc: int, number: int, exclude: Any = None
+    album_id: uuid.UUID, disc: int, number: int, exclude: uuid.UUID | None = None
 ) -> dict[str, Any] | None:
     query = Track.select(Track.id, Track.title).where(
         (Track.album == album_id) & (Track.disc_number == disc) & (Track.track_number == number)
@@ -234,7 +244,7 @@ async def add_track(
 
 async def update_track(
     track_id: uuid.UUID, fields: dict[str, Any], *, expected_version: int, operation_path: str = "admin"
-) -> dict[str, dict[str, Any]]:
+) -> FieldChanges:
     """Change a track's fields: one CORRECTED row with per-field before/after; a no-op writes nothing."""
     clean = clean_track_fields({k: v for k, v in fields.items() if k in TRACK_FIELDS})
     async with transaction():
@@ -243,22 +253,22 @@ async def update_track(
             raise LookupError(f"track {track_id} not found")
         if current["version"] != expected_version:
             raise TrackConflict(current, {**clean, "_version": expected_version})
-        changed = {
-            name: {"before": current[name], "after": value}
-            for name, value in clean.items()
-            if current[name] != value
+        changed: FieldChanges = {
+            name: {"before": field_value(current, name), "after": value}
+            for name, value in field_items(clean)
+            if field_value(current, name) != value
         }
         if not changed:
             return {}
         if "title" in changed:  # a title that came in from upstream ("?") may stay as it is
-            typed_title(changed["title"]["after"])
+            typed_title(str(changed["title"]["after"]))
         disc = int(clean.get("disc_number") or current["disc_number"])
         number = int(clean.get("track_number") or current["track_number"])
         if {"disc_number", "track_number"} & set(changed):
             taken = await _position_taken(current["album"], disc, number, exclude=track_id)
             if taken:
                 raise ValidationError({"track_number": f"disc {disc} already has track {number}"})
-        updates: dict[Any, Any] = {getattr(Track, name): v["after"] for name, v in changed.items()}
+        updates: ColumnUpdates = {getattr(Track, name): v["after"] for name, v in changed.items()}
         try:
             await set_track(current, updates)
         except StaleVersion as lost:
@@ -277,7 +287,7 @@ async def update_track(
         return changed
 
 
-async def delete_track(track_id: uuid.UUID, *, operation_path: str = "admin") -> dict[str, Any]:
+async def delete_track(track_id: uuid.UUID, *, operation_path: str = "admin") -> TrackRow:
     """Delete a track: a CORRECTED `track:deleted:…` row keeps its values as `before`."""
     async with transaction():
         current = await lock_album_of_track(track_id)
@@ -285,10 +295,10 @@ async def delete_track(track_id: uuid.UUID, *, operation_path: str = "admin") ->
             raise LookupError(f"track {track_id} not found")
         await Track.delete().where(Track.id == track_id)
         quality_before, quality_after = await refresh_album_state(current["album"])
-        changes = {
-            name: {"before": current[name], "after": None}
+        changes: FieldChanges = {
+            name: {"before": field_value(current, name), "after": None}
             for name in (*TRACK_FIELDS, "musicbrainz_id", "spotify_id")
-            if current[name] is not None
+            if field_value(current, name) is not None
         }
         await record(
             entity_type="TRACK",
@@ -311,14 +321,15 @@ async def renumber_tracks(album_id: uuid.UUID, *, operation_path: str = "admin")
     async with transaction():
         if await lock_album(album_id) is None:
             raise LookupError(f"album {album_id} not found")
-        tracks = (
+        tracks: list[_Numbered] = cast(
+            list[_Numbered],
             await Track.select(Track.id, Track.title, Track.disc_number, Track.track_number, Track.version)
             .where(Track.album == album_id)
             .order_by(Track.disc_number)
             .order_by(Track.track_number)
-            .order_by(Track.created_at)
+            .order_by(Track.created_at),
         )
-        moves: list[tuple[dict[str, Any], int]] = []
+        moves: list[tuple[_Numbered, int]] = []
         per_disc: dict[int, int] = {}
         for track in tracks:
             per_disc[track["disc_number"]] = per_disc.get(track["disc_number"], 0) + 1

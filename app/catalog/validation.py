@@ -6,8 +6,12 @@ import datetime as dt
 import re
 import unicodedata
 import uuid
-from typing import Any
+from collections.abc import Mapping
+from typing import cast
 
+from piccolo.table import Table
+
+from app.catalog.rows import CleanAlbum, CleanTrack, FieldValue
 from app.catalog.tables import Album, Track
 from app.column_limits import column_problem, parse_int, text_problem
 
@@ -56,7 +60,7 @@ def parse_partial_date(value: str) -> str:
     return value
 
 
-def fit_column(table: Any, name: str, value: Any) -> Any:
+def fit_column(table: type[Table], name: str, value: FieldValue) -> FieldValue:
     """`value` if it fits the table's column `name` (length, range, no NUL); ValueError otherwise."""
     problem = column_problem(table._meta.get_column_by_name(name), value)
     if problem:
@@ -64,7 +68,7 @@ def fit_column(table: Any, name: str, value: Any) -> Any:
     return value
 
 
-def clean_text(value: Any) -> Any:
+def clean_text(value: object) -> object:
     """Stripped text without NUL or control characters (checked before any other rule reads it)."""
     if not isinstance(value, str):
         return value
@@ -74,10 +78,10 @@ def clean_text(value: Any) -> Any:
     return value.strip()
 
 
-def clean_album_fields(raw: dict[str, Any]) -> dict[str, Any]:
+def clean_album_fields(raw: Mapping[str, object]) -> CleanAlbum:
     """Normalise submitted album fields; raise ValidationError naming every bad field."""
     errors: dict[str, str] = {}
-    clean: dict[str, Any] = {}
+    clean: dict[str, FieldValue] = {}
     for name, value in raw.items():
         if name not in EDITABLE_ALBUM_FIELDS:
             errors[name] = "is not an editable field"
@@ -94,12 +98,12 @@ def clean_album_fields(raw: dict[str, Any]) -> dict[str, Any]:
             errors[name] = str(exc)
     if errors:
         raise ValidationError(errors)
-    return clean
+    return cast(CleanAlbum, clean)
 
 
-def _clean_album_value(name: str, value: Any) -> Any:
+def _clean_album_value(name: str, value: object) -> FieldValue:
     if name == "title":
-        return value
+        return value if isinstance(value, str) else str(value)
     if name == "release_date":
         return parse_partial_date(str(value))
     if name == "release_type":
@@ -138,23 +142,23 @@ def _clean_album_value(name: str, value: Any) -> Any:
     return str(value)  # release status, label, catalog number, Discogs ID: their column's length
 
 
-def clean_track_fields(raw: dict[str, Any], *, typed: bool = False) -> dict[str, Any]:
+def clean_track_fields(raw: Mapping[str, object], *, typed: bool = False) -> CleanTrack:
     """Normalise a track's title, numbers, duration (m:ss or ms) and ISRC.
 
     `typed`: an admin typed it, so a title must hold a letter or a digit (an upstream title of
     only symbols, like "?", is a real one and comes in as it is)."""
     errors: dict[str, str] = {}
-    clean: dict[str, Any] = {}
+    clean: dict[str, FieldValue] = {}
     for name, value in raw.items():
         try:
             clean[name] = fit_column(Track, name, _clean_track_value(name, clean_text(value)))
             if typed and name == "title":
-                _check_typed_title(clean[name])
+                _check_typed_title(str(clean[name]))
         except ValueError as exc:
             errors[name] = str(exc)
     if errors:
         raise ValidationError(errors)
-    return clean
+    return cast(CleanTrack, clean)
 
 
 def typed_title(title: str) -> None:
@@ -170,11 +174,11 @@ def _check_typed_title(title: str) -> None:
         raise ValueError(f"needs a letter or a digit (“{title}” is only punctuation or symbols)")
 
 
-def _clean_track_value(name: str, value: Any) -> Any:
+def _clean_track_value(name: str, value: object) -> FieldValue:
     if name == "title":
         if not value:
             raise ValueError("a title is required")
-        return value
+        return value if isinstance(value, str) else str(value)
     if name in ("track_number", "disc_number"):
         number = value if isinstance(value, int) else parse_int(Track.track_number, value)
         if not 1 <= number <= 999:
@@ -197,7 +201,7 @@ def _clean_track_value(name: str, value: Any) -> Any:
     raise ValueError("is not an editable field")
 
 
-def parse_duration(value: Any) -> int | None:
+def parse_duration(value: object) -> int | None:
     """`3:45`, `1:02:03` or milliseconds → milliseconds, at most MAX_TRACK_HOURS."""
     if value in (None, ""):
         return None

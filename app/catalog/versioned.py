@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import cast
 
+from app.catalog.rows import AlbumRow, ColumnUpdates, TrackRow, VersionedRow
 from app.catalog.tables import Album, Track
 from app.db import engine
 
@@ -39,16 +40,16 @@ def _in_transaction() -> None:
         raise RuntimeError("lock_album() must run inside the writer's transaction")
 
 
-async def lock_album(album_id: uuid.UUID) -> dict[str, Any] | None:
+async def lock_album(album_id: uuid.UUID) -> AlbumRow | None:
     """The album's row, read under its write lock (None when there is no such album)."""
     _in_transaction()
     query = Album.select().where(Album.id == album_id)
     if engine().engine_type == "postgres":
         query = query.lock_rows("UPDATE")
-    return await query.first()
+    return cast(AlbumRow | None, await query.first())
 
 
-async def lock_album_of_track(track_id: uuid.UUID) -> dict[str, Any] | None:
+async def lock_album_of_track(track_id: uuid.UUID) -> TrackRow | None:
     """Lock the album a track belongs to, then read the track (None when there is no such track)."""
     _in_transaction()
     owner = await Track.select(Track.album).where(Track.id == track_id).first()
@@ -56,13 +57,13 @@ async def lock_album_of_track(track_id: uuid.UUID) -> dict[str, Any] | None:
         return None
     await lock_album(owner["album"])
     # Read again under the lock: the first read only found which album to lock.
-    return await Track.select().where(Track.id == track_id).first()
+    return cast(TrackRow | None, await Track.select().where(Track.id == track_id).first())
 
 
-async def set_album(current: dict[str, Any], updates: dict[Any, Any]) -> int:
+async def set_album(current: VersionedRow, updates: ColumnUpdates) -> int:
     """Write `updates` and bump the version the caller read; returns the new version."""
     read = int(current["version"])
-    values: dict[Any, Any] = {**updates, Album.version: read + 1, Album.updated_at: dt.datetime.now(dt.UTC)}
+    values: ColumnUpdates = {**updates, Album.version: read + 1, Album.updated_at: dt.datetime.now(dt.UTC)}
     moved = (
         await Album.update(values)
         .where((Album.id == current["id"]) & (Album.version == read))
@@ -73,10 +74,10 @@ async def set_album(current: dict[str, Any], updates: dict[Any, Any]) -> int:
     return read + 1
 
 
-async def set_track(current: dict[str, Any], updates: dict[Any, Any]) -> int:
+async def set_track(current: VersionedRow, updates: ColumnUpdates) -> int:
     """Write `updates` to the track and bump the version the caller read; returns the new version."""
     read = int(current.get("version") or 1)
-    values: dict[Any, Any] = {**updates, Track.version: read + 1, Track.updated_at: dt.datetime.now(dt.UTC)}
+    values: ColumnUpdates = {**updates, Track.version: read + 1, Track.updated_at: dt.datetime.now(dt.UTC)}
     moved = (
         await Track.update(values)
         .where((Track.id == current["id"]) & (Track.version == read))

@@ -8,8 +8,8 @@ by the slot it sits in. What stays unpaired is added (candidate only) or removed
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from app.catalog.rows import FieldChanges, FieldValue, TrackRow, field_value
 from app.correction.candidates import CandidateTrack
 from app.correction.similarity import duration_closeness, text_similarity
 
@@ -20,10 +20,10 @@ STATUSES = ("added", "removed", "changed", "unchanged")
 
 @dataclass(frozen=True)
 class TrackPair:
-    current: dict[str, Any] | None
+    current: TrackRow | None
     proposed: CandidateTrack | None
     status: str
-    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changes: FieldChanges = field(default_factory=dict)
     match: float | None = None
 
     @property
@@ -40,9 +40,9 @@ class TrackPair:
         return all(change["before"] in (None, "") for change in self.changes.values())
 
 
-def proposed_values(track: CandidateTrack) -> dict[str, Any]:
+def proposed_values(track: CandidateTrack) -> dict[str, FieldValue]:
     """The candidate's values under the Track column names; unknown values are left out."""
-    values: dict[str, Any] = {
+    values: dict[str, FieldValue] = {
         "title": track.title.strip(),  # fitted to its column with the candidate (correction/fitted.py)
         "disc_number": track.disc,
         "track_number": track.position,
@@ -53,20 +53,20 @@ def proposed_values(track: CandidateTrack) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in (None, "")}
 
 
-def track_changes(current: dict[str, Any], proposed: CandidateTrack) -> dict[str, dict[str, Any]]:
+def track_changes(current: TrackRow, proposed: CandidateTrack) -> FieldChanges:
     """Per-field before/after; a value the candidate lacks never blanks the album's."""
     return {
-        name: {"before": current.get(name), "after": value}
+        name: {"before": field_value(current, name), "after": value}
         for name, value in proposed_values(proposed).items()
         if current.get(name) != value
     }
 
 
-def _position(track: dict[str, Any]) -> tuple[int, int]:
+def _position(track: TrackRow) -> tuple[int, int]:
     return int(track.get("disc_number") or 1), int(track["track_number"])
 
 
-def _pair_score(cur: dict[str, Any], cur_index: int, cand: CandidateTrack, cand_index: int) -> float:
+def _pair_score(cur: TrackRow, cur_index: int, cand: CandidateTrack, cand_index: int) -> float:
     title = text_similarity(cur.get("title"), cand.title) or 0.0
     if _position(cur) == (cand.disc, cand.position):
         slot = 1.0
@@ -80,7 +80,7 @@ def _pair_score(cur: dict[str, Any], cur_index: int, cand: CandidateTrack, cand_
     return 0.55 * title + 0.25 * length + 0.2 * slot
 
 
-def _same_identity(cur: dict[str, Any], cand: CandidateTrack) -> bool:
+def _same_identity(cur: TrackRow, cand: CandidateTrack) -> bool:
     if cur.get("musicbrainz_id") and cand.recording_id:
         return str(cur["musicbrainz_id"]).lower() == cand.recording_id.lower()
     if cur.get("isrc") and cand.isrc:
@@ -89,7 +89,7 @@ def _same_identity(cur: dict[str, Any], cand: CandidateTrack) -> bool:
 
 
 def align(
-    current: list[dict[str, Any]] | tuple[dict[str, Any], ...],
+    current: list[TrackRow] | tuple[TrackRow, ...],
     proposed: list[CandidateTrack] | tuple[CandidateTrack, ...],
 ) -> list[TrackPair]:
     """Every album track and every candidate track exactly once, in the candidate's order."""
@@ -143,12 +143,12 @@ def align(
         result.append((sort_key, TrackPair(cur[i], cand[j], status, changes, match)))
     for j, other in enumerate(cand):
         if j not in taken:
-            added = {k: {"before": None, "after": v} for k, v in proposed_values(other).items()}
+            added: FieldChanges = {k: {"before": None, "after": v} for k, v in proposed_values(other).items()}
             result.append(((other.disc, other.position, 0), TrackPair(None, other, "added", added)))
     for i, track in enumerate(cur):
         if i not in pairs:
-            removed = {
-                k: {"before": track.get(k), "after": None}
+            removed: FieldChanges = {
+                k: {"before": field_value(track, k), "after": None}
                 for k in ("title", "disc_number", "track_number", "duration_ms", "isrc", "musicbrainz_id")
                 if track.get(k) not in (None, "")
             }

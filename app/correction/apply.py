@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.catalog.albums import VersionConflict, update_album
+from app.catalog.rows import FieldChanges
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Album
 from app.catalog.versioned import StaleVersion, lock_album, set_album
@@ -38,7 +39,7 @@ class ApplyResult:
     version: int
     job_id: str | None
     log_id: int | None
-    fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fields: FieldChanges = field(default_factory=dict)
     tracks: dict[str, int] = field(default_factory=dict)
     track_log_ids: list[int] = field(default_factory=list)
     cover_job: str | None = None  # the cache_cover job queued after the commit
@@ -99,7 +100,7 @@ def _unique_recordings(
         and not (pair.key in take and pair.status in ("changed", "removed"))
     }
     for op in ops:
-        mine = (op.track or {}).get("musicbrainz_id")
+        mine = op.track["musicbrainz_id"] if op.track else None
         if op.action == "changed" and mine and "musicbrainz_id" not in op.values:
             used.add(str(mine))  # stays on its track
     kept: list[TrackOp] = []

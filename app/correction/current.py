@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
+from app.catalog.rows import AlbumRow, TrackRow
 from app.catalog.tables import Album, AlbumArtist, Track
 
 TRACK_COLUMNS = ("title", "disc_number", "track_number", "duration_ms", "isrc", "musicbrainz_id")
@@ -13,13 +14,13 @@ TRACK_COLUMNS = ("title", "disc_number", "track_number", "duration_ms", "isrc", 
 
 @dataclass(frozen=True)
 class CurrentAlbum:
-    row: dict[str, Any]
-    tracks: tuple[dict[str, Any], ...]
+    row: AlbumRow
+    tracks: tuple[TrackRow, ...]
     artist_credit: str
     artist_count: int
 
     @property
-    def id(self) -> Any:
+    def id(self) -> uuid.UUID:
         return self.row["id"]
 
     @property
@@ -28,26 +29,27 @@ class CurrentAlbum:
 
     @property
     def locked(self) -> frozenset[str]:
-        return frozenset(self.row.get("locked_fields") or ())
+        return frozenset(self.row["locked_fields"] or ())
 
     @property
     def track_count(self) -> int | None:
         """The count the album claims, else the tracks on file (None when it has neither)."""
-        if self.row.get("track_count"):
-            return int(self.row["track_count"])
+        if count := self.row["track_count"]:
+            return int(count)
         return len(self.tracks) or None
 
 
 async def load_current(album_id: uuid.UUID) -> CurrentAlbum:
     """Raises LookupError when the album does not exist."""
-    row = await Album.select().where(Album.id == album_id).first()
+    row = cast(AlbumRow | None, await Album.select().where(Album.id == album_id).first())
     if row is None:
         raise LookupError(f"album {album_id} not found")
-    tracks = (
+    tracks = cast(
+        list[TrackRow],
         await Track.select()
         .where(Track.album == album_id)
         .order_by(Track.disc_number)
-        .order_by(Track.track_number)
+        .order_by(Track.track_number),
     )
     credits = (
         await AlbumArtist.select(AlbumArtist.artist.name, AlbumArtist.join_phrase)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.catalog.rows import TrackRow, field_value
 from app.catalog.validation import ValidationError, clean_album_fields
 from app.correction.alignment import TrackPair, align
 from app.correction.candidates import Candidate
@@ -78,7 +79,7 @@ def field_diff(name: str, label: str, current: Any, raw: Any, locked: bool) -> F
     if _empty(raw):
         return FieldDiff(name, label, current, None, "keep", locked, False)
     try:
-        proposed = clean_album_fields({name: raw})[name]
+        proposed = field_value(clean_album_fields({name: raw}), name)
     except ValidationError as exc:
         return FieldDiff(name, label, current, raw, "invalid", locked, False, exc.errors.get(name))
     if proposed == current:
@@ -87,7 +88,7 @@ def field_diff(name: str, label: str, current: Any, raw: Any, locked: bool) -> F
     return FieldDiff(name, label, current, proposed, status, locked, status == "fill" and not locked)
 
 
-def _slot(values: dict[str, Any]) -> tuple[Any, Any]:
+def _slot(values: TrackRow) -> tuple[int, int]:
     return values.get("disc_number") or 1, values.get("track_number")
 
 
@@ -95,7 +96,7 @@ def layout_clashes(
     pairs: tuple[TrackPair, ...] | list[TrackPair], take: frozenset[str] | set[str]
 ) -> list[str]:
     """Slots two tracks would share after taking `take`: the database would refuse them."""
-    seen: dict[tuple[Any, Any], str] = {}
+    seen: dict[tuple[int, int], str] = {}
     clashes: list[str] = []
     for pair in pairs:
         taken = pair.key in take

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
+from app.catalog.rows import AlbumRow, ColumnUpdates, FieldChanges, FieldValue, TrackRow, field_value
 from app.catalog.state import refresh_album_state
 from app.catalog.tables import Album, Track
 from app.catalog.versioned import StaleVersion, lock_album, set_album
@@ -50,7 +51,7 @@ class RevertResult:
     job_id: str | None
     log_id: int | None
     reverted: list[int]
-    fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fields: FieldChanges = field(default_factory=dict)
     tracks: int = 0
     skipped: list[int] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)  # the revert row's metadata.summary
@@ -110,10 +111,10 @@ async def rows_to_revert(
     return rows
 
 
-def _album_plan(album: dict[str, Any], rows: list[dict[str, Any]], conflicts: list[str]) -> dict[str, Any]:
+def _album_plan(album: AlbumRow, rows: list[dict[str, Any]], conflicts: list[str]) -> dict[str, FieldValue]:
     """Field → value to restore; walks newest first so a field changed twice lands on the oldest."""
-    state = dict(album)
-    restore: dict[str, Any] = {}
+    state: dict[str, object] = dict(album)
+    restore: dict[str, FieldValue] = {}
     for row in rows:
         for name, change in (row["changes"] or {}).items():
             if name not in state:
@@ -166,7 +167,13 @@ def _track_plan(
         # and the row's `before` must be what the write replaces (it logged `{}` before).
         if action == "added":
             ops.append(
-                TrackOp("removed", TRACK_OPERATION, "CORRECTED", track=dict(current), metadata=reverts)
+                TrackOp(
+                    "removed",
+                    TRACK_OPERATION,
+                    "CORRECTED",
+                    track=cast(TrackRow, dict(current)),
+                    metadata=reverts,
+                )
             )
             del state[track_id]
         else:
@@ -176,7 +183,7 @@ def _track_plan(
                     "changed",
                     TRACK_OPERATION,
                     "CORRECTED",
-                    track=dict(current),
+                    track=cast(TrackRow, dict(current)),
                     values=values,
                     metadata=reverts,
                 )
@@ -251,7 +258,11 @@ async def revert(
             raise RevertConflict(conflicts)
         reverted = [int(row["id"]) for row in undoable]
         unlocked = _unlocks(album, album_rows, restore)
-        changed = {n: {"before": album[n], "after": v} for n, v in restore.items() if album[n] != v}
+        changed: FieldChanges = {
+            n: {"before": field_value(album, n), "after": v}
+            for n, v in restore.items()
+            if field_value(album, n) != v
+        }
         skipped = [int(row["id"]) for row in rows if not _action(row)]
         ctx = get_current_job()
         if not changed and not ops and not unlocked:  # undoes nothing: writes nothing, like a no-op save
@@ -264,7 +275,9 @@ async def revert(
             "unlocked": unlocked,
         }
         track_log_ids = await write_track_ops(album_id, ops, sources=["USER"])
-        log_id_out, summary = await _restore_album(album, changed, metadata, restore.get("title"), titles)
+        log_id_out, summary = await _restore_album(
+            album, changed, metadata, cast(str | None, restore.get("title")), titles
+        )
         await refresh_album_state(album_id)
     return RevertResult(
         album_id=album_id,
@@ -278,7 +291,7 @@ async def revert(
     )
 
 
-def _unlocks(album: dict[str, Any], rows: list[dict[str, Any]], restore: dict[str, Any]) -> list[str]:
+def _unlocks(album: AlbumRow, rows: list[dict[str, Any]], restore: dict[str, FieldValue]) -> list[str]:
     """Locks a correction added (it recorded the locks it found) go with it."""
     unlocked: set[str] = set()
     for row in rows:
@@ -290,14 +303,14 @@ def _unlocks(album: dict[str, Any], rows: list[dict[str, Any]], restore: dict[st
 
 
 async def _restore_album(
-    album: dict[str, Any],
-    changed: dict[str, dict[str, Any]],
+    album: AlbumRow,
+    changed: FieldChanges,
     metadata: dict[str, Any],
     title: str | None,
     titles: dict[str, list[str]],
 ) -> tuple[int, dict[str, Any]]:
     """Put the old values back as they were stored (no re-validation), bump the version, log it."""
-    updates: dict[Any, Any] = {getattr(Album, name): c["after"] for name, c in changed.items()}
+    updates: ColumnUpdates = {getattr(Album, name): c["after"] for name, c in changed.items()}
     if metadata["unlocked"]:
         updates[Album.locked_fields] = sorted(set(album["locked_fields"] or []) - set(metadata["unlocked"]))
     try:

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from app.catalog.names import fold
+from app.catalog.rows import AlbumRow
 from app.correction.alignment import align
 from app.correction.candidates import Candidate
 from app.correction.current import CurrentAlbum
@@ -187,7 +188,7 @@ def _catno(value: str | None) -> str:
     return fold(value or "").replace(" ", "")
 
 
-def _label_catno(row: dict[str, Any], candidate: Candidate) -> Component:
+def _label_catno(row: AlbumRow, candidate: Candidate) -> Component:
     label = text_similarity(row.get("label"), candidate.label, drop_featuring=False)
     same_label = label is not None and label >= 0.85
     ours, theirs = _catno(row.get("catalog_number")), _catno(candidate.catalog_number)

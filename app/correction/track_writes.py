@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.catalog.rows import ColumnUpdates, TrackRow
 from app.catalog.tables import Artist, Track, TrackArtist
 from app.catalog.tracks import track_quality
 from app.catalog.versioned import set_track
@@ -42,7 +44,7 @@ class TrackOp:
     action: str
     operation: str
     category: str
-    track: dict[str, Any] | None = None  # the row as it is (changed, removed)
+    track: TrackRow | None = None  # the row as it is (changed, removed)
     values: dict[str, Any] = field(default_factory=dict)  # new values (added: every column given)
     artists: list[dict[str, Any]] = field(default_factory=list)  # links to restore with an addition
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -53,10 +55,10 @@ class TrackOp:
 
     @property
     def label(self) -> str:
-        return str(self.values.get("title") or (self.track or {}).get("title") or "")
+        return str(self.values.get("title") or (self.track["title"] if self.track else None) or "")
 
-    def changes(self) -> dict[str, dict[str, Any]]:
-        before = self.track or {}
+    def changes(self) -> dict[str, dict[str, object]]:
+        before: Mapping[str, object] = self.track or {}
         if self.action == "removed":
             return {
                 k: {"before": _json(before.get(k)), "after": None}
@@ -76,7 +78,7 @@ def track_titles(ops: list[TrackOp]) -> dict[str, list[str]]:
     return {action: [op.label for op in ops if op.action == action] for action in ACTIONS}
 
 
-def _json(value: Any) -> Any:
+def _json(value: object) -> object:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, dt.datetime):
@@ -84,7 +86,7 @@ def _json(value: Any) -> Any:
     return value
 
 
-def snapshot(track: dict[str, Any]) -> dict[str, Any]:
+def snapshot(track: Mapping[str, object]) -> dict[str, object]:
     """Every column of a track as JSON values."""
     return {k: _json(track.get(k)) for k in SNAPSHOT_COLUMNS}
 
@@ -127,7 +129,7 @@ async def write_track_ops(album_id: uuid.UUID, ops: list[TrackOp], *, sources: l
     for op in ops:
         if op.action != "changed" or op.track is None:
             continue
-        park: dict[Any, Any] = {}
+        park: ColumnUpdates = {}
         if {"disc_number", "track_number"} & set(op.values):
             parked += 1
             park[Track.track_number] = -parked
