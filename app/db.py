@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
+from piccolo.columns import Column
+from piccolo.columns.combination import And, Or, Where, WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 
 from app.config import Settings
+
+if TYPE_CHECKING:
+    import aiosqlite
+    from asyncpg import Connection, Pool
 
 SQLITE_TIMEOUT = 10.0
 
@@ -22,7 +29,12 @@ class LlamaPostgresTransaction(PostgresTransaction):
     and later queries in the same task run on the dead connection (tests/drills/test_failed_write.py).
     """
 
-    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+    async def __aexit__(
+        self,
+        exception_type: type[BaseException] | None,
+        exception: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
         if self._parent:
             return exception is None
         try:
@@ -50,7 +62,7 @@ class LoopPostgresEngine(PostgresEngine):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._pools: dict[int, Any] = {}
+        self._pools: dict[int, Pool] = {}
         super().__init__(*args, **kwargs)
 
     def transaction(self, allow_nested: bool = True) -> LlamaPostgresTransaction:
@@ -68,18 +80,18 @@ class LoopPostgresEngine(PostgresEngine):
             return 0
 
     @property  # type: ignore[override]
-    def pool(self) -> Any:
+    def pool(self) -> Pool | None:
         return self._pools.get(self._loop_key())
 
     @pool.setter
-    def pool(self, value: Any) -> None:
+    def pool(self, value: Pool | None) -> None:
         if value is None:
             self._pools.pop(self._loop_key(), None)
         else:
             self._pools[self._loop_key()] = value
 
 
-async def keep_session(connection: Any) -> None:
+async def keep_session(connection: Connection) -> None:
     """What a pooled connection needs undone on release: nothing beyond what asyncpg always does.
 
     asyncpg rolls back a transaction left open, then by default sends one more statement (unlock
@@ -92,15 +104,37 @@ async def keep_session(connection: Any) -> None:
 class LlamaSQLiteEngine(SQLiteEngine):
     """SQLite in WAL mode whose write transactions take the lock up front (no 'database is locked')."""
 
-    def transaction(self, *args: Any, **kwargs: Any) -> Any:
+    def transaction(self, *args: Any, **kwargs: Any) -> SQLiteTransaction:
         kwargs.setdefault("transaction_type", TransactionType.immediate)
         return super().transaction(*args, **kwargs)
 
-    async def get_connection(self) -> Any:
+    async def get_connection(self) -> aiosqlite.Connection:
         connection = await super().get_connection()
         await connection.execute("PRAGMA busy_timeout = 10000")
         await connection.execute("PRAGMA synchronous = NORMAL")
         return connection
+
+
+# What `Table.update()` takes: column (or its name) → new value.
+ColumnUpdates: TypeAlias = dict[Column | str, object]
+# A where clause: `column == value`, a raw one, or several joined with & and |.
+Clause: TypeAlias = Where | WhereRaw | And | Or
+
+
+class Savepoint(Protocol):
+    async def release(self) -> None: ...
+
+    async def rollback_to(self) -> None: ...
+
+
+class Transaction(Protocol):
+    """What `transaction()` gives on either engine; leaving it never swallows the exception."""
+
+    async def __aenter__(self) -> Transaction: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...
+
+    async def savepoint(self, name: str | None = None) -> Savepoint: ...
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -119,7 +153,7 @@ def engine() -> Engine:
     return found
 
 
-def transaction() -> Any:
+def transaction() -> Transaction:
     """A write transaction; nested calls join the outer one."""
     return engine().transaction()
 
@@ -129,10 +163,8 @@ def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def contains(column: Any, text: str) -> Any:
+def contains(column: Column, text: str) -> WhereRaw:
     """A where clause: `column` contains `text`, ignoring case (ILIKE on Postgres, LIKE on SQLite)."""
-    from piccolo.columns.combination import WhereRaw
-
     operator = "ILIKE" if column._meta.engine_type == "postgres" else "LIKE"
     name = column._meta.db_column_name
     return WhereRaw(f"{name} {operator} {{}} ESCAPE '\\'", f"%{like_escape(text)}%")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Litestar, get
 from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ControllerRouterHandler
+from piccolo.engine.postgres import PostgresEngine
 
 from app import __version__
 from app.auth.csrf import CSRFMiddleware
@@ -31,13 +31,14 @@ async def healthz() -> dict[str, str]:
 
 async def _start_pool() -> None:
     if get_settings().is_postgres:
-        db: Any = engine()
-        await db.start_connection_pool(min_size=1, max_size=10)
+        db = engine()
+        if isinstance(db, PostgresEngine):
+            await db.start_connection_pool(min_size=1, max_size=10)
 
 
 async def _close_pool() -> None:
-    db: Any = engine()
-    if get_settings().is_postgres and db.pool is not None:
+    db = engine()
+    if get_settings().is_postgres and isinstance(db, PostgresEngine) and db.pool is not None:
         await db.close_connection_pool()
 
 
@@ -45,12 +46,12 @@ async def _close_pool() -> None:
 from app.runtime import SHUTDOWN_HOOKS, STARTUP_HOOKS  # noqa: E402
 
 
-def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
+def create_app(*, extra_route_handlers: list[ControllerRouterHandler] | None = None) -> Litestar:
     # The entry point declares the actors once and wires the broker the services enqueue on
     # (app.jobs.actors); imported here, not at the top, so settings are read when the app is built.
     import tasks.actors  # noqa: F401
 
-    handlers: list[Any] = [
+    handlers: list[ControllerRouterHandler] = [
         healthz,
         # Every page and API route, one list per URL area (app/web/<area>.py).
         *auth.ROUTES,

@@ -7,12 +7,10 @@ import uuid
 from collections.abc import Mapping
 from typing import TypeAlias, TypedDict, cast
 
-from piccolo.columns import Column
+from app.db import ColumnUpdates as ColumnUpdates
 
 # One value of an album or track field, as a form sends it, a service cleans it or a row holds it.
 FieldValue: TypeAlias = str | int | list[str] | dt.datetime | None
-# What `Table.update()` takes: column (or column name) to new value.
-ColumnUpdates: TypeAlias = dict[Column | str, object]
 
 
 class AlbumRow(TypedDict):
@@ -135,3 +133,79 @@ def field_value(row: AlbumRow | ArtistRow | TrackRow | CleanAlbum | CleanTrack, 
 def field_items(fields: CleanAlbum | CleanTrack) -> list[tuple[str, FieldValue]]:
     """The cleaned fields as (name, value) pairs, for code that walks them by name."""
     return list(cast(Mapping[str, FieldValue], fields).items())
+
+
+# --- what the album, artist and track pages (and /api/albums) render ------------------------------
+
+
+class ArtistCredit(TypedDict):
+    """An artist credited on an album, in credit order."""
+
+    id: uuid.UUID
+    name: str
+    role: str
+    join_phrase: str
+
+
+class ListedAlbum(TypedDict):
+    """A row of the album list (listing.LIST_COLUMNS) with its artists and broken reasons."""
+
+    id: uuid.UUID
+    title: str
+    release_date: str | None
+    release_type: str | None
+    source: str
+    data_quality: str
+    enrichment_status: str
+    broken_reasons: str
+    tracks_present: int
+    track_count: int | None
+    cover_art_url: str | None
+    musicbrainz_id: str | None
+    spotify_id: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    artists: list[ArtistCredit]
+    reasons: list[str]
+
+
+class AlbumTrack(TypedDict):
+    """A track as the album page lists it (detail.TRACK_COLUMNS)."""
+
+    id: uuid.UUID
+    title: str
+    disc_number: int
+    track_number: int
+    duration_ms: int | None
+    isrc: str | None
+    explicit: bool
+    musicbrainz_id: str | None
+    spotify_id: str | None
+    version: int
+
+
+class AlbumDetail(AlbumRow):
+    """The album page's album: its row with artists, tracks (disc, number order) and broken reasons."""
+
+    artists: list[ArtistCredit]
+    tracks: list[AlbumTrack]
+    reasons: list[str]
+
+
+class ArtistAlbum(TypedDict):
+    """An album on the artist page."""
+
+    id: uuid.UUID
+    title: str
+    release_date: str | None
+    role: str
+
+
+class TrackWithAlbum(TrackRow):
+    album_title: str
+
+
+class TrackCredit(TypedDict):
+    id: uuid.UUID
+    name: str
+    role: str
