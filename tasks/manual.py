@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TextIO
 
 from dramatiq import Worker
 from dramatiq.brokers.stub import StubBroker
@@ -18,6 +18,7 @@ from app.config import get_settings
 from app.jobs.launch import UnknownActor, enqueue, find_actor
 from app.jobs.progress import COUNT_FIELDS
 from app.jobs.queries import get_job
+from app.jobs.rows import JobRow
 from app.jobs.tables import Job
 from app.json_types import JSONValue
 from app.llamalog.context import JobContext, job_scope
@@ -26,11 +27,11 @@ FINISHED = ("succeeded", "failed", "cancelled")
 POLL_S = 0.5
 
 
-def describe(job: dict[str, Any]) -> str:
+def describe(job: JobRow) -> str:
     parts = [f"{job['status']}"]
     if job["progress_total"]:
         parts.append(f"{job['progress_done']}/{job['progress_total']}")
-    parts += [f"{name}={job[name]}" for name in COUNT_FIELDS if job.get(name)]
+    parts += [f"{name}={job.get(name)}" for name in COUNT_FIELDS if job.get(name)]
     if job["retries"]:
         parts.append(f"retries={job['retries']}")
     return " ".join(parts)
@@ -38,7 +39,7 @@ def describe(job: dict[str, Any]) -> str:
 
 async def wait_for_job(
     job_id: str, out: TextIO, *, timeout: float | None = None, poll: float = POLL_S
-) -> dict[str, Any]:
+) -> JobRow:
     """Poll the Job row until it finishes, printing each change of progress."""
     deadline = time.monotonic() + timeout if timeout else None
     last = ""

@@ -9,9 +9,11 @@ from collections import defaultdict
 from typing import Any, cast
 
 import dramatiq
+from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import dq_name
 
 from app.jobs.failures import FailureCallback
+from app.jobs.rows import JobRow
 from app.jobs.stalls import BrokerView
 
 SCAN_BATCH = 500
@@ -20,7 +22,7 @@ SCAN_BATCH = 500
 class RedisBrokerView(BrokerView):
     """Reads the broker's message hashes: `<ns>:<queue>.msgs` and the delay queue's `.DQ.msgs`."""
 
-    def __init__(self, broker: Any) -> None:
+    def __init__(self, broker: RedisBroker) -> None:
         self.broker = broker
 
     def _messages(self, key: str) -> dict[str, tuple[bytes, dict[str, Any]]]:
@@ -40,7 +42,7 @@ class RedisBrokerView(BrokerView):
         except dramatiq.errors.ActorNotFound:
             return None
 
-    def lost(self, rows: list[dict[str, Any]], *, stranded_before: dt.datetime) -> set[str]:
+    def lost(self, rows: list[JobRow], *, stranded_before: dt.datetime) -> set[str]:
         by_queue: dict[str, list[str]] = defaultdict(list)
         for row in rows:
             queue = self._queue_of(row["actor"] or row["kind"])
@@ -67,7 +69,7 @@ class RedisBrokerView(BrokerView):
                 lost.add(job_id)
         return lost
 
-    def resend(self, row: dict[str, Any]) -> None:
+    def resend(self, row: JobRow) -> None:
         actor: Any = self.broker.get_actor(row["actor"] or row["kind"])
         options = {
             "job_id": str(row["job_id"]),
@@ -98,6 +100,6 @@ class RedisBrokerView(BrokerView):
         return cast(FailureCallback | None, actor.options.get("on_final_failure"))
 
 
-def broker_view(broker: Any) -> BrokerView | None:
+def broker_view(broker: dramatiq.Broker) -> BrokerView | None:
     """The view for the Redis broker; None for the in-process broker (its messages cannot get lost)."""
-    return RedisBrokerView(broker) if hasattr(broker, "scripts") else None
+    return RedisBrokerView(broker) if isinstance(broker, RedisBroker) else None

@@ -17,6 +17,7 @@ from typing import Any
 
 from app.db import transaction
 from app.jobs.tables import Job
+from app.json_types import JSONValue
 from app.llamalog.context import JobContext, job_scope
 from app.llamalog.logger import LoggedRow, record
 
@@ -48,8 +49,8 @@ class JobFailure:
     error_message: str
     retry_count: int
     context: JobContext
-    args: tuple[Any, ...] = ()
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    args: tuple[JSONValue, ...] = ()
+    kwargs: dict[str, JSONValue] = field(default_factory=dict)
 
 
 async def run_failure_hook(callback: FailureCallback, failure: JobFailure) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from app.jobs.actors import ActorName, UnknownActor, broker, find_actor
 from app.jobs.runs import JobSpec, job_finished, job_queued, mark_recorded, now, take_recorded
 from app.jobs.tables import RETRYABLE_STATUSES, Job, JobStatus
+from app.json_types import JSONValue
 from app.llamalog.tables import TRIGGERS
 
 
@@ -47,8 +48,8 @@ def actor_exists(name: str) -> bool:
 
 async def enqueue(
     actor_name: str,
-    args: Sequence[Any] = (),
-    kwargs: dict[str, Any] | None = None,
+    args: Sequence[JSONValue] = (),
+    kwargs: Mapping[str, JSONValue] | None = None,
     *,
     triggered_by: str = "manual",
     user_id: int | None = None,
@@ -93,7 +94,7 @@ async def enqueue(
     return job_id
 
 
-async def enqueue_child(actor_name: ActorName, *args: Any) -> str:
+async def enqueue_child(actor_name: ActorName, *args: JSONValue) -> str:
     """Send `actor_name(*args)` as a child of the running job (a worker run, a web request, the CLI).
 
     The job-context middleware stamps parent and root ids; returns the job id. An actor that is not

@@ -15,8 +15,8 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
+from app.db import ColumnUpdates
 from app.jobs.tables import Job
 from app.llamalog.context import get_current_job
 
@@ -42,8 +42,8 @@ class Pending:
     last_write: float = 0.0
     known_total: int = 0
 
-    def update_values(self) -> dict[Any, Any]:
-        values: dict[Any, Any] = {}
+    def update_values(self) -> ColumnUpdates:
+        values: ColumnUpdates = {}
         if self.done is not None:
             values[Job.progress_done] = self.done
         if self.total is not None:

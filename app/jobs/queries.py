@@ -8,10 +8,11 @@ import datetime as dt
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from piccolo.columns.combination import WhereRaw
 
+from app.jobs.rows import JobRow
 from app.jobs.tables import JOB_STATUSES, Job
 from app.llamalog.filters import FilterError
 
@@ -43,7 +44,7 @@ class JobCursor:
 
 @dataclass(frozen=True)
 class JobPage:
-    rows: list[dict[str, Any]]
+    rows: list[JobRow]
     next_cursor: str | None
 
 
@@ -71,21 +72,25 @@ async def list_jobs(
         query = query.where(Job.parent_job_id.is_null())
     if cursor:
         after = JobCursor.decode(cursor)
-        job_id: Any = after.job_id if Job._meta.db.engine_type == "postgres" else str(after.job_id)
+        job_id: uuid.UUID | str = (
+            after.job_id if Job._meta.db.engine_type == "postgres" else str(after.job_id)
+        )
         query = query.where(WhereRaw("(created_at, job_id) < ({}, {})", after.created_at, job_id))
-    rows = await query.order_by(Job.created_at, Job.job_id, ascending=False).limit(limit + 1)
+    rows = cast(
+        list[JobRow], await query.order_by(Job.created_at, Job.job_id, ascending=False).limit(limit + 1)
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = JobCursor(rows[-1]["created_at"], rows[-1]["job_id"]).encode() if more else None
     return JobPage(rows=rows, next_cursor=next_cursor)
 
 
-async def get_job(job_id: str | uuid.UUID) -> dict[str, Any] | None:
+async def get_job(job_id: str | uuid.UUID) -> JobRow | None:
     try:
         key = uuid.UUID(str(job_id))
     except ValueError:
         return None
-    return await Job.select().where(Job.job_id == key).output(load_json=True).first()
+    return cast(JobRow | None, await Job.select().where(Job.job_id == key).output(load_json=True).first())
 
 
 @dataclass
@@ -96,7 +101,7 @@ class JobNode:
 
 @dataclass(frozen=True)
 class JobDetail:
-    job: dict[str, Any]
+    job: JobRow
     tree: JobNode  # rooted at the job's root run
     size: int  # runs in the tree that were loaded
     truncated: bool  # the tree holds more than TREE_LIMIT runs
@@ -119,7 +124,7 @@ async def job_detail(job_id: str | uuid.UUID, *, tree_limit: int = TREE_LIMIT) -
     truncated = len(members) > tree_limit
     members = members[:tree_limit]
     if all(m["job_id"] != job["job_id"] for m in members):
-        members.append(job)
+        members.append({**job})
     nodes = {m["job_id"]: JobNode(m) for m in members}
     root: JobNode | None = nodes.get(root_id)
     for node in nodes.values():

@@ -17,8 +17,10 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from app.db import ColumnUpdates
 from app.jobs.progress import COUNT_FIELDS, take_pending
 from app.jobs.tables import UNFINISHED_STATUSES, Job, JobStatus
+from app.json_types import JSONValue
 
 MAX_ERROR_CHARS = 4000
 WRITE_ATTEMPTS = 4
@@ -32,8 +34,8 @@ class JobSpec:
 
     job_id: str
     actor: str
-    args: list[Any] = field(default_factory=list)
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    args: list[JSONValue] = field(default_factory=list)
+    kwargs: dict[str, JSONValue] = field(default_factory=dict)
     parent_job_id: str | None = None
     root_job_id: str | None = None
     triggered_by: str = "system"
@@ -62,7 +64,7 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
+def _uuid(value: object) -> uuid.UUID | None:
     if value is None or isinstance(value, uuid.UUID):
         return value
     return uuid.UUID(str(value))
@@ -147,7 +149,7 @@ async def job_started(spec: JobSpec, attempt: int) -> bool | None:
         return None
     again = attempt > 0 or bool(before and before["started_at"])
     started = now()
-    values: dict[Any, Any] = {
+    values: ColumnUpdates = {
         Job.status: JobStatus.running,
         Job.started_at: started,
         Job.heartbeat_at: started,
@@ -185,7 +187,7 @@ def _error_text(error: str | None) -> str | None:
 
 async def job_retrying(job_id: str, retries: int, error: str, error_code: str | None) -> None:
     """Dramatiq will run it again; skipped when the next attempt already started."""
-    values: dict[Any, Any] = {
+    values: ColumnUpdates = {
         Job.status: JobStatus.retrying,
         Job.retries: retries,
         Job.error: _error_text(error),
@@ -204,13 +206,13 @@ async def job_finished(
     error: str | None = None,
     error_code: str | None = None,
     retries: int | None = None,
-    counts: dict[Any, int] | None = None,
+    counts: ColumnUpdates | None = None,
 ) -> None:
     """The run is over: succeeded, failed or cancelled; pending progress and counts go with it.
 
     `counts` (column → value) replaces counts, e.g. a re-run's squared with its log rows.
     """
-    values: dict[Any, Any] = {
+    values: ColumnUpdates = {
         Job.status: status,
         Job.finished_at: now(),
         Job.heartbeat_at: now(),
@@ -228,7 +230,7 @@ async def job_finished(
     await survive(lambda: query, status)
 
 
-def _pending_values(job_id: str) -> dict[Any, Any]:
+def _pending_values(job_id: str) -> ColumnUpdates:
     pending = take_pending(job_id)
     if pending is None:
         return {}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple, cast
 
 from app.config import Settings, get_settings
 from app.jobs.cron import Cron, CronError
 from app.jobs.launch import User, enqueue
+from app.jobs.rows import JobRow
 from app.jobs.runs import now
 from app.jobs.tables import Job
 
@@ -26,7 +27,7 @@ class ScheduledRun(NamedTuple):
     name: str
     cron: str
     next_at: dt.datetime | None
-    last_job: dict[str, Any] | None
+    last_job: JobRow | None
 
 
 def _schedule(name: str, actor: str, expression: str) -> Schedule:
@@ -52,13 +53,14 @@ def find_schedule(name: str) -> Schedule:
     raise LookupError(f"no schedule named {name!r}")
 
 
-async def last_job(actor: str) -> dict[str, Any] | None:
-    return (
+async def last_job(actor: str) -> JobRow | None:
+    return cast(
+        JobRow | None,
         await Job.select()
         .where(Job.kind == actor[:50])
         .order_by(Job.created_at, ascending=False)
         .output(load_json=True)
-        .first()
+        .first(),
     )
 
 

@@ -15,9 +15,13 @@ import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol, cast
 
+from piccolo.columns.combination import Or
+
+from app.db import Clause, ColumnUpdates
 from app.jobs.failures import FailureCallback, JobFailure, run_failure_hook
+from app.jobs.rows import JobRow
 from app.jobs.runs import now, survive
 from app.jobs.tables import Job, JobStatus
 from app.llamalog.context import JobContext
@@ -31,11 +35,11 @@ WAITING = (JobStatus.queued, JobStatus.retrying, JobStatus.stalled)
 class BrokerView(Protocol):
     """What the detector asks of the broker (tasks/stall_watch.py answers for Redis)."""
 
-    def lost(self, rows: list[dict[str, Any]], *, stranded_before: dt.datetime) -> set[str]:
+    def lost(self, rows: list[JobRow], *, stranded_before: dt.datetime) -> set[str]:
         """Ids of these jobs whose message no worker will ever get (copies found stranded are dropped)."""
         ...
 
-    def resend(self, row: dict[str, Any]) -> None:
+    def resend(self, row: JobRow) -> None:
         """Send the job's message again, same job id and options."""
         ...
 
@@ -63,7 +67,7 @@ async def check_stalls(broker: BrokerView | None, *, stall_after: float) -> list
     return actions
 
 
-def _quiet_since(cutoff: dt.datetime) -> Any:
+def _quiet_since(cutoff: dt.datetime) -> Or:
     return (Job.heartbeat_at < cutoff) | (Job.heartbeat_at.is_null() & (Job.created_at < cutoff))
 
 
@@ -78,13 +82,13 @@ async def _mark_stalled(cutoff: dt.datetime) -> list[StallAction]:
             "the broker delivers the message again when it counts the worker as dead"
         )
         # The condition again: a heartbeat that landed since the select wins.
-        values = {Job.status: JobStatus.stalled, Job.error: detail}
+        values: ColumnUpdates = {Job.status: JobStatus.stalled, Job.error: detail}
         if await _update_if((Job.job_id == row["job_id"]) & stale, values, "stalled"):
             actions.append(StallAction(str(row["job_id"]), "stalled", detail))
     return actions
 
 
-async def _update_if(where: Any, values: dict[Any, Any], what: str) -> bool:
+async def _update_if(where: Clause, values: ColumnUpdates, what: str) -> bool:
     """Update the row if it still matches `where` (another scheduler may have acted first)."""
     return bool(await survive(lambda: Job.update(values).where(where).returning(Job.job_id), what))
 
@@ -93,7 +97,7 @@ async def _handle_lost(
     broker: BrokerView, cutoff: dt.datetime, stranded_before: dt.datetime
 ) -> list[StallAction]:
     quiet = Job.status.is_in(list(WAITING)) & _quiet_since(cutoff)
-    rows = await Job.select().where(quiet).output(load_json=True)
+    rows = cast(list[JobRow], await Job.select().where(quiet).output(load_json=True))
     if not rows:
         return []
     lost = await asyncio.to_thread(broker.lost, rows, stranded_before=stranded_before)
@@ -106,7 +110,7 @@ async def _handle_lost(
         same = (Job.job_id == row["job_id"]) & (Job.status == row["status"])
         if (row["requeues"] or 0) >= MAX_REQUEUES:
             detail = f"{was}; gave up after {MAX_REQUEUES} re-sends"
-            values: dict[Any, Any] = {
+            values: ColumnUpdates = {
                 Job.status: JobStatus.failed,
                 Job.error: detail,
                 Job.error_code: "MESSAGE_LOST",
@@ -130,7 +134,7 @@ async def _handle_lost(
     return actions
 
 
-async def _final_failure(broker: BrokerView, row: dict[str, Any], detail: str) -> None:
+async def _final_failure(broker: BrokerView, row: JobRow, detail: str) -> None:
     """What a worker does after a job's last retry: its FAILED row (e.g. the album's enrichment FAILED)."""
     actor = row["actor"] or row["kind"]
     callback = broker.failure_callback(actor)
