@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+
+from piccolo.columns.combination import Where
 
 from app.llamalog.filters import Cursor, FilterError, LogFilter
 from app.llamalog.queries import LogPage, as_uuid, fetch_page
@@ -15,7 +16,7 @@ from app.llamalog.tables import CATEGORIES, ENTITY_TYPES, LlamaLog
 _SCOPE_COLUMN = {"ALBUM": LlamaLog.album_id, "ARTIST": LlamaLog.artist_id, "TRACK": LlamaLog.track_id}
 
 
-def chain_scope(entity_type: str, entity_id: uuid.UUID | str) -> Any:
+def chain_scope(entity_type: str, entity_id: uuid.UUID | str) -> Where:
     entity_type = entity_type.upper()
     if entity_type not in ENTITY_TYPES:
         raise FilterError(f"entity_type: unknown value {entity_type!r}; use one of {', '.join(ENTITY_TYPES)}")

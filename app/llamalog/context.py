@@ -48,7 +48,7 @@ class JobContext:
         """A job started by this one: same root, this job as its parent."""
         return replace(self, job_id=job_id or str(uuid.uuid4()), parent_job_id=self.job_id)
 
-    def as_options(self) -> dict[str, Any]:
+    def as_options(self) -> dict[str, str | int]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
     @classmethod

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from app.json_types import JSONValue
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class LegacyRow:
     retry_count: int
     duration_ms: int | None
     api_call_count: int
-    metadata: Any
+    metadata: JSONValue
     job_id: str | None
     parent_job_id: str | None
     is_root_job: bool | None
@@ -75,22 +76,24 @@ def _pg_array(text: str) -> list[str]:
     return items
 
 
-def _text(value: Any) -> str | None:
+def _text(value: object) -> str | None:
     if value is None or value == "":
         return None
     return str(value)
 
 
-def _int(value: Any, default: int | None) -> int | None:
+def _int(value: object, default: int | None) -> int | None:
     if value is None or value == "":
         return default
     try:
+        if not isinstance(value, (str, int, float)):
+            raise TypeError
         return int(value)
     except (TypeError, ValueError):
         raise RowError(f"not a number: {value!r}") from None
 
 
-def _bool(value: Any) -> bool | None:
+def _bool(value: object) -> bool | None:
     if value in (None, ""):
         return None
     if isinstance(value, bool):
@@ -102,7 +105,7 @@ def _bool(value: Any) -> bool | None:
     raise RowError(f"not a boolean: {value!r}")
 
 
-def _time(value: Any) -> dt.datetime:
+def _time(value: object) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(str(value))
     except ValueError:
@@ -110,17 +113,17 @@ def _time(value: Any) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def _list(value: Any, from_csv: bool) -> tuple[str, ...]:
+def _list(value: object, from_csv: bool) -> tuple[str, ...]:
     if value in (None, ""):
         return ()
     if from_csv:
-        return tuple(_pg_array(value))
+        return tuple(_pg_array(str(value)))
     if not isinstance(value, list):
         raise RowError(f"not a list: {value!r}")
     return tuple(str(v) for v in value)
 
 
-def to_row(line: int, raw: dict[str, Any], from_csv: bool) -> LegacyRow:
+def to_row(line: int, raw: Mapping[str, JSONValue], from_csv: bool) -> LegacyRow:
     """A typed row, or RowError saying what is wrong with it."""
     for key in ("id", "entityType", "operation", "createdAt"):
         if not _text(raw.get(key)):
@@ -129,7 +132,7 @@ def to_row(line: int, raw: dict[str, Any], from_csv: bool) -> LegacyRow:
     if entity_type not in ("ALBUM", "ARTIST", "TRACK"):  # no column could say what the row is about
         raise RowError(f"entityType {raw['entityType']!r} is not ALBUM, ARTIST or TRACK")
     metadata = raw.get("metadata")
-    if from_csv and metadata:
+    if from_csv and isinstance(metadata, str) and metadata:
         try:
             metadata = json.loads(metadata)
         except json.JSONDecodeError:
@@ -163,7 +166,7 @@ def to_row(line: int, raw: dict[str, Any], from_csv: bool) -> LegacyRow:
     )
 
 
-def _raw_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+def _raw_rows(path: Path) -> Iterator[tuple[int, Mapping[str, JSONValue] | str]]:
     """(line number, raw dict or why it cannot be read), one at a time."""
     if path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8") as handle:

@@ -13,10 +13,12 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
-from typing import Any
+
+from piccolo.columns.combination import Or, Where
 
 from app.llamalog.filters import FilterError, LogFilter
 from app.llamalog.queries import fetch_page, rows_since
+from app.llamalog.rows import LogRow
 from app.llamalog.tables import LlamaLog
 
 log = logging.getLogger("llamalog.live")
@@ -33,7 +35,7 @@ BATCH = 500
 GAP_SECONDS = 10.0
 QUEUE_BATCHES = 100
 
-Row = dict[str, Any]
+Row = LogRow
 
 
 class Feed:
@@ -136,7 +138,7 @@ def resume_from(last_event_id: str | None, after: str | None) -> int | None:
     return None
 
 
-def _text_hit(needle: str, *values: Any) -> bool:
+def _text_hit(needle: str, *values: object) -> bool:
     needle = needle.lower()  # wildcards are literals in SQL too (escaped)
     return any(needle in str(v).lower() for v in values if v)
 
@@ -170,7 +172,7 @@ def _aware(stamp: dt.datetime) -> dt.datetime:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
 
 
-async def _on_file(flt: LogFilter, after: int, scope: Any) -> list[Row]:
+async def _on_file(flt: LogFilter, after: int, scope: Where | Or | None) -> list[Row]:
     if scope is None:
         return await rows_since(flt, after)
     return (await fetch_page(flt, newest_first=False, scope=scope, after_id=after)).rows
@@ -180,7 +182,7 @@ async def follow(
     flt: LogFilter,
     after: int | None,
     *,
-    scope: Any = None,
+    scope: Where | Or | None = None,
     holds: Callable[[Row], bool] | None = None,
 ) -> AsyncIterator[Row | None]:
     """Rows matching `flt` with id > `after`: first those on file, then each new one as it lands.

@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from piccolo.columns import JSON
+from piccolo.columns import JSON, Column
 from piccolo.columns.defaults.base import Default
 from piccolo.querystring import QueryString
 from piccolo.utils.encoding import dump_json
@@ -51,7 +51,7 @@ def derive_category(operation: str, status: str = "SUCCESS") -> str:
     return "CREATED"
 
 
-def _console_line(row: dict[str, Any]) -> str:
+def _console_line(row: Mapping[str, object]) -> str:
     keys = ("category", "operation", "entity_type", "entity_id", "status", "job_id", "root_job_id")
     parts = [f"{k}={row[k]}" for k in keys if row.get(k) is not None]
     if row.get("user_id") is not None:
@@ -87,7 +87,7 @@ class LoggedRow:
     created_at: dt.datetime
 
 
-def _default_factory(column: Any) -> Callable[[], Any]:
+def _default_factory(column: Column) -> Callable[[], object]:
     """What Piccolo's `LlamaLog(...)` fills in for a column the caller left out, as a factory."""
     default = column.default
     if isinstance(default, Default):
@@ -114,7 +114,7 @@ class _Insert(QueryString):
 
     __slots__ = ("_sql",)
 
-    def __init__(self, sql: str, template: str, args: list[Any]) -> None:
+    def __init__(self, sql: str, template: str, args: list[object]) -> None:
         # query_type/table let Piccolo's SQLite engine fetch the id on versions without RETURNING.
         super().__init__(template, query_type="insert", table=LlamaLog)
         # Plain values only (no columns or nested queries), so Piccolo's per-argument scan is skipped.
@@ -137,7 +137,7 @@ def _insert_sql(engine_type: str, returning: bool, rows: int) -> tuple[str, str]
     return sql, template
 
 
-def _sql_value(name: str, value: Any) -> Any:
+def _sql_value(name: str, value: object) -> object:
     """The value as Piccolo binds it: JSON columns as text. Lists stay lists: the driver makes them
     text[] on Postgres, and Piccolo's sqlite3 adapter JSON text on SQLite."""
     if name in _JSON and value is not None and not isinstance(value, str):
@@ -145,7 +145,7 @@ def _sql_value(name: str, value: Any) -> Any:
     return value
 
 
-async def _insert(rows: list[dict[str, Any]]) -> list[LoggedRow]:
+async def _insert(rows: list[dict[str, object]]) -> list[LoggedRow]:
     """Parameterised INSERT of `rows` through the engine: it joins the caller's open transaction."""
     db = LlamaLog._meta.db
     returning = db.engine_type != "sqlite" or sqlite3.sqlite_version_info >= (3, 35)
@@ -157,7 +157,10 @@ async def _insert(rows: list[dict[str, Any]]) -> list[LoggedRow]:
     inserted = await db.run_querystring(_Insert(sql, template, args))
     # One statement numbers its rows in VALUES order, so ascending ids line up with `rows`.
     ids = sorted(r["id"] for r in inserted)
-    return [LoggedRow(id=i, created_at=row["created_at"]) for i, row in zip(ids, filled, strict=True)]
+    return [
+        LoggedRow(id=i, created_at=cast(dt.datetime, row["created_at"]))
+        for i, row in zip(ids, filled, strict=True)
+    ]
 
 
 async def record(
@@ -173,7 +176,7 @@ async def record(
     artist_id: uuid.UUID | None = None,
     track_id: uuid.UUID | None = None,
     sources: list[str] | None = None,
-    **fields: Any,
+    **fields: object,
 ) -> LoggedRow:
     """Write one LlamaLog row in the current transaction and echo it to the console.
 
@@ -257,8 +260,8 @@ def row_values(
     artist_id: uuid.UUID | None = None,
     track_id: uuid.UUID | None = None,
     sources: list[str] | None = None,
-    **fields: Any,
-) -> dict[str, Any]:
+    **fields: object,
+) -> dict[str, object]:
     """The checked column values of one row (record()'s arguments), job ids filled from the context."""
     if entity_type not in ENTITY_TYPES:
         raise ValueError(f"unknown entity_type {entity_type!r}")
@@ -275,8 +278,8 @@ def row_values(
         raise ValueError(f"Unrecognized columns - {sorted(unknown)}")
 
     for name in _FITTED & fields.keys():  # upstream text: a 600-character title, a NUL
-        if isinstance(fields[name], str):
-            fields[name] = fit(LlamaLog._meta.get_column_by_name(name), fields[name])
+        if isinstance(text := fields[name], str):
+            fields[name] = fit(LlamaLog._meta.get_column_by_name(name), text)
     ctx = context or get_current_job()
     if ctx is None:
         ctx = JobContext.new_root(triggered_by="system")
@@ -304,14 +307,14 @@ def row_values(
     }
 
 
-def _echo(rows: list[dict[str, Any]]) -> None:
+def _echo(rows: list[dict[str, object]]) -> None:
     if get_settings().console_log:
         _ensure_console_handler()
         for values in rows:
             console.info(_console_line(values))
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
+def _uuid(value: object) -> uuid.UUID | None:
     if value is None or isinstance(value, uuid.UUID):
         return value
     return uuid.UUID(str(value))

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
 from piccolo.columns import JSON
+from piccolo.columns.combination import Or, Where
 from piccolo.querystring import QueryString
 
 from app.db import engine, like_escape
 from app.llamalog.filters import Cursor, LogFilter
+from app.llamalog.rows import LogRow
 from app.llamalog.tables import LlamaLog
 
 # Columns a page shows; `changes`/`metadata` come along so a row can expand without a second query.
@@ -51,7 +54,7 @@ PAGE_COLUMNS = [
 
 @dataclass(frozen=True)
 class LogPage:
-    rows: list[dict[str, Any]]
+    rows: list[LogRow]
     next_cursor: Cursor | None
 
     @property
@@ -67,11 +70,11 @@ _JSON_COLUMNS = tuple(c._meta.db_column_name for c in PAGE_COLUMNS if isinstance
 _TEXT_COLUMNS = ('"entity_label"', '"operation"', '"error_message"')
 
 
-def filter_clauses(flt: LogFilter) -> tuple[list[str], list[Any]]:
+def filter_clauses(flt: LogFilter) -> tuple[list[str], list[object]]:
     """`flt` as WHERE clauses (QueryString templates, `{}` per value) and their values."""
     postgres = engine().engine_type == "postgres"
     clauses: list[str] = []
-    values: list[Any] = []
+    values: list[object] = []
     if flt.categories:
         clauses.append('"category" IN (' + ", ".join("{}" for _ in flt.categories) + ")")
         values.extend(flt.categories)
@@ -112,17 +115,18 @@ def filter_clauses(flt: LogFilter) -> tuple[list[str], list[Any]]:
     return clauses, values
 
 
-def _decode(records: list[Any]) -> list[dict[str, Any]]:
+def _decode(records: list[Mapping[str, object]]) -> list[LogRow]:
     rows = [dict(record) for record in records]
     for row in rows:
         for name in _JSON_COLUMNS:
-            if isinstance(row[name], str):
-                row[name] = json.loads(row[name])
-    return rows
+            value = row[name]
+            if isinstance(value, str):
+                row[name] = json.loads(value)
+    return cast(list[LogRow], rows)
 
 
 async def fetch_page(
-    flt: LogFilter, *, newest_first: bool, scope: Any = None, after_id: int | None = None
+    flt: LogFilter, *, newest_first: bool, scope: Where | Or | None = None, after_id: int | None = None
 ) -> LogPage:
     """One page of rows matching `flt` (and `scope`, a Piccolo where clause), plus the next cursor."""
     clauses, values = filter_clauses(flt)
@@ -150,17 +154,17 @@ async def list_logs(flt: LogFilter) -> LogPage:
     return await fetch_page(flt, newest_first=True)
 
 
-async def rows_since(flt: LogFilter, after_id: int) -> list[dict[str, Any]]:
+async def rows_since(flt: LogFilter, after_id: int) -> list[LogRow]:
     """Rows newer than `after_id` matching `flt` (the live log), oldest first."""
     page = await fetch_page(flt.with_cursor(None), newest_first=False, after_id=after_id)
     return page.rows
 
 
-def as_uuid(value: Any) -> uuid.UUID:
+def as_uuid(value: object) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
-async def get_row(row_id: int) -> dict[str, Any] | None:
+async def get_row(row_id: int) -> LogRow | None:
     """One row with the columns a page shows (an expanded row in the log table)."""
     rows = _decode(await engine().run_querystring(QueryString(_SELECT + ' WHERE "id" = {}', row_id)))
     return rows[0] if rows else None

@@ -17,20 +17,20 @@ MAX_TITLES = 25
 
 def summarize(
     *,
-    fields: Mapping[str, Mapping[str, Any]] | None = None,
+    fields: Mapping[str, Mapping[str, object]] | None = None,
     tracks: Mapping[str, Iterable[str]] | None = None,
     quality_before: str | None = None,
     quality_after: str | None = None,
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """`fields`: name → {before, after}; `tracks`: action → the titles of the tracks it touched."""
     changed = {
         name: {"before": c.get("before"), "after": c.get("after")} for name, c in (fields or {}).items()
     }
-    track_parts: dict[str, dict[str, Any]] = {}
+    track_parts: dict[str, dict[str, object]] = {}
     for action in TRACK_ACTIONS:
         titles = [str(t) for t in (tracks or {}).get(action, ())]
         track_parts[action] = {"count": len(titles), "titles": titles[:MAX_TITLES]}
-    summary: dict[str, Any] = {
+    summary: dict[str, object] = {
         "fields": changed,
         "tracks": track_parts,
         "quality": {"before": quality_before, "after": quality_after},

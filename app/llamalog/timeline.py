@@ -6,20 +6,23 @@ category so a collapsed root can say what happened beneath it. One query feeds t
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any
+
+from piccolo.columns.combination import Or, Where
 
 from app.llamalog.chain import chain_scope
 from app.llamalog.filters import Cursor, FilterError, LogFilter
 from app.llamalog.queries import LogPage, as_uuid, fetch_page
+from app.llamalog.rows import LogRow
 from app.llamalog.tables import CATEGORIES, LlamaLog
 
 TIMELINE_TYPES = ("ALBUM", "ARTIST", "TRACK", "JOB")
 PAGE_ROWS = 500
 
-Row = dict[str, Any]
+Row = LogRow
 
 
 @dataclass
@@ -57,7 +60,7 @@ class RootGroup:
         return self.root.rows[0] if self.root.rows else self.rows[0]
 
     @property
-    def started_at(self) -> Any:
+    def started_at(self) -> dt.datetime:
         return self.rows[0]["created_at"]
 
     @property
@@ -76,7 +79,7 @@ def _counts(rows: list[Row]) -> list[tuple[str, int]]:
     return [(c, counted[c]) for c in CATEGORIES if counted[c]]
 
 
-def _key(value: Any) -> str | None:
+def _key(value: object) -> str | None:
     return str(value) if value else None
 
 
@@ -140,7 +143,7 @@ class Subject:
     def path(self) -> str:
         return f"/timeline/{self.kind.lower()}/{self.id}"
 
-    def scope(self) -> Any:
+    def scope(self) -> Where | Or:
         if self.kind == "JOB":
             return (
                 (LlamaLog.job_id == self.id)

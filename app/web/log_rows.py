@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from markupsafe import escape
+
+from app.llamalog.rows import LogRow
 
 _ENTITY_PATHS = {"ALBUM": "/albums/", "ARTIST": "/artists/", "TRACK": "/tracks/"}
 
@@ -33,7 +34,7 @@ class LogRowView:
     root: str | None
     imported: str | None
 
-    def __init__(self, row: Mapping[str, Any], expanded: bool, row_qs: str) -> None:
+    def __init__(self, row: LogRow, expanded: bool, row_qs: str) -> None:
         """`row_qs` must already be HTML-escaped (log_row_views does it once per page)."""
         row_id = int(row["id"])
         self.id = row_id
@@ -85,34 +86,32 @@ class LogRowView:
             self.who, self.who_muted = row.get("triggered_by") or "system", True
 
 
-def _summary_text(metadata: Any) -> str:
+def _summary_text(metadata: object) -> str:
     """A root row that changed no field of its own says what its job did (`3 tracks added`)."""
     summary = metadata.get("summary") if isinstance(metadata, Mapping) else None
     return str(summary.get("text") or "") if isinstance(summary, Mapping) else ""
 
 
-def _imported_from(metadata: Any) -> str | None:
+def _imported_from(metadata: object) -> str | None:
     """The system a row was imported from (llama import-log keeps it in metadata.legacy)."""
     legacy = metadata.get("legacy") if isinstance(metadata, Mapping) else None
     return str(legacy.get("system") or "legacy") if isinstance(legacy, Mapping) else None
 
 
-def _duration(ms: Any) -> str | None:
+def _duration(ms: int | None) -> str | None:
     if ms is None:
         return None
     return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
 
 
-def safe_text(value: Any) -> str:
+def safe_text(value: object) -> str:
     """`value` as text that needs no escaping: ids and uuids as they are, anything else escaped."""
     if isinstance(value, (int, uuid.UUID)):
         return str(value)
     return str(escape(value))
 
 
-def log_row_views(
-    rows: Iterable[Mapping[str, Any]], expand: Any = None, row_qs: str = ""
-) -> list[LogRowView]:
+def log_row_views(rows: Iterable[LogRow], expand: object = None, row_qs: str = "") -> list[LogRowView]:
     """The rows of a log table page; `expand` is the id of the open row, `row_qs` the page's filter."""
     qs = str(escape(row_qs or ""))
     return [LogRowView(row, row["id"] == expand, qs) for row in rows]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 from litestar import Request, Response, get
 from litestar.response import ServerSentEvent, ServerSentEventMessage
@@ -12,6 +11,7 @@ from litestar.types import ControllerRouterHandler
 from app.llamalog import live
 from app.llamalog.filters import DEFAULT_LIMIT, FilterError, LogFilter, parse_filter
 from app.llamalog.queries import get_row, list_logs
+from app.llamalog.rows import LogRow
 from app.llamalog.tables import CATEGORIES, ENTITY_TYPES, SOURCES, STATUSES
 from app.web.templating import jinja_env, render
 
@@ -67,7 +67,7 @@ async def logs_page(request: Request) -> Response[str]:
     return render(request, "logs.html", context)
 
 
-def render_row(row: dict[str, Any]) -> str:
+def render_row(row: LogRow) -> str:
     """A live row: the same markup as the table's rows, marked fresh."""
     return jinja_env().get_template("_log_rows.html").render(log_rows=[row], fresh=True)
 
