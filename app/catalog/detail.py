@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import cast
 
 from app.catalog.listing import artists_by_album
+from app.catalog.rows import AlbumDetail, AlbumRow, AlbumTrack
 from app.catalog.state import decode_reasons
 from app.catalog.tables import Album, Track
 
@@ -23,17 +24,19 @@ TRACK_COLUMNS = [
 ]
 
 
-async def album_detail(album_id: uuid.UUID) -> dict[str, Any] | None:
+async def album_detail(album_id: uuid.UUID) -> AlbumDetail | None:
     """The album row plus `artists`, `tracks` (disc, number order) and `reasons`; None if missing."""
-    album = await Album.select().where(Album.id == album_id).first()
+    album = cast(AlbumRow | None, await Album.select().where(Album.id == album_id).first())
     if album is None:
         return None
-    album["artists"] = (await artists_by_album([album["id"]]))[album["id"]]
-    album["tracks"] = (
+    artists = (await artists_by_album([album["id"]]))[album["id"]]
+    tracks = cast(
+        list[AlbumTrack],
         await Track.select(*TRACK_COLUMNS)
         .where(Track.album == album_id)
         .order_by(Track.disc_number)
-        .order_by(Track.track_number)
+        .order_by(Track.track_number),
     )
-    album["reasons"] = decode_reasons(album["broken_reasons"])
-    return album
+    return AlbumDetail(
+        **album, artists=artists, tracks=tracks, reasons=decode_reasons(album["broken_reasons"])
+    )

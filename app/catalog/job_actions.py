@@ -5,8 +5,9 @@ The jobs area owns queueing (app.jobs.launch); the enrich button is disabled whe
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from app.jobs import launch
 from app.jobs.actors import ActorName
@@ -22,11 +23,23 @@ class JobActionError(LookupError):
     """The job cannot be started or retried; the message says why."""
 
 
+class JobStatusRow(TypedDict):
+    """What the album page shows of an enrichment run it follows."""
+
+    job_id: uuid.UUID
+    status: str
+    progress_done: int
+    progress_total: int
+    error: str | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
 def enrich_available() -> bool:
     return launch.actor_exists(ENRICH_ACTOR)
 
 
-async def start_enrichment(album_id: uuid.UUID, user: Any) -> str:
+async def start_enrichment(album_id: uuid.UUID, user: launch.User) -> str:
     """Queue `enrich_album(album_id)` as a root job of `user`; returns its job id."""
     if not launch.actor_exists(ENRICH_ACTOR):
         raise JobActionError("enrichment is not available on this server yet")
@@ -41,12 +54,13 @@ async def start_enrichment(album_id: uuid.UUID, user: Any) -> str:
     )
 
 
-async def job_status(job_id: uuid.UUID) -> dict[str, Any] | None:
+async def job_status(job_id: uuid.UUID | str) -> JobStatusRow | None:
     try:
         key = uuid.UUID(str(job_id))
     except ValueError:
         return None
-    return (
+    return cast(
+        JobStatusRow | None,
         await Job.select(
             Job.job_id,
             Job.status,
@@ -57,7 +71,7 @@ async def job_status(job_id: uuid.UUID) -> dict[str, Any] | None:
             Job.finished_at,
         )
         .where(Job.job_id == key)
-        .first()
+        .first(),
     )
 
 
@@ -77,7 +91,7 @@ async def retryable_jobs(failures: list[dict[str, Any]]) -> dict[int, str]:
     return found
 
 
-async def retry_failed_job(log_id: int, user: Any) -> str:
+async def retry_failed_job(log_id: int, user: launch.User) -> str:
     """Retry the job behind FAILED row `log_id` (its own job, else its root); returns the new job id."""
     if not 0 < log_id < 2**63:  # no such row can exist; the drivers would fail on the number
         raise JobActionError(f"there is no failed log row #{log_id}")

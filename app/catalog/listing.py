@@ -7,15 +7,16 @@ import binascii
 import datetime as dt
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
-from piccolo.columns.combination import WhereRaw
+from piccolo.columns.combination import Or, WhereRaw
 from piccolo.query import Select
 
 from app.catalog.names import fold
+from app.catalog.rows import ArtistCredit, ListedAlbum
 from app.catalog.state import BROKEN_REASONS, decode_reasons
 from app.catalog.tables import DATA_QUALITIES, ENRICHMENT_STATUSES, Album, AlbumArtist, Artist
 from app.db import contains
@@ -72,7 +73,7 @@ class AlbumCursor:
         except (ValueError, TypeError, UnicodeError, binascii.Error):
             raise FilterError("cursor: not a cursor from this site (follow the next-page link)") from None
 
-    def key_value(self) -> Any:
+    def key_value(self) -> dt.datetime | str:
         return dt.datetime.fromisoformat(self.key) if SORTS[self.sort][0] == "created_at" else self.key
 
 
@@ -116,7 +117,7 @@ class AlbumQuery:
 
 @dataclass(frozen=True)
 class AlbumPage:
-    rows: list[dict[str, Any]]
+    rows: list[ListedAlbum]
     next_cursor: AlbumCursor | None
 
 
@@ -128,7 +129,7 @@ def _one(params: Mapping[str, Any], name: str) -> str | None:
     return text or None
 
 
-def _choice(name: str, value: str | None, allowed: Any) -> str | None:
+def _choice(name: str, value: str | None, allowed: Collection[str]) -> str | None:
     if value is None:
         return None
     upper = value.upper()
@@ -169,9 +170,9 @@ def parse_album_query(params: Mapping[str, Any], *, broken_only: bool = False) -
     )
 
 
-def _search(q: str) -> Any:
+def _search(q: str) -> WhereRaw | Or:
     text = q.strip()
-    clause = contains(Album.title, text)
+    clause: WhereRaw | Or = contains(Album.title, text)
     folded = fold(text)
     if folded:  # "%" or "!!" fold to nothing: that must not match every artist
         by_artist = AlbumArtist.select(AlbumArtist.album).where(
@@ -221,12 +222,12 @@ async def list_albums(aq: AlbumQuery) -> AlbumPage:
         last = rows[-1]
         key = last[column].isoformat() if column == "created_at" else last[column]
         next_cursor = AlbumCursor(sort=aq.sort, key=key, id=last["id"])
-    return AlbumPage(rows=rows, next_cursor=next_cursor)
+    return AlbumPage(rows=cast(list[ListedAlbum], rows), next_cursor=next_cursor)
 
 
-async def artists_by_album(album_ids: list[Any]) -> dict[Any, list[dict[str, Any]]]:
+async def artists_by_album(album_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ArtistCredit]]:
     """The credited artists of many albums in one query, in credit order."""
-    found: dict[Any, list[dict[str, Any]]] = {album_id: [] for album_id in album_ids}
+    found: dict[uuid.UUID, list[ArtistCredit]] = {album_id: [] for album_id in album_ids}
     if not album_ids:
         return found
     links = (

@@ -7,7 +7,8 @@ track list, the enrichment panel) or the whole page content; forms also work wit
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from collections.abc import Mapping
+from typing import Annotated, Any, TypedDict, Unpack
 
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
@@ -19,14 +20,41 @@ from app.catalog.album_edits import save_album_field
 from app.catalog.albums import VersionConflict, unlock_field
 from app.catalog.detail import album_detail
 from app.catalog.job_actions import FINISHED, JobActionError, enrich_available, job_status, start_enrichment
+from app.catalog.rows import AlbumTrack, TrackRow, field_value
 from app.catalog.state import BROKEN_REASONS
 from app.catalog.tables import Album
 from app.catalog.validation import RELEASE_TYPES, ValidationError
 from app.column_limits import parse_int
-from app.web.album_fields import FIELD_LABELS, field_views
+from app.web.album_fields import FIELD_LABELS, FieldConflict, field_views
 from app.web.templating import is_htmx, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+class AlbumPageState(TypedDict, total=False):
+    """The album page in the state of an edit: which editor is open, what was typed, what went wrong."""
+
+    edit: str | None
+    focus: str | None
+    job: str | None
+    flash: str
+    typed: Mapping[str, object]
+    errors: Mapping[str, str]
+    conflict: FieldConflict
+    enrich_error: str
+    edit_track: uuid.UUID | None
+    add_typed: Mapping[str, str]
+    add_errors: Mapping[str, str]
+    paste_text: str
+    paste_error: str
+    track_typed: Mapping[str, str]
+    track_errors: Mapping[str, str]
+    track_conflict: TrackConflictView
+
+
+class TrackConflictView(TypedDict):
+    current: TrackRow
+    version: int
 
 
 def album_block(request: Request) -> str:
@@ -41,11 +69,11 @@ def album_block(request: Request) -> str:
     return "content"
 
 
-def next_track_number(tracks: list[dict[str, Any]]) -> int:
+def next_track_number(tracks: list[AlbumTrack]) -> int:
     return max((t["track_number"] for t in tracks if t["disc_number"] == 1), default=0) + 1
 
 
-def needs_renumber(tracks: list[dict[str, Any]]) -> bool:
+def needs_renumber(tracks: list[AlbumTrack]) -> bool:
     """True when some disc is not numbered 1..n (tracks come in disc, number order)."""
     expected: dict[int, int] = {}
     for track in tracks:
@@ -61,13 +89,14 @@ def not_found(request: Request, album_id: uuid.UUID | str) -> Response[str]:
 
 
 async def render_album(
-    request: Request, album_id: uuid.UUID, *, status_code: int = 200, **state: Any
+    request: Request, album_id: uuid.UUID, *, status_code: int = 200, **state: Unpack[AlbumPageState]
 ) -> Response[str]:
     """The album page in the state of an edit: `edit`, `typed`, `errors`, `conflict`, `flash`, …"""
     album = await album_detail(album_id)
     if album is None:
         return not_found(request, album_id)
-    job = await job_status(state.pop("job")) if state.get("job") else None
+    job_id = state.pop("job", None) if state.get("job") else None
+    job = await job_status(job_id) if job_id else None
     context = {
         "album": album,
         "album_url": f"/albums/{album_id}",
@@ -124,7 +153,7 @@ async def album_page(
     return await render_album(request, album_id, edit=edit, focus=focus, job=job, edit_track=track)
 
 
-def _version(data: dict[str, Any]) -> int | None:
+def _version(data: Mapping[str, object]) -> int | None:
     try:
         return parse_int(Album.version, data.get("version", ""))
     except ValueError:
@@ -156,10 +185,10 @@ async def album_field_save(request: Request, album_id: uuid.UUID, data: Form) ->
         errors = {name: exc.errors.get(name) or "; ".join(exc.errors.values())}
         return await render_album(request, album_id, typed={name: value}, errors=errors, status_code=422)
     except VersionConflict as exc:
-        conflict = {
+        conflict: FieldConflict = {
             "field": name,
             "yours": value,
-            "current": exc.current.get(name),
+            "current": field_value(exc.current, name),
             "version": exc.current["version"],
             "stale_version": version,
         }

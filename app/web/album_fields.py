@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
+
+from app.catalog.rows import AlbumRow, FieldValue, field_value
 
 # (field, label, input kind, hint)
 ALBUM_FIELDS = (
@@ -24,18 +27,28 @@ ALBUM_FIELDS = (
 FIELD_LABELS = {name: label for name, label, _kind, _hint in ALBUM_FIELDS}
 
 
+class FieldConflict(TypedDict):
+    """A field save that lost to another edit: what was typed, what the album holds now."""
+
+    field: str
+    yours: object
+    current: FieldValue
+    version: int
+    stale_version: int
+
+
 @dataclass(frozen=True)
 class FieldView:
     name: str
     label: str
     kind: str
     hint: str
-    value: Any
+    value: FieldValue
     locked: bool
     editing: bool = False
-    typed: Any = None
+    typed: object = None
     error: str | None = None
-    conflict: dict[str, Any] | None = None
+    conflict: FieldConflict | None = None
     focus: bool = False
 
     @property
@@ -45,27 +58,27 @@ class FieldView:
 
 
 def field_views(
-    album: dict[str, Any],
+    album: AlbumRow,
     *,
     edit: str | None = None,
-    typed: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
-    conflict: dict[str, Any] | None = None,
+    typed: Mapping[str, object] | None = None,
+    errors: Mapping[str, str] | None = None,
+    conflict: FieldConflict | None = None,
     focus: str | None = None,
 ) -> list[FieldView]:
     """One FieldView per editable field; `edit` (or a field with an error/conflict) opens its editor."""
     typed, errors = typed or {}, errors or {}
-    locked = set(album.get("locked_fields") or [])
+    locked = set(album["locked_fields"] or [])
     views = []
     for name, label, kind, hint in ALBUM_FIELDS:
-        has_conflict = bool(conflict and conflict.get("field") == name)
+        has_conflict = bool(conflict and conflict["field"] == name)
         views.append(
             FieldView(
                 name=name,
                 label=label,
                 kind=kind,
                 hint=hint,
-                value=album.get(name),
+                value=field_value(album, name),
                 locked=name in locked,
                 editing=name == edit or name in errors or has_conflict,
                 typed=typed.get(name),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
@@ -22,7 +23,9 @@ from app.web.templating import is_htmx, render
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
-def _list_context(request: Request, aq: AlbumQuery | None, page: AlbumPage | None, **extra: Any) -> dict:
+def _list_context(
+    request: Request, aq: AlbumQuery | None, page: AlbumPage | None, **extra: object
+) -> dict[str, object]:
     path = request.url.path
     return {
         "aq": aq or AlbumQuery(),
@@ -61,7 +64,7 @@ async def broken_albums_page(request: Request) -> Response[str]:
     return await _album_list(request, broken=True)
 
 
-def _new_context(values: dict[str, Any], errors: dict[str, str] | None = None) -> dict[str, Any]:
+def _new_context(values: Mapping[str, object], errors: dict[str, str] | None = None) -> dict[str, object]:
     return {
         "values": values,
         "errors": errors or {},

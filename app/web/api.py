@@ -12,15 +12,16 @@ from litestar.types import ControllerRouterHandler
 
 from app.catalog.detail import album_detail
 from app.catalog.listing import list_albums, parse_album_query
+from app.catalog.rows import AlbumDetail, ListedAlbum
 from app.llamalog.chain import chain_scope
 from app.llamalog.filters import parse_filter
 from app.llamalog.queries import LogPage, fetch_page, list_logs
 from app.web.inert_json import inert_json
 
 
-def _album_json(row: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in row.items() if k not in ("broken_reasons", "reasons")}
-    out["broken_reasons"] = row.get("reasons", [])
+def _album_json(row: ListedAlbum | AlbumDetail) -> dict[str, object]:
+    out: dict[str, object] = {k: v for k, v in row.items() if k not in ("broken_reasons", "reasons")}
+    out["broken_reasons"] = row["reasons"]
     return out
 
 

@@ -7,6 +7,7 @@ block, a plain request (no JavaScript) the whole page. Revert is a POST any page
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -30,7 +31,12 @@ BLOCK = "fix_step"
 
 
 def _step(
-    request: Request, template: str, context: dict[str, Any], status_code: int = 200, *, changed: bool = False
+    request: Request,
+    template: str,
+    context: Mapping[str, object],
+    status_code: int = 200,
+    *,
+    changed: bool = False,
 ) -> Response[str]:
     # `fix-changed` refreshes the panel's list of corrections (and anything else that listens).
     headers = {"HX-Trigger": "fix-changed"} if changed else None
@@ -79,7 +85,7 @@ async def fix_candidates(
 @get("/albums/{album_id:uuid}/fix/preview", name="fix_preview")
 async def fix_preview(request: Request, album_id: uuid.UUID, key: str, discogs_id: str = "") -> Response[str]:
     """The candidate side by side with the album, with the default picks ticked."""
-    context: dict[str, Any] = {"album_url": _album_url(album_id), "key": key, "discogs_id": discogs_id}
+    context: dict[str, object] = {"album_url": _album_url(album_id), "key": key, "discogs_id": discogs_id}
     try:
         context["preview"] = await preview_for_album(album_id, key, discogs_id=discogs_id or None)
     except LookupError as exc:
@@ -146,7 +152,7 @@ async def fix_revert(request: Request, album_id: uuid.UUID) -> Response[str]:
     """Undo one log row (`log_id`) or a whole correction job (`job_id`) in one click."""
     form = await request.form()
     in_timeline = bool(form.get("in_timeline"))
-    context: dict[str, Any] = {"album_url": _album_url(album_id), "in_timeline": in_timeline}
+    context: dict[str, object] = {"album_url": _album_url(album_id), "in_timeline": in_timeline}
     try:
         log_id = parse_int(LlamaLog.id, form["log_id"]) if form.get("log_id") else None
     except ValueError as exc:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response
@@ -21,24 +21,24 @@ from app.web.log_rows import log_row_views
 TEMPLATES = ROOT / "templates"
 
 
-def _fmt_time(value: Any) -> str:
+def _fmt_time(value: object) -> str:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
     return "" if value is None else str(value)
 
 
-def _fmt_duration(ms: Any) -> str:
+def _fmt_duration(ms: int | str | None) -> str:
     if ms is None:
         return ""
     seconds = int(ms) // 1000
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def _tojson_pretty(value: Any) -> str:
+def _tojson_pretty(value: object) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str, sort_keys=True)
 
 
-def _allowed_image(url: Any) -> bool:
+def _allowed_image(url: object) -> bool:
     """An upstream image URL the page may load (see sources/outbound.py)."""
     return isinstance(url, str) and outbound.is_allowed(url, get_settings())
 
@@ -75,7 +75,7 @@ def _csrf_token(request: Request) -> str:
 def render(
     request: Request,
     template: str,
-    context: dict[str, Any] | None = None,
+    context: Mapping[str, object] | None = None,
     *,
     block: str | None = "content",
     status_code: int = 200,

@@ -71,7 +71,7 @@ async def timeline_page(request: Request, kind: str, ident: str) -> Response[str
     flt = parse_filter(_params(request))
     base = timeline_filter(flt.categories, flt.cursor)
     cat_qs = urlencode([("category", c) for c in flt.categories])
-    context: dict[str, Any] = {
+    context: dict[str, object] = {
         "subject": subject,
         "selected": flt.categories,
         "categories": CATEGORIES,
