@@ -11,10 +11,14 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from app.config import get_settings
+
+if TYPE_CHECKING:
+    from app.demo.fake_upstream import FakeUpstream
 
 DEMO_USER = "admin"
 DEMO_PASSWORD_DEFAULT = "llamalog-demo"
@@ -64,7 +68,7 @@ async def run_seed_jobs(*, out: object = print) -> DemoSummary:
     )
 
 
-def _start_fake(factory: type, site_port: int) -> Any:
+def _start_fake(factory: type[FakeUpstream], site_port: int) -> FakeUpstream:
     """The fake on a port derived from the site's, so cover URLs stored last time still answer."""
     wanted = int(os.environ.get("DEMO_UPSTREAM_PORT", site_port + 1001))
     try:
@@ -73,7 +77,7 @@ def _start_fake(factory: type, site_port: int) -> Any:
         return factory(serve_images=True).start()
 
 
-async def _wait_for_jobs(say: Any) -> None:
+async def _wait_for_jobs(say: Callable[[str], object]) -> None:
     from app.jobs.tables import UNFINISHED_STATUSES, Job
 
     deadline = time.monotonic() + JOB_WAIT_S

@@ -24,7 +24,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def as_json(data: Any, status: int = 200) -> Answer:
+def as_json(data: object, status: int = 200) -> Answer:
     return Answer(status, json.dumps(data, ensure_ascii=False).encode())
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import TypeVar, cast
 
 from app.sources.coverart import CoverArtClient
 from app.sources.discogs import DiscogsClient
@@ -10,31 +12,33 @@ from app.sources.musicbrainz import MusicBrainzClient
 from app.sources.records import SourceStatus
 from app.sources.spotify import SpotifyClient
 
+C = TypeVar("C")
+
 _lock = threading.Lock()
 _clients: dict[str, object] = {}
 
 
-def _get(name: str, factory: type) -> object:
+def _get(name: str, factory: Callable[[], C]) -> C:
     with _lock:
         if name not in _clients:
             _clients[name] = factory()
-        return _clients[name]
+        return cast(C, _clients[name])
 
 
 def musicbrainz() -> MusicBrainzClient:
-    return _get("musicbrainz", MusicBrainzClient)  # type: ignore[return-value]
+    return _get("musicbrainz", MusicBrainzClient)
 
 
 def coverart() -> CoverArtClient:
-    return _get("coverart", CoverArtClient)  # type: ignore[return-value]
+    return _get("coverart", CoverArtClient)
 
 
 def spotify() -> SpotifyClient:
-    return _get("spotify", SpotifyClient)  # type: ignore[return-value]
+    return _get("spotify", SpotifyClient)
 
 
 def discogs() -> DiscogsClient:
-    return _get("discogs", DiscogsClient)  # type: ignore[return-value]
+    return _get("discogs", DiscogsClient)
 
 
 def statuses() -> list[SourceStatus]:

@@ -9,9 +9,10 @@ import httpx
 
 import app
 from app.config import Settings, get_settings
+from app.json_types import JSONValue
 from app.sources import outbound
 from app.sources.errors import SourceDisabled
-from app.sources.http import LazyClient, RetryPolicy, request_json
+from app.sources.http import LazyClient, QueryParams, RetryPolicy, request_json
 from app.sources.outbound import request_guard
 from app.sources.parsing import clean, integer, items, name, parse, partial_date, text, texts
 from app.sources.records import (
@@ -62,7 +63,7 @@ class DiscogsClient:
         reason = "" if self.enabled else "DISCOGS_TOKEN is not set"
         return SourceStatus(SOURCE, self.enabled, reason, self.settings.discogs_url)
 
-    async def _get(self, url: str, params: dict[str, Any] | None = None) -> Any:
+    async def _get(self, url: str, params: QueryParams | None = None) -> JSONValue:
         if not self.enabled:
             raise SourceDisabled("Discogs has no token", source=SOURCE)
         return await request_json(
@@ -80,7 +81,7 @@ class DiscogsClient:
         page: int = 1,
     ) -> DiscogsSearchPage:
         """Database search; `title` is the release title, `artist` the artist name."""
-        params: dict[str, Any] = {"per_page": per_page, "page": page}
+        params: dict[str, str | int] = {"per_page": per_page, "page": page}
         if type:
             params["type"] = type
         if query:

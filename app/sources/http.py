@@ -7,15 +7,16 @@ import email.utils
 import json
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeAlias
 
 import httpx
 
 from app.config import Settings
+from app.json_types import JSONValue
 from app.sources.errors import (
     MalformedResponse,
     NotFound,
@@ -45,6 +46,8 @@ class CallCount:
 
 
 _calls: ContextVar[CallCount | None] = ContextVar("llamalog_api_calls", default=None)
+# Query parameters of an upstream request.
+QueryParams: TypeAlias = Mapping[str, str | int]
 
 
 @contextmanager
@@ -115,7 +118,7 @@ def error_for(response: httpx.Response, source: str) -> SourceError | None:
     return UpstreamRejected(f"request refused ({status}) on {url}", **where)  # type: ignore[arg-type]
 
 
-def decode_json(response: httpx.Response, source: str) -> Any:
+def decode_json(response: httpx.Response, source: str) -> JSONValue:
     try:
         return json.loads(response.content)
     except ValueError as exc:
@@ -134,11 +137,11 @@ async def request_json(
     *,
     source: str,
     policy: RetryPolicy,
-    params: dict[str, Any] | None = None,
+    params: QueryParams | None = None,
     headers: dict[str, str] | None = None,
     data: dict[str, str] | None = None,
     limiter: Limiter | None = None,
-) -> Any:
+) -> JSONValue:
     """Send one request (retrying where it can help) and return the decoded JSON body.
 
     Every attempt takes a turn from `limiter` (MusicBrainz). Raises a SourceError subclass.
@@ -172,7 +175,7 @@ async def _send(
     http: httpx.AsyncClient,
     method: str,
     url: str,
-    params: dict[str, Any] | None,
+    params: QueryParams | None,
     headers: dict[str, str] | None,
     data: dict[str, str] | None,
     limiter: Limiter | None,
@@ -180,7 +183,7 @@ async def _send(
     if limiter is None:
         return await http.request(method, url, params=params, headers=headers, data=data)
 
-    async def trace(event: str, info: dict[str, Any]) -> None:
+    async def trace(event: str, info: dict[str, object]) -> None:
         # The request line and headers are on the wire: the next turn counts from here.
         if event.endswith("send_request_headers.complete"):
             await limiter.sent()

@@ -10,8 +10,9 @@ import httpx
 
 import app
 from app.config import Settings, get_settings
+from app.json_types import JSONValue
 from app.sources.errors import NotFound
-from app.sources.http import LazyClient, RetryPolicy, request_json
+from app.sources.http import LazyClient, QueryParams, RetryPolicy, request_json
 from app.sources.outbound import request_guard
 from app.sources.parsing import clean, ident, integer, items, name, parse, partial_date, text, texts
 from app.sources.ratelimit import Limiter, musicbrainz_limiter
@@ -62,7 +63,7 @@ class MusicBrainzClient:
     def status(self) -> SourceStatus:
         return SourceStatus(SOURCE, True, base_url=self.settings.musicbrainz_url)
 
-    async def _get(self, url: str, params: dict[str, Any] | None = None) -> Any:
+    async def _get(self, url: str, params: QueryParams | None = None) -> JSONValue:
         return await request_json(
             self._http.get(),
             "GET",

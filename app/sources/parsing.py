@@ -12,7 +12,7 @@ T = TypeVar("T")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
-def partial_date(value: Any, precision: str | None = None) -> str | None:
+def partial_date(value: object, precision: str | None = None) -> str | None:
     """`YYYY`, `YYYY-MM` or `YYYY-MM-DD` from an upstream date; unknown parts ("0000", "-00") dropped."""
     if not isinstance(value, str):
         return None
@@ -39,21 +39,21 @@ def clean(value: str, *, strip: bool = True) -> str:
     return value.strip() if strip else value
 
 
-def text(value: Any) -> str | None:
+def text(value: object) -> str | None:
     """A non-empty cleaned string or None (MusicBrainz says "" for unknown)."""
     if value is None or isinstance(value, (dict, list)):
         return None
     return clean(str(value)) or None
 
 
-def name(value: Any) -> str:
+def name(value: object) -> str:
     """A title or name the record needs: cleaned, possibly empty (the catalog edge refuses that)."""
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise TypeError(f"expected a string, got {type(value).__name__}")
     return clean(str(value))
 
 
-def ident(value: Any) -> str | None:
+def ident(value: object) -> str | None:
     """An upstream id exactly as sent (never cleaned: a hostile id is refused whole, not repaired)."""
     if value is None or value == "":
         return None
@@ -62,13 +62,13 @@ def ident(value: Any) -> str | None:
     return str(value)
 
 
-def texts(value: Any) -> tuple[str, ...]:
+def texts(value: object) -> tuple[str, ...]:
     """A list of strings (genres, types), each cleaned; empty ones left out."""
     return tuple(t for t in (text(v) for v in items(value)) if t)
 
 
-def integer(value: Any) -> int | None:
-    if isinstance(value, bool) or value is None:
+def integer(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return None
     try:
         return int(value)
@@ -76,7 +76,7 @@ def integer(value: Any) -> int | None:
         return None
 
 
-def items(value: Any) -> list[Any]:
+def items(value: object) -> list[Any]:
     """A JSON list, treating null as empty; anything else is the wrong shape."""
     if value is None:
         return []

@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from app.config import Settings, get_settings
+from app.json_types import JSONValue
 from app.sources.errors import NotFound, SourceDisabled, UpstreamRejected
-from app.sources.http import LazyClient, RetryPolicy, request_json
+from app.sources.http import LazyClient, QueryParams, RetryPolicy, request_json
 from app.sources.outbound import request_guard
 from app.sources.parsing import ident, integer, items, name, parse, partial_date, text, texts
 from app.sources.records import (
@@ -100,7 +101,7 @@ class SpotifyClient:
             self._token_expires = self._clock() + expires_in - min(60.0, expires_in / 10)
             return token
 
-    async def _get(self, url: str, params: dict[str, Any] | None = None) -> Any:
+    async def _get(self, url: str, params: QueryParams | None = None) -> JSONValue:
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {await self.token()}"}
             try:
@@ -124,7 +125,7 @@ class SpotifyClient:
         self, *, country: str | None = None, limit: int = 20, offset: int = 0
     ) -> SpotifyAlbumPage:
         """One page of new releases (simplified albums: no tracks, label or UPC)."""
-        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        params: dict[str, str | int] = {"limit": limit, "offset": offset}
         if country:
             params["country"] = country
         data = await self._get("/v1/browse/new-releases", params)
@@ -179,7 +180,7 @@ class SpotifyClient:
 
     async def search(self, query: str, *, limit: int = 20, offset: int = 0) -> SpotifyAlbumPage:
         """Album search (`album:"…" artist:"…"` field filters allowed)."""
-        params = {"q": query, "type": "album", "limit": limit, "offset": offset}
+        params: dict[str, str | int] = {"q": query, "type": "album", "limit": limit, "offset": offset}
         data = await self._get("/v1/search", params)
         return parse(SOURCE, "/v1/search", lambda d: parse_page(d["albums"]), data)
 
