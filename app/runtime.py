@@ -10,9 +10,12 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from app.config import get_settings
+
+if TYPE_CHECKING:
+    from dramatiq import Worker
 
 log = logging.getLogger("llamalog.runtime")
 
@@ -40,7 +43,7 @@ class RuntimeStatus:
 
 
 class _Embedded:
-    worker: Any = None
+    worker: Worker | None = None
     scheduler_task: asyncio.Task[None] | None = None
     scheduler_stop: asyncio.Event | None = None
 

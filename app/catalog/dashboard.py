@@ -7,8 +7,9 @@ the broken-reasons index, a 14-day window on the (category, created_at) log inde
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict, cast
 
 from piccolo.query.functions.aggregate import Count
 
@@ -92,11 +93,48 @@ def activity_sql(postgres: bool) -> str:
     return " UNION ALL ".join(branch for _ in CATEGORIES)
 
 
-def activity_params(since: dt.datetime, until: dt.datetime) -> list[Any]:
+class Activity(TypedDict):
+    """The dashboard chart's data: the days shown and the rows per (iso day, category)."""
+
+    days: list[dt.date]
+    counts: dict[tuple[str, str], int]
+
+
+class FailureRow(TypedDict):
+    """A FAILED log row in the dashboard's list."""
+
+    id: int
+    created_at: dt.datetime
+    entity_type: str
+    entity_id: uuid.UUID | None
+    entity_label: str | None
+    album_id: uuid.UUID | None
+    operation: str
+    error_code: str | None
+    error_message: str | None
+    job_id: uuid.UUID | None
+    root_job_id: uuid.UUID | None
+
+
+class RunningJob(TypedDict):
+    """A queued or running job in the dashboard's list."""
+
+    job_id: uuid.UUID
+    kind: str
+    actor: str | None
+    status: str
+    progress_done: int
+    progress_total: int
+    triggered_by: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+
+
+def activity_params(since: dt.datetime, until: dt.datetime) -> list[str | dt.datetime]:
     return [value for category in CATEGORIES for value in (category, since, until)]
 
 
-async def activity_by_day(days: int = 14, today: dt.date | None = None) -> dict[str, Any]:
+async def activity_by_day(days: int = 14, today: dt.date | None = None) -> Activity:
     """{"days": [date], "counts": {(iso day, category): n}} for the last `days` days (UTC)."""
     day_list, since, until = activity_window(days, today)
     rows = await LlamaLog.raw(activity_sql(get_settings().is_postgres), *activity_params(since, until))
@@ -104,8 +142,9 @@ async def activity_by_day(days: int = 14, today: dt.date | None = None) -> dict[
     return {"days": day_list, "counts": counts}
 
 
-async def recent_failures(limit: int = 10) -> list[dict[str, Any]]:
-    return (
+async def recent_failures(limit: int = 10) -> list[FailureRow]:
+    return cast(
+        list[FailureRow],
         await LlamaLog.select(
             LlamaLog.id,
             LlamaLog.created_at,
@@ -121,12 +160,13 @@ async def recent_failures(limit: int = 10) -> list[dict[str, Any]]:
         )
         .where(LlamaLog.category == "FAILED")
         .order_by(LlamaLog.created_at, LlamaLog.id, ascending=False)
-        .limit(limit)
+        .limit(limit),
     )
 
 
-async def running_jobs(limit: int = 20) -> list[dict[str, Any]]:
-    return (
+async def running_jobs(limit: int = 20) -> list[RunningJob]:
+    return cast(
+        list[RunningJob],
         await Job.select(
             Job.job_id,
             Job.kind,
@@ -140,5 +180,5 @@ async def running_jobs(limit: int = 20) -> list[dict[str, Any]]:
         )
         .where(Job.status.is_in(list(ACTIVE_JOB_STATUSES)))
         .order_by(Job.created_at, ascending=False)
-        .limit(limit)
+        .limit(limit),
     )

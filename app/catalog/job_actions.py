@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, TypedDict, cast
+from collections.abc import Sequence
+from typing import TypedDict, cast
 
 from app.jobs import launch
 from app.jobs.actors import ActorName
@@ -33,6 +34,18 @@ class JobStatusRow(TypedDict):
     error: str | None
     created_at: dt.datetime
     finished_at: dt.datetime | None
+
+
+class FailedRef(TypedDict):
+    """What retrying needs of a FAILED log row: its id and the jobs it belongs to."""
+
+    id: int
+    job_id: uuid.UUID | None
+    root_job_id: uuid.UUID | None
+
+
+class _LoggedFailure(FailedRef):
+    category: str
 
 
 def enrich_available() -> bool:
@@ -75,7 +88,7 @@ async def job_status(job_id: uuid.UUID | str) -> JobStatusRow | None:
     )
 
 
-async def retryable_jobs(failures: list[dict[str, Any]]) -> dict[int, str]:
+async def retryable_jobs(failures: Sequence[FailedRef]) -> dict[int, str]:
     """{log row id: job id to retry} for FAILED rows whose job (or root job) failed: one query."""
     ids = {row[k] for row in failures for k in ("job_id", "root_job_id") if row.get(k)}
     if not ids:
@@ -86,7 +99,7 @@ async def retryable_jobs(failures: list[dict[str, Any]]) -> dict[int, str]:
     for row in failures:
         for key in ("job_id", "root_job_id"):
             if row.get(key) in failed:
-                found[row["id"]] = str(row[key])
+                found[row["id"]] = str(row.get(key))
                 break
     return found
 
@@ -95,10 +108,11 @@ async def retry_failed_job(log_id: int, user: launch.User) -> str:
     """Retry the job behind FAILED row `log_id` (its own job, else its root); returns the new job id."""
     if not 0 < log_id < 2**63:  # no such row can exist; the drivers would fail on the number
         raise JobActionError(f"there is no failed log row #{log_id}")
-    row = (
+    row = cast(
+        _LoggedFailure | None,
         await LlamaLog.select(LlamaLog.id, LlamaLog.job_id, LlamaLog.root_job_id, LlamaLog.category)
         .where(LlamaLog.id == log_id)
-        .first()
+        .first(),
     )
     if row is None or row["category"] != "FAILED":
         raise JobActionError(f"there is no failed log row #{log_id}")
