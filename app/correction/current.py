@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.catalog.tables import Album, AlbumArtist, Track
+from app.not_found import NotFound
 
 TRACK_COLUMNS = ("title", "disc_number", "track_number", "duration_ms", "isrc", "musicbrainz_id")
 
@@ -41,7 +42,7 @@ async def load_current(album_id: Any) -> CurrentAlbum:
     """Raises LookupError when the album does not exist."""
     row = await Album.select().where(Album.id == album_id).first()
     if row is None:
-        raise LookupError(f"album {album_id} not found")
+        raise NotFound(f"There is no album {album_id}.")
     tracks = (
         await Track.select()
         .where(Track.album == album_id)

@@ -22,6 +22,7 @@ from app.catalog.state import BROKEN_REASONS
 from app.catalog.tables import Album
 from app.catalog.validation import RELEASE_TYPES, ValidationError
 from app.column_limits import parse_int
+from app.not_found import NotFound
 from app.web.album_fields import FIELD_LABELS, field_views
 from app.web.templating import is_htmx, render
 
@@ -54,18 +55,13 @@ def needs_renumber(tracks: list[dict[str, Any]]) -> bool:
     return False
 
 
-def not_found(request: Request, album_id: Any) -> Response[str]:
-    message = f"There is no album {album_id}."
-    return render(request, "error.html", {"status": 404, "message": message}, status_code=404)
-
-
 async def render_album(
     request: Request, album_id: uuid.UUID, *, status_code: int = 200, **state: Any
 ) -> Response[str]:
     """The album page in the state of an edit: `edit`, `typed`, `errors`, `conflict`, `flash`, …"""
     album = await album_detail(album_id)
     if album is None:
-        return not_found(request, album_id)
+        raise NotFound(f"There is no album {album_id}.")
     job = await job_status(state.pop("job")) if state.get("job") else None
     context = {
         "album": album,
@@ -149,8 +145,6 @@ async def album_field_save(request: Request, album_id: uuid.UUID, data: Form) ->
         )
     try:
         result = await save_album_field(album_id, name, value, expected_version=version)
-    except LookupError:
-        return not_found(request, album_id)
     except ValidationError as exc:
         errors = {name: exc.errors.get(name) or "; ".join(exc.errors.values())}
         return await render_album(request, album_id, typed={name: value}, errors=errors, status_code=422)
@@ -176,10 +170,7 @@ async def album_unlock(request: Request, album_id: uuid.UUID, data: Form) -> Res
     if name not in FIELD_LABELS:
         message = f"field: {name!r} is not an album field"
         return render(request, "error.html", {"status": 400, "message": message}, status_code=400)
-    try:
-        changed = await unlock_field(album_id, name)
-    except LookupError:
-        return not_found(request, album_id)
+    changed = await unlock_field(album_id, name)
     flash = f"Unlocked {FIELD_LABELS[name].lower()}." if changed else "That field was not locked."
     return done(request, album_id, f"#field-{name}") or await render_album(
         request, album_id, flash=flash, focus=name
@@ -190,7 +181,7 @@ async def album_unlock(request: Request, album_id: uuid.UUID, data: Form) -> Res
 async def album_enrich(request: Request, album_id: uuid.UUID) -> Response[Any]:
     """Queue the enrichment job now; the page then follows its Job row."""
     if await album_detail(album_id) is None:
-        return not_found(request, album_id)
+        raise NotFound(f"There is no album {album_id}.")
     try:
         job_id = await start_enrichment(album_id, request.scope["user"])
     except (JobActionError, LookupError, ValueError) as exc:

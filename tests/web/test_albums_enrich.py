@@ -70,7 +70,7 @@ async def test_the_page_polls_the_job_row_until_it_ends(client: Any) -> None:
         f"/albums/{album.id}?job={job_id}", headers={"HX-Request": "true", "HX-Target": "enrich"}
     )
     assert poll.status_code == 200 and "<html" not in poll.text and 'id="details"' not in poll.text
-    assert 'hx-trigger="every 1s"' in poll.text and 'aria-valuenow="25"' in poll.text
+    assert 'hx-trigger="every 1s"' in poll.text and 'aria-valuenow="1"' in poll.text and 'width: 25%' in poll.text
     assert "HX-Trigger" not in poll.headers
     await Job.update(
         {Job.status: "succeeded", Job.progress_done: 4, Job.finished_at: dt.datetime.now(dt.UTC)}

@@ -38,7 +38,7 @@ async def test_album_page_full_and_blocks(client: Any) -> None:
     html = page.text
     assert "<h1><bdi>Paged</bdi></h1>" in html and "Someone" in html and "Track 2" in html
     assert 'id="field-release_date"' in html and "NO_RELEASE_DATE" in html
-    assert '{% include "_fix_panel.html" %}' not in html and 'id="timeline"' in html
+    assert '{% include "fix/_panel.html" %}' not in html and 'id="timeline"' in html
     content = client.get(f"/albums/{album.id}", headers=HX).text
     assert "<html" not in content and 'id="album-page"' in content
     fields = client.get(f"/albums/{album.id}?edit=title", headers={**HX, "HX-Target": "field-title"}).text

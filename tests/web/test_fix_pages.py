@@ -183,7 +183,7 @@ async def test_upstream_text_is_escaped() -> None:
     evil = replace(payloads.kat_moda(), title="<script>alert(1)</script>", artist_credit='"><img src=x>')
     current = album("Kat Moda", "Jeff Mills")
     found = CandidateList(album=current, query=SearchQuery(title="x"), ranked=rank(current, [evil]))
-    html = jinja_env().get_template("_fix_candidates.html").render(found=found, album_url="/albums/x")
+    html = jinja_env().get_template("fix_candidates.html").render(found=found, album_url="/albums/x")
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert '"><img src=x>' not in html
 
