@@ -7,26 +7,24 @@ track list, the enrichment panel) or the whole page content; forms also work wit
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect
 
 from app.catalog.album_edits import save_album_field
 from app.catalog.albums import VersionConflict, unlock_field
 from app.catalog.detail import album_detail
-from app.catalog.job_actions import FINISHED, JobActionError, enrich_available, job_status, start_enrichment
+from app.catalog.job_actions import JobActionError, enrich_available, job_status, start_enrichment
 from app.catalog.state import BROKEN_REASONS
 from app.catalog.tables import Album
 from app.catalog.validation import RELEASE_TYPES, ValidationError
 from app.column_limits import parse_int
+from app.jobs.tables import FINISHED_STATUSES
 from app.not_found import NotFound
 from app.web.album_fields import FIELD_LABELS, field_views
+from app.web.forms import Form
 from app.web.templating import is_htmx, render
-
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def album_block(request: Request) -> str:
@@ -78,7 +76,7 @@ async def render_album(
         "release_types": RELEASE_TYPES,
         "enrich_available": enrich_available(),
         "enrich_job": job,
-        "finished": FINISHED,
+        "finished": FINISHED_STATUSES,
         "next_track_number": next_track_number(album["tracks"]),
         "needs_renumber": needs_renumber(album["tracks"]),
         "timeline_entity_type": "ALBUM",
@@ -86,7 +84,7 @@ async def render_album(
         **state,
     }
     headers = {}
-    if job and job["status"] in FINISHED and request.headers.get("hx-target") == "enrich":
+    if job and job["status"] in FINISHED_STATUSES and request.headers.get("hx-target") == "enrich":
         headers["HX-Trigger"] = "album-changed"  # the poll saw the run end: refresh the whole page
     return render(
         request, "album.html", context, block=album_block(request), status_code=status_code, headers=headers

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect
 
 from app.catalog.listing import AlbumPage, AlbumQuery, list_albums, parse_album_query
@@ -16,9 +14,8 @@ from app.catalog.tables import DATA_QUALITIES, ENRICHMENT_STATUSES
 from app.catalog.validation import RELEASE_TYPES, ValidationError
 from app.llamalog.filters import FilterError
 from app.llamalog.tables import SOURCES
+from app.web.forms import Form
 from app.web.templating import is_htmx, render
-
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _list_context(request: Request, aq: AlbumQuery | None, page: AlbumPage | None, **extra: Any) -> dict:

@@ -22,8 +22,6 @@ from app.runtime import runtime_status
 from app.web.inert_json import inert_json
 from app.web.templating import is_htmx, render
 
-ACTIVE = UNFINISHED_STATUSES
-RETRYABLE = RETRYABLE_STATUSES
 JOB_ROWS = 20
 LABELS = {"spotify": "Spotify", "musicbrainz": "MusicBrainz"}
 
@@ -87,8 +85,8 @@ async def jobs_page(request: Request) -> Response[str]:
         "filter_qs": urlencode(filters),
         "next_qs": urlencode([*filters, ("cursor", page.next_cursor)]) if page.next_cursor else "",
         "cursor": cursor,
-        "active": any(job["status"] in ACTIVE for job in page.rows),
-        "retryable": RETRYABLE,
+        "active": any(job["status"] in UNFINISHED_STATUSES for job in page.rows),
+        "retryable": RETRYABLE_STATUSES,
     }
     if is_htmx(request) and request.query_params.get("part") == "runs":
         return render(request, "jobs.html", context, block="runs")
@@ -107,7 +105,12 @@ async def job_page(request: Request, ident: str) -> Response[str]:
     if job_id is None:
         raise NotFound(f"{ident!r} is not a job id.")
     detail = await job_detail(job_id)
-    context: dict[str, Any] = {"detail": detail, "job_id": job_id, "active": ACTIVE, "retryable": RETRYABLE}
+    context: dict[str, Any] = {
+        "detail": detail,
+        "job_id": job_id,
+        "active": UNFINISHED_STATUSES,
+        "retryable": RETRYABLE_STATUSES,
+    }
     if is_htmx(request) and request.query_params.get("part") == "progress":
         if detail is None:
             raise NotFound("There is no run with that id.")

@@ -7,11 +7,9 @@ page with the typed values and the message, and saves nothing.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 
 from app.catalog.tables import Track
 from app.catalog.tracks import (
@@ -27,9 +25,8 @@ from app.catalog.validation import ValidationError
 from app.column_limits import parse_int
 from app.not_found import NotFound
 from app.web.album import done, render_album
+from app.web.forms import Form
 from app.web.templating import _fmt_duration as duration_text  # the same m:ss the editor showed
-
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _typed(data: dict[str, Any]) -> dict[str, str]:
