@@ -114,6 +114,10 @@ async def fix_apply(request: Request, album_id: uuid.UUID) -> Response[str]:
     except ApplyError as exc:
         context["error"] = str(exc)
         return await _preview_again(request, album_id, context, 422)
+    except NotFound:
+        raise  # no such album: the 404 page
+    except LookupError as exc:  # the candidate is gone upstream: say so in the step, as the preview does
+        return _step(request, "fix_error.html", {**context, "error": str(exc)}, status_code=404)
     except ValueError as exc:  # not a candidate key: the request is wrong, not the upstream
         return _step(request, "fix_error.html", {**context, "error": str(exc)}, status_code=400)
     except SourceError as exc:
