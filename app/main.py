@@ -18,8 +18,9 @@ from app.catalog.validation import ValidationError
 from app.config import ROOT, get_settings
 from app.db import engine
 from app.llamalog.filters import FilterError
+from app.not_found import NotFound
 from app.web import admin_db, album, albums, api, auth, dashboard, entities, fix, jobs, logs, timeline, tracks
-from app.web.errors import bad_request, forbidden, http_error, server_error
+from app.web.errors import bad_request, forbidden, http_error, not_found, server_error
 from app.web.security_headers import security_headers
 from app.web.templating import template_config
 
@@ -84,6 +85,7 @@ def create_app(*, extra_route_handlers: list[ControllerRouterHandler] | None = N
             FilterError: bad_request,
             ValidationError: bad_request,
             PermissionDeniedException: forbidden,
+            NotFound: not_found,  # an album, track, artist, job or log row that is not there
             HTTPException: http_error,  # 400/404/405/409/413/422, the router's too
             HTTP_500_INTERNAL_SERVER_ERROR: server_error,
         },

@@ -19,11 +19,10 @@ from app.jobs.launch import UnknownActor, enqueue, find_actor
 from app.jobs.progress import COUNT_FIELDS
 from app.jobs.queries import get_job
 from app.jobs.rows import JobRow
-from app.jobs.tables import Job
+from app.jobs.tables import FINISHED_STATUSES, Job
 from app.json_types import JSONValue
 from app.llamalog.context import JobContext, job_scope
 
-FINISHED = ("succeeded", "failed", "cancelled")
 POLL_S = 0.5
 
 
@@ -50,7 +49,7 @@ async def wait_for_job(
             if line != last:
                 print(f"  {job['kind']} {job_id}: {line}", file=out, flush=True)
                 last = line
-            if job["status"] in FINISHED:
+            if job["status"] in FINISHED_STATUSES:
                 if job["error"]:
                     print(f"  error: {job['error']}", file=out, flush=True)
                 return job

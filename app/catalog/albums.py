@@ -18,6 +18,7 @@ from app.catalog.versioned import StaleVersion, lock_album, set_album
 from app.db import transaction
 from app.llamalog.logger import record
 from app.llamalog.summary import summarize
+from app.not_found import NotFound
 
 
 @dataclass
@@ -123,7 +124,7 @@ async def update_album(
     async with transaction():
         current = await lock_album(album_id)
         if current is None:
-            raise LookupError(f"album {album_id} not found")
+            raise NotFound(f"There is no album {album_id}.")
         if current["version"] != expected_version:
             raise VersionConflict(current, {**clean, "_version": expected_version})
         changed: FieldChanges = {
@@ -171,7 +172,7 @@ async def unlock_field(
     async with transaction():
         current = await lock_album(album_id)
         if current is None:
-            raise LookupError(f"album {album_id} not found")
+            raise NotFound(f"There is no album {album_id}.")
         before = list(current["locked_fields"] or [])
         if field_name not in before:
             return False

@@ -11,6 +11,7 @@ from app.catalog.versioned import StaleVersion
 from app.column_fit import fit
 from app.db import engine, transaction
 from app.llamalog.logger import record
+from app.not_found import NotFound
 from app.sources import clients
 from app.sources.http import counting_calls
 
@@ -21,7 +22,7 @@ async def enrich_artist(artist_id: uuid.UUID) -> str:
     """One ENRICHED row with what was filled, or NO_DATA_AVAILABLE / SKIPPED; returns its status."""
     artist = await Artist.select().where(Artist.id == artist_id).first()
     if artist is None:
-        raise LookupError(f"artist {artist_id} not found")
+        raise NotFound(f"There is no artist {artist_id}.")
     base: dict[str, Any] = {
         "entity_type": "ARTIST",
         "entity_id": artist_id,

@@ -14,6 +14,7 @@ from app.catalog.versioned import lock_album, set_album
 from app.column_fit import fits
 from app.db import transaction
 from app.llamalog.logger import record
+from app.not_found import NotFound
 from app.sources import clients, outbound
 from app.sources.errors import UnsafeUrl
 from app.sources.http import counting_calls
@@ -24,7 +25,7 @@ async def cache_cover(album_id: uuid.UUID) -> str:
     started = time.monotonic()
     album = cast(AlbumRow | None, await Album.select().where(Album.id == album_id).first())
     if album is None:
-        raise LookupError(f"album {album_id} not found")
+        raise NotFound(f"There is no album {album_id}.")
     base: dict[str, Any] = {
         "entity_type": "ALBUM",
         "entity_id": album_id,
@@ -56,7 +57,7 @@ async def cache_cover(album_id: uuid.UUID) -> str:
         # Read again under the album's lock: an admin may have set and locked the cover meanwhile.
         current = await lock_album(album_id)
         if current is None:
-            raise LookupError(f"album {album_id} not found")
+            raise NotFound(f"There is no album {album_id}.")
         if "cover_art_url" in locked_fields(current):
             await record(
                 **base,

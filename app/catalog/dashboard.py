@@ -22,7 +22,6 @@ from app.llamalog.tables import CATEGORIES, LlamaLog
 COUNTED_TABLES = ("album", "artist", "track", "llama_log", "job")
 # Below this many rows an exact count is as cheap as the estimate (and the estimate may be stale).
 EXACT_BELOW = 50_000
-ACTIVE_JOB_STATUSES = UNFINISHED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -178,7 +177,7 @@ async def running_jobs(limit: int = 20) -> list[RunningJob]:
             Job.created_at,
             Job.started_at,
         )
-        .where(Job.status.is_in(list(ACTIVE_JOB_STATUSES)))
+        .where(Job.status.is_in(list(UNFINISHED_STATUSES)))
         .order_by(Job.created_at, ascending=False)
         .limit(limit),
     )

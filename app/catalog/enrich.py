@@ -27,6 +27,7 @@ from app.jobs.actors import ActorName
 from app.jobs.launch import enqueue_child
 from app.llamalog.logger import record, record_many
 from app.llamalog.summary import summarize
+from app.not_found import NotFound
 from app.sources import clients
 from app.sources.http import counting_calls
 from app.sources.records import MbRelease
@@ -122,7 +123,7 @@ async def enrich_album(album_id: uuid.UUID) -> EnrichmentResult:
     started = time.monotonic()
     album = cast(AlbumRow | None, await Album.select().where(Album.id == album_id).first())
     if album is None:
-        raise LookupError(f"album {album_id} not found")
+        raise NotFound(f"There is no album {album_id}.")
     await Album.update({Album.enrichment_status: "IN_PROGRESS"}).where(Album.id == album_id)
     with counting_calls() as calls:
         release = await find_release(album, await _album_artist_names(album_id))
@@ -135,7 +136,7 @@ async def enrich_album(album_id: uuid.UUID) -> EnrichmentResult:
         # what it logs as `before`, and a field an admin just locked stays theirs.
         current = await lock_album(album_id)
         if current is None:
-            raise LookupError(f"album {album_id} not found")
+            raise NotFound(f"There is no album {album_id}.")
         allowed, skipped = fields_to_update(current, proposed_fields(current, found))
         duplicate_of = await _mbid_owner(release.id, album_id)
         if duplicate_of is not None:

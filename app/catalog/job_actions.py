@@ -12,12 +12,10 @@ from typing import TypedDict, cast
 
 from app.jobs import launch
 from app.jobs.actors import ActorName
-from app.jobs.tables import RETRYABLE_STATUSES, UNFINISHED_STATUSES, Job, JobStatus
+from app.jobs.tables import RETRYABLE_STATUSES, Job
 from app.llamalog.tables import LlamaLog
 
 ENRICH_ACTOR = ActorName.ENRICH_ALBUM
-FINISHED = tuple(s for s in JobStatus if s not in UNFINISHED_STATUSES)
-RETRYABLE = RETRYABLE_STATUSES
 
 
 class JobActionError(LookupError):
@@ -94,7 +92,7 @@ async def retryable_jobs(failures: Sequence[FailedRef]) -> dict[int, str]:
     if not ids:
         return {}
     jobs = await Job.select(Job.job_id, Job.status).where(Job.job_id.is_in(list(ids)))
-    failed = {job["job_id"] for job in jobs if job["status"] in RETRYABLE}
+    failed = {job["job_id"] for job in jobs if job["status"] in RETRYABLE_STATUSES}
     found: dict[int, str] = {}
     for row in failures:
         for key in ("job_id", "root_job_id"):

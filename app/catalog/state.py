@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from app.catalog.tables import Album, AlbumArtist, Track
+from app.not_found import NotFound
 
 BROKEN_REASONS = {
     "NO_TRACKS": "No tracks",
@@ -56,7 +57,7 @@ async def refresh_album_state(album_id: uuid.UUID) -> tuple[str | None, str]:
     """Recompute tracks_present, broken_reasons and data_quality; returns (quality before, after)."""
     album = await Album.select().where(Album.id == album_id).first()
     if album is None:
-        raise LookupError(f"album {album_id} not found")
+        raise NotFound(f"There is no album {album_id}.")
     tracks = await Track.count().where(Track.album == album_id)
     artists = await AlbumArtist.count().where(AlbumArtist.album == album_id)
     quality = data_quality(album, tracks, artists)

@@ -17,6 +17,7 @@ from app.catalog.validation import ValidationError, clean_track_fields, typed_ti
 from app.catalog.versioned import StaleVersion, lock_album, lock_album_of_track, set_track
 from app.db import transaction
 from app.llamalog.logger import record
+from app.not_found import NotFound
 
 
 @dataclass
@@ -227,7 +228,7 @@ async def add_track(
     clean = clean_track_fields(raw, typed=True)
     async with transaction():
         if await lock_album(album_id) is None:
-            raise LookupError(f"album {album_id} not found")
+            raise NotFound(f"There is no album {album_id}.")
         taken = await _position_taken(album_id, clean["disc_number"], clean["track_number"])
         if taken:
             raise ValidationError(
@@ -250,7 +251,7 @@ async def update_track(
     async with transaction():
         current = await lock_album_of_track(track_id)
         if current is None:
-            raise LookupError(f"track {track_id} not found")
+            raise NotFound(f"There is no track {track_id}.")
         if current["version"] != expected_version:
             raise TrackConflict(current, {**clean, "_version": expected_version})
         changed: FieldChanges = {
@@ -292,7 +293,7 @@ async def delete_track(track_id: uuid.UUID, *, operation_path: str = "admin") ->
     async with transaction():
         current = await lock_album_of_track(track_id)
         if current is None:
-            raise LookupError(f"track {track_id} not found")
+            raise NotFound(f"There is no track {track_id}.")
         await Track.delete().where(Track.id == track_id)
         quality_before, quality_after = await refresh_album_state(current["album"])
         changes: FieldChanges = {
@@ -320,7 +321,7 @@ async def renumber_tracks(album_id: uuid.UUID, *, operation_path: str = "admin")
     """Number each disc's tracks 1..n in their current order; one CORRECTED row per moved track."""
     async with transaction():
         if await lock_album(album_id) is None:
-            raise LookupError(f"album {album_id} not found")
+            raise NotFound(f"There is no album {album_id}.")
         tracks: list[_Numbered] = cast(
             list[_Numbered],
             await Track.select(Track.id, Track.title, Track.disc_number, Track.track_number, Track.version)
@@ -360,7 +361,7 @@ async def paste_tracks(album_id: uuid.UUID, text: str, *, operation_path: str = 
     """A pasted tracklist (`1. Title 3:45` per line) → tracks; any bad or taken line saves nothing."""
     async with transaction():
         if await lock_album(album_id) is None:
-            raise LookupError(f"album {album_id} not found")
+            raise NotFound(f"There is no album {album_id}.")
         existing = await Track.select(Track.disc_number, Track.track_number).where(Track.album == album_id)
         taken = {(t["disc_number"], t["track_number"]) for t in existing}
         next_number = max((n for d, n in taken if d == 1), default=0) + 1

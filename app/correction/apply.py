@@ -27,6 +27,7 @@ from app.db import transaction
 from app.llamalog.context import get_current_job
 from app.llamalog.logger import record
 from app.llamalog.summary import summarize
+from app.not_found import NotFound
 
 
 class ApplyError(ValueError):
@@ -153,7 +154,7 @@ async def apply_candidate(
         # The preview is rebuilt from the album and tracks as they are under the lock: the `before`
         # of every row written here is the value it replaced.
         if await lock_album(album_id) is None:
-            raise LookupError(f"album {album_id} not found")
+            raise NotFound(f"There is no album {album_id}.")
         album = await load_current(album_id)
         if album.version != expected_version:
             raise VersionConflict(album.row, {"_version": expected_version})

@@ -8,6 +8,7 @@ from typing import cast
 
 from app.catalog.rows import AlbumRow, TrackRow
 from app.catalog.tables import Album, AlbumArtist, Track
+from app.not_found import NotFound
 
 TRACK_COLUMNS = ("title", "disc_number", "track_number", "duration_ms", "isrc", "musicbrainz_id")
 
@@ -43,7 +44,7 @@ async def load_current(album_id: uuid.UUID) -> CurrentAlbum:
     """Raises LookupError when the album does not exist."""
     row = cast(AlbumRow | None, await Album.select().where(Album.id == album_id).first())
     if row is None:
-        raise LookupError(f"album {album_id} not found")
+        raise NotFound(f"There is no album {album_id}.")
     tracks = cast(
         list[TrackRow],
         await Track.select()

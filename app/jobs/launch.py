@@ -12,9 +12,10 @@ from app.jobs.runs import JobSpec, job_finished, job_queued, mark_recorded, now,
 from app.jobs.tables import RETRYABLE_STATUSES, Job, JobStatus
 from app.json_types import JSONValue
 from app.llamalog.tables import TRIGGERS
+from app.not_found import NotFound
 
 
-class JobNotFound(LookupError):
+class JobNotFound(NotFound):
     pass
 
 
@@ -109,7 +110,7 @@ async def retry_job(job_id: str | uuid.UUID, user: User) -> str:
     """Run a failed, cancelled or stalled job again as a new run started by `user`; returns the new job id."""
     row = await Job.select().where(Job.job_id == job_id).output(load_json=True).first()
     if row is None:
-        raise JobNotFound(f"no job {job_id}")
+        raise JobNotFound(f"There is no run {job_id}.")
     if row["status"] not in RETRYABLE_STATUSES:
         raise NotRetryable(
             f"job {job_id} is {row['status']}: only failed, cancelled or stalled jobs can be retried"

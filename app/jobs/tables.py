@@ -28,6 +28,8 @@ class JobStatus(StrEnum):
 JOB_STATUSES = tuple(s.value for s in JobStatus)
 # Not over yet: a worker has it, or the broker holds its message.
 UNFINISHED_STATUSES = (JobStatus.queued, JobStatus.running, JobStatus.retrying, JobStatus.stalled)
+# Over: the run ended one way or the other.
+FINISHED_STATUSES = (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
 # "retry" starts a new run of these.
 RETRYABLE_STATUSES = (JobStatus.failed, JobStatus.cancelled, JobStatus.stalled)
 

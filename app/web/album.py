@@ -8,27 +8,26 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Annotated, Any, TypedDict, Unpack
+from typing import TypedDict, Unpack
 
 from litestar import Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
 from app.catalog.album_edits import save_album_field
 from app.catalog.albums import VersionConflict, unlock_field
 from app.catalog.detail import album_detail
-from app.catalog.job_actions import FINISHED, JobActionError, enrich_available, job_status, start_enrichment
+from app.catalog.job_actions import JobActionError, enrich_available, job_status, start_enrichment
 from app.catalog.rows import AlbumTrack, TrackRow, field_value
 from app.catalog.state import BROKEN_REASONS
 from app.catalog.tables import Album
 from app.catalog.validation import RELEASE_TYPES, ValidationError
 from app.column_limits import parse_int
+from app.jobs.tables import FINISHED_STATUSES
+from app.not_found import NotFound
 from app.web.album_fields import FIELD_LABELS, FieldConflict, field_views
+from app.web.forms import Form
 from app.web.templating import is_htmx, render
-
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 class AlbumPageState(TypedDict, total=False):
@@ -83,18 +82,13 @@ def needs_renumber(tracks: list[AlbumTrack]) -> bool:
     return False
 
 
-def not_found(request: Request, album_id: uuid.UUID | str) -> Response[str]:
-    message = f"There is no album {album_id}."
-    return render(request, "error.html", {"status": 404, "message": message}, status_code=404)
-
-
 async def render_album(
     request: Request, album_id: uuid.UUID, *, status_code: int = 200, **state: Unpack[AlbumPageState]
 ) -> Response[str]:
     """The album page in the state of an edit: `edit`, `typed`, `errors`, `conflict`, `flash`, …"""
     album = await album_detail(album_id)
     if album is None:
-        return not_found(request, album_id)
+        raise NotFound(f"There is no album {album_id}.")
     job_id = state.pop("job", None) if state.get("job") else None
     job = await job_status(job_id) if job_id else None
     context = {
@@ -112,7 +106,7 @@ async def render_album(
         "release_types": RELEASE_TYPES,
         "enrich_available": enrich_available(),
         "enrich_job": job,
-        "finished": FINISHED,
+        "finished": FINISHED_STATUSES,
         "next_track_number": next_track_number(album["tracks"]),
         "needs_renumber": needs_renumber(album["tracks"]),
         "timeline_entity_type": "ALBUM",
@@ -120,7 +114,7 @@ async def render_album(
         **state,
     }
     headers = {}
-    if job and job["status"] in FINISHED and request.headers.get("hx-target") == "enrich":
+    if job and job["status"] in FINISHED_STATUSES and request.headers.get("hx-target") == "enrich":
         headers["HX-Trigger"] = "album-changed"  # the poll saw the run end: refresh the whole page
     return render(
         request, "album.html", context, block=album_block(request), status_code=status_code, headers=headers
@@ -179,8 +173,6 @@ async def album_field_save(request: Request, album_id: uuid.UUID, data: Form) ->
         )
     try:
         result = await save_album_field(album_id, name, value, expected_version=version)
-    except LookupError:
-        return not_found(request, album_id)
     except ValidationError as exc:
         errors = {name: exc.errors.get(name) or "; ".join(exc.errors.values())}
         return await render_album(request, album_id, typed={name: value}, errors=errors, status_code=422)
@@ -206,10 +198,7 @@ async def album_unlock(request: Request, album_id: uuid.UUID, data: Form) -> Res
     if name not in FIELD_LABELS:
         message = f"field: {name!r} is not an album field"
         return render(request, "error.html", {"status": 400, "message": message}, status_code=400)
-    try:
-        changed = await unlock_field(album_id, name)
-    except LookupError:
-        return not_found(request, album_id)
+    changed = await unlock_field(album_id, name)
     flash = f"Unlocked {FIELD_LABELS[name].lower()}." if changed else "That field was not locked."
     return done(request, album_id, f"#field-{name}") or await render_album(
         request, album_id, flash=flash, focus=name
@@ -220,7 +209,7 @@ async def album_unlock(request: Request, album_id: uuid.UUID, data: Form) -> Res
 async def album_enrich(request: Request, album_id: uuid.UUID) -> Response[str]:
     """Queue the enrichment job now; the page then follows its Job row."""
     if await album_detail(album_id) is None:
-        return not_found(request, album_id)
+        raise NotFound(f"There is no album {album_id}.")
     try:
         job_id = await start_enrichment(album_id, request.scope["user"])
     except (JobActionError, LookupError, ValueError) as exc:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
@@ -18,9 +15,8 @@ from app.catalog.tables import DATA_QUALITIES, ENRICHMENT_STATUSES
 from app.catalog.validation import RELEASE_TYPES, ValidationError
 from app.llamalog.filters import FilterError
 from app.llamalog.tables import SOURCES
+from app.web.forms import Form
 from app.web.templating import is_htmx, render
-
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _list_context(

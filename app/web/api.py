@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, get
-from litestar.exceptions import NotFoundException
 from litestar.types import ControllerRouterHandler
 
 from app.catalog.detail import album_detail
@@ -16,6 +15,7 @@ from app.catalog.rows import AlbumDetail, ListedAlbum
 from app.llamalog.chain import chain_scope
 from app.llamalog.filters import parse_filter
 from app.llamalog.queries import LogPage, fetch_page, list_logs
+from app.not_found import NotFound
 from app.web.inert_json import inert_json
 
 
@@ -45,7 +45,7 @@ async def api_album(album_id: uuid.UUID) -> dict[str, Any]:
     """One album with its artists (credit order) and tracks (disc, number order)."""
     album = await album_detail(album_id)
     if album is None:
-        raise NotFoundException(f"there is no album {album_id}")
+        raise NotFound(f"There is no album {album_id}.")
     return _album_json(album)
 
 

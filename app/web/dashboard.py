@@ -10,6 +10,7 @@ from app.catalog import dashboard as dash
 from app.catalog.job_actions import retry_failed_job, retryable_jobs
 from app.column_limits import column_problem
 from app.llamalog.tables import CATEGORIES, LlamaLog
+from app.not_found import NotFound
 from app.web.activity_chart import build_chart
 from app.web.templating import render
 
@@ -40,8 +41,7 @@ async def dashboard(request: Request, retried: str | None = None) -> Response[st
 async def failure_retry(request: Request, log_id: int) -> Response[str]:
     """Run the failed job behind a FAILED log row again, as the logged-in user."""
     if column_problem(LlamaLog.id, log_id):
-        message = f"log_id: there is no log row {log_id}"
-        return render(request, "error.html", {"status": 404, "message": message}, status_code=404)
+        raise NotFound(f"log_id: there is no log row {log_id}")
     try:
         new_job = await retry_failed_job(log_id, request.scope["user"])
     except (LookupError, ValueError) as exc:  # no such row, not a failed run, unknown actor

@@ -8,16 +8,8 @@ from litestar import Request, Response, get
 from litestar.types import ControllerRouterHandler
 
 from app.catalog.entity_detail import artist_detail, track_detail
+from app.not_found import NotFound
 from app.web.templating import render
-
-
-def _not_found(request: Request, what: str) -> Response[str]:
-    return render(
-        request,
-        "error.html",
-        {"status": 404, "message": f"There is no {what} with that id."},
-        status_code=404,
-    )
 
 
 def _id(value: str) -> uuid.UUID | None:
@@ -33,7 +25,7 @@ async def artist_page(request: Request, ident: str) -> Response[str]:
     artist_id = _id(ident)
     found = await artist_detail(artist_id) if artist_id else None
     if found is None:
-        return _not_found(request, "artist")
+        raise NotFound("There is no artist with that id.")
     artist, albums = found
     return render(request, "artist.html", {"artist": artist, "albums": albums})
 
@@ -44,7 +36,7 @@ async def track_page(request: Request, ident: str) -> Response[str]:
     track_id = _id(ident)
     found = await track_detail(track_id) if track_id else None
     if found is None:
-        return _not_found(request, "track")
+        raise NotFound("There is no track with that id.")
     track, artists = found
     return render(request, "track.html", {"track": track, "artists": artists})
 

@@ -8,6 +8,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 
 from app.json_types import JSONObject
+from app.not_found import NotFound
 from app.web.templating import render
 
 log = logging.getLogger("llamalog.web")
@@ -45,6 +46,16 @@ def http_error(request: Request, exc: HTTPException) -> Response[str] | Response
     block = "content" if status in INLINE_STATUSES else None
     context = {"status": status, "message": _message(request, exc)}
     return render(request, "error.html", context, status_code=status, headers=headers, block=block)
+
+
+def not_found(request: Request, exc: NotFound) -> Response[str] | Response[JSONObject]:
+    """The one 404 of an album, track, artist, job or log row that is not there (a service's or a
+    handler's NotFound): the styled page, or JSON under /api."""
+    message = str(exc)
+    if wants_json(request):
+        body: JSONObject = {"status_code": 404, "detail": message}
+        return Response(body, status_code=404, media_type=MediaType.JSON)
+    return render(request, "error.html", {"status": 404, "message": message}, status_code=404)
 
 
 def bad_request(request: Request, exc: Exception) -> Response[str] | Response[JSONObject]:

@@ -12,18 +12,17 @@ from litestar.types import ControllerRouterHandler
 
 from app.column_limits import column_problem, text_problem
 from app.config import get_settings
-from app.jobs.launch import JobNotFound, NotRetryable, UnknownActor, retry_job
+from app.jobs.launch import NotRetryable, UnknownActor, retry_job
 from app.jobs.queries import JobDetail, JobNode, job_detail, list_jobs
 from app.jobs.schedule import next_runs, run_now
 from app.jobs.tables import JOB_STATUSES, RETRYABLE_STATUSES, UNFINISHED_STATUSES, Job
 from app.llamalog.filters import FilterError, LogFilter
 from app.llamalog.queries import list_logs
+from app.not_found import NotFound
 from app.runtime import runtime_status
 from app.web.inert_json import inert_json
 from app.web.templating import is_htmx, render
 
-ACTIVE = UNFINISHED_STATUSES
-RETRYABLE = RETRYABLE_STATUSES
 JOB_ROWS = 20
 LABELS = {"spotify": "Spotify", "musicbrainz": "MusicBrainz"}
 
@@ -65,10 +64,6 @@ def _sources() -> dict[str, str]:
     return {"spotify": "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET are not set"}
 
 
-def _not_found(request: Request, message: str) -> Response[str]:
-    return render(request, "error.html", {"status": 404, "message": message}, status_code=404)
-
-
 @get("/jobs", name="jobs")
 async def jobs_page(request: Request) -> Response[str]:
     """Runs newest first (filters: status, kind), the schedule, and run-now buttons."""
@@ -91,8 +86,8 @@ async def jobs_page(request: Request) -> Response[str]:
         "filter_qs": urlencode(filters),
         "next_qs": urlencode([*filters, ("cursor", page.next_cursor)]) if page.next_cursor else "",
         "cursor": cursor,
-        "active": any(job["status"] in ACTIVE for job in page.rows),
-        "retryable": RETRYABLE,
+        "active": any(job["status"] in UNFINISHED_STATUSES for job in page.rows),
+        "retryable": RETRYABLE_STATUSES,
     }
     if is_htmx(request) and request.query_params.get("part") == "runs":
         return render(request, "jobs.html", context, block="runs")
@@ -109,16 +104,21 @@ async def job_page(request: Request, ident: str) -> Response[str]:
     """One run: live progress and counts (HTMX polls `?part=progress`), its job tree and its rows."""
     job_id = _job_id(ident)
     if job_id is None:
-        return _not_found(request, f"{ident!r} is not a job id.")
+        raise NotFound(f"{ident!r} is not a job id.")
     detail = await job_detail(job_id)
-    context: dict[str, Any] = {"detail": detail, "job_id": job_id, "active": ACTIVE, "retryable": RETRYABLE}
+    context: dict[str, Any] = {
+        "detail": detail,
+        "job_id": job_id,
+        "active": UNFINISHED_STATUSES,
+        "retryable": RETRYABLE_STATUSES,
+    }
     if is_htmx(request) and request.query_params.get("part") == "progress":
         if detail is None:
-            return _not_found(request, "There is no run with that id.")
+            raise NotFound("There is no run with that id.")
         return render(request, "job.html", context, block="progress")
     rows = await list_logs(LogFilter(job=job_id, limit=JOB_ROWS))
     if detail is None and not rows.rows:
-        return _not_found(request, "There is no job with that id: no run and no log rows.")
+        raise NotFound("There is no job with that id: no run and no log rows.")
     context.update(rows=rows, row_qs=f"job={job_id}", keep=JOB_ROWS)
     return render(request, "job.html", context)
 
@@ -131,12 +131,10 @@ def _user(request: Request) -> Any:
 async def job_retry(request: Request, ident: str) -> Response[str]:
     """Run a failed or cancelled job again; go to the new run."""
     job_id = _job_id(ident)
+    if job_id is None:
+        raise NotFound("There is no run with that id.")
     try:
-        if job_id is None:
-            raise JobNotFound(ident)
         new_id = await retry_job(job_id, _user(request))
-    except JobNotFound:
-        return _not_found(request, "There is no run with that id.")
     except (NotRetryable, UnknownActor) as exc:
         return render(request, "error.html", {"status": 400, "message": str(exc)}, status_code=400)
     return Redirect(f"/jobs/{new_id}", status_code=303)
@@ -153,7 +151,7 @@ async def job_run_now(request: Request, name: str) -> Response[str]:
     except UnknownActor as exc:
         return render(request, "error.html", {"status": 400, "message": str(exc)}, status_code=400)
     except LookupError:
-        return _not_found(request, f"There is no schedule called {name!r}.")
+        raise NotFound(f"There is no schedule called {name!r}.") from None
     return Redirect(f"/jobs/{new_id}", status_code=303)
 
 
@@ -175,7 +173,7 @@ async def api_job(ident: str) -> Response[dict[str, Any]]:
     job_id = _job_id(ident)
     detail: JobDetail | None = await job_detail(job_id) if job_id else None
     if detail is None:
-        return Response({"status_code": 404, "detail": "no such job"}, status_code=404)
+        raise NotFound("no such job")
     return Response(
         {
             "job": detail.job,

@@ -1,6 +1,6 @@
 """What one row of the log table shows, worked out in Python in one pass over a page.
 
-`templates/_log_rows.html` draws these for /logs, a job's page and the live stream alike. Text that
+`templates/log/_rows.html` draws these for /logs, a job's page and the live stream alike. Text that
 can come from outside (labels, operations, field and user names) stays plain for the template to
 escape. The values the template prints inside `{% autoescape false %}` (ids, times, links made of
 them and the page's filter) are made HTML-safe here, once: a page prints about a thousand values, and

@@ -69,7 +69,7 @@ async def logs_page(request: Request) -> Response[str]:
 
 def render_row(row: LogRow) -> str:
     """A live row: the same markup as the table's rows, marked fresh."""
-    return jinja_env().get_template("_log_rows.html").render(log_rows=[row], fresh=True)
+    return jinja_env().get_template("log/_rows.html").render(log_rows=[row], fresh=True)
 
 
 async def _events(flt: LogFilter, after: int | None) -> AsyncIterator[ServerSentEventMessage]:

@@ -7,11 +7,9 @@ page with the typed values and the message, and saves nothing.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.types import ControllerRouterHandler
 
 from app.catalog.tables import Track
@@ -26,10 +24,10 @@ from app.catalog.tracks import (
 )
 from app.catalog.validation import ValidationError
 from app.column_limits import parse_int
-from app.web.album import done, not_found, render_album
+from app.not_found import NotFound
+from app.web.album import done, render_album
+from app.web.forms import Form
 from app.web.templating import _fmt_duration as duration_text  # the same m:ss the editor showed
-
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _typed(data: dict[str, Any]) -> dict[str, str]:
@@ -51,8 +49,6 @@ async def track_add(request: Request, album_id: uuid.UUID, data: Form) -> Respon
         await add_track(album_id, typed)
     except ValidationError as exc:
         return await render_album(request, album_id, add_typed=typed, add_errors=exc.errors, status_code=422)
-    except LookupError:
-        return not_found(request, album_id)
     return done(request, album_id, "#tracks") or await render_album(
         request, album_id, flash=f"Added “{typed['title'].strip()}”."
     )
@@ -66,8 +62,6 @@ async def tracks_paste(request: Request, album_id: uuid.UUID, data: Form) -> Res
     except ValidationError as exc:
         error = exc.errors.get("tracklist") or "; ".join(exc.errors.values())
         return await render_album(request, album_id, paste_text=text, paste_error=error, status_code=422)
-    except LookupError:
-        return not_found(request, album_id)
     flash = f"Added {len(result.created)} track{'s' if len(result.created) != 1 else ''}."
     if result.failed:
         flash += f" {len(result.failed)} could not be added (see the log)."
@@ -76,10 +70,7 @@ async def tracks_paste(request: Request, album_id: uuid.UUID, data: Form) -> Res
 
 @post("/albums/{album_id:uuid}/tracks/renumber", name="tracks_renumber")
 async def tracks_renumber(request: Request, album_id: uuid.UUID) -> Response[str]:
-    try:
-        moved = await renumber_tracks(album_id)
-    except LookupError:
-        return not_found(request, album_id)
+    moved = await renumber_tracks(album_id)
     flash = f"Renumbered {moved} track{'s' if moved != 1 else ''}." if moved else "Already numbered 1..n."
     return done(request, album_id, "#tracks") or await render_album(request, album_id, flash=flash)
 
@@ -89,7 +80,7 @@ async def track_save(request: Request, album_id: uuid.UUID, track_id: uuid.UUID,
     typed = _typed(data)
     current = await _track_of(album_id, track_id)
     if current is None:
-        return not_found(request, f"{album_id} / track {track_id}")
+        raise NotFound(f"There is no track {track_id} on album {album_id}.")
     # The editor shows m:ss; sending back what it showed must not round the stored milliseconds.
     fields = dict(typed)
     if fields["duration_ms"].strip() == duration_text(current["duration_ms"]):
@@ -128,11 +119,8 @@ async def track_save(request: Request, album_id: uuid.UUID, track_id: uuid.UUID,
 @post("/albums/{album_id:uuid}/tracks/{track_id:uuid}/delete", name="track_delete")
 async def track_delete(request: Request, album_id: uuid.UUID, track_id: uuid.UUID) -> Response[str]:
     if await _track_of(album_id, track_id) is None:
-        return not_found(request, f"{album_id} / track {track_id}")
-    try:
-        deleted = await delete_track(track_id)
-    except LookupError:  # deleted by someone else since the check above
-        return not_found(request, f"{album_id} / track {track_id}")
+        raise NotFound(f"There is no track {track_id} on album {album_id}.")
+    deleted = await delete_track(track_id)  # NotFound if someone deleted it since the check above
     return done(request, album_id, "#tracks") or await render_album(
         request, album_id, flash=f"Deleted “{deleted['title']}”."
     )

@@ -8,7 +8,7 @@ import pytest
 
 from app.correction.search import NotALookup, read_pasted
 from tests.factories import manual_album
-from tests.web.test_tracks_checked import text_of
+from tests.html_query import html
 
 
 @pytest.mark.parametrize(
@@ -50,5 +50,5 @@ async def test_the_fix_search_answers_422_naming_the_bad_id_and_asks_nobody(
         f"/albums/{album.id}/fix/candidates", params={"q": "e47d04a4-7460-427d-a731-cc82386d85f"}
     )
     assert response.status_code == 422
-    assert "not a MusicBrainz id" in text_of(response.text, "fix-step")
+    assert "not a MusicBrainz id" in html(response).text("#fix-step .flash.error")
     assert upstream.requests() == []  # not searched as a catalog number

@@ -14,6 +14,7 @@ from app.llamalog.context import job_scope, user_job
 from app.llamalog.tables import LlamaLog
 from tests.conftest import csrf
 from tests.correction import payloads
+from tests.html_query import Element, Page, html
 
 HX = {"HX-Request": "true"}
 KAT_MODA_TITLES = ["Alarms", "The Bells", "The Bells (Festival mix)"]
@@ -42,10 +43,8 @@ async def _three_tracks_added() -> tuple[Any, str, int]:
     return created, job.job_id, int(root["id"])
 
 
-def _detail(html: str, row_id: int) -> str:
-    match = re.search(rf'<tr id="log-{row_id}-detail".*?</tr>', html, re.S)
-    assert match, html
-    return match.group(0)
+def _detail(page: Page, row_id: int) -> Element:
+    return page.one(f"tr#log-{row_id}-detail")
 
 
 async def test_the_root_row_of_a_fix_that_added_three_tracks_carries_its_summary(
@@ -61,16 +60,17 @@ async def test_the_root_row_of_a_fix_that_added_three_tracks_carries_its_summary
     assert summary["quality"] == {"before": "LOW", "after": row["data_quality_after"]}
     assert summary["text"].startswith("3 tracks added")
 
-    detail = _detail(client.get(f"/logs?expand={root_id}", headers=HX).text, root_id)
-    assert "No field changes on this row" not in detail
-    assert '<p class="summary-text">3 tracks added' in detail
-    assert '<li data-action="added"><strong>3 tracks added</strong>: <bdi>Alarms</bdi>' in detail
-    assert "Data quality LOW →" in detail
+    detail = _detail(html(client.get(f"/logs?expand={root_id}", headers=HX)), root_id)
+    assert "No field changes on this row" not in detail.text
+    assert detail.text_of("p.summary-text").startswith("3 tracks added")
+    added_item = detail.one('li[data-action="added"]')
+    assert added_item.text_of("strong") == "3 tracks added" and added_item.texts("bdi") == KAT_MODA_TITLES
+    assert detail.text_of("li.summary-quality").startswith("Data quality LOW →")
 
-    timeline = client.get(f"/timeline/album/{created.id}?root={job_id}", headers=HX).text
-    assert "No field changes on this row" not in timeline and "3 tracks added" in timeline
-    collapsed = client.get(f"/timeline/album/{created.id}").text  # the root job, closed
-    assert re.search(r'<span class="tl-summary small">3 tracks added; quality LOW → \w+</span>', collapsed)
+    timeline = html(client.get(f"/timeline/album/{created.id}?root={job_id}", headers=HX))
+    assert "No field changes on this row" not in timeline.text() and "3 tracks added" in timeline.text()
+    collapsed = html(client.get(f"/timeline/album/{created.id}"))  # the root job, closed
+    assert re.fullmatch(r"3 tracks added; quality LOW → \w+", collapsed.text("details.root .tl-summary"))
 
     added = await (
         LlamaLog.select()
@@ -93,9 +93,14 @@ async def test_a_row_that_changed_nothing_offers_no_revert_and_its_revert_writes
     upstream: Any, client: Any
 ) -> None:
     created, job_id, root_id = await _three_tracks_added()
-    timeline = client.get(f"/timeline/album/{created.id}?root={job_id}", headers=HX).text
-    assert f'name="log_id" value="{root_id}"' not in timeline  # nothing of its own to undo
-    assert f'name="job_id" value="{job_id}"' in timeline  # its job added three tracks
+    timeline = html(client.get(f"/timeline/album/{created.id}?root={job_id}", headers=HX))
+    reverts = timeline.all("form.fix-revert")
+    assert str(root_id) not in [
+        f.one('input[name="log_id"]')["value"] for f in reverts if f.first('input[name="log_id"]')
+    ]
+    assert str(job_id) in [
+        f.one('input[name="job_id"]')["value"] for f in reverts if f.first('input[name="job_id"]')
+    ]
 
     response = client.post(
         f"/albums/{created.id}/fix/revert", data={"log_id": str(root_id)}, headers={**HX, **csrf(client)}
@@ -108,16 +113,19 @@ async def test_reverting_a_whole_job_from_the_timeline_keeps_the_result_in_view(
     upstream: Any, client: Any
 ) -> None:
     created, job_id, _ = await _three_tracks_added()
-    page = client.get(f"/timeline/album/{created.id}").text
-    assert '<div id="tl-result"' in page  # outside the tree the live stream redraws
-    assert "fix-changed from:body" in page  # the tree shows the revert's rows without a reload
+    page = html(client.get(f"/timeline/album/{created.id}"))
+    assert page.count("#timeline > #tl-result") == 1  # outside the tree the live stream redraws
+    assert page.count("#timeline .tl-tree #tl-result") == 0
+    # the tree shows the revert's rows without a reload
+    assert "fix-changed from:body" in page.one("#timeline .tl-tree")["hx-trigger"]
 
     form = {"job_id": job_id, "in_timeline": "1"}
     response = client.post(f"/albums/{created.id}/fix/revert", data=form, headers={**HX, **csrf(client)})
     assert response.status_code == 200
-    assert "<strong>Reverted: 3 tracks removed; quality" in response.text
+    result = html(response)
+    assert result.text(".fix-revert-result strong").startswith("Reverted: 3 tracks removed; quality")
     # The album's head, details and tracks refresh; the timeline holding the result is not swapped out.
-    assert 'hx-select-oob="#details,#tracks"' in response.text
+    assert result.one("#fix-refresh")["hx-select-oob"] == "#details,#tracks"
     (revert_row,) = (
         await LlamaLog.select().where(LlamaLog.operation == "album:reverted:admin").output(load_json=True)
     )

@@ -18,6 +18,7 @@ from app.llamalog.tables import LlamaLog
 from tasks.broker import get_broker
 from tasks.stall_watch import RedisBrokerView
 from tests.factories import manual_album
+from tests.html_query import html
 from tests.jobs import actors
 from tests.jobs.harness import WorkerControl, job_in, job_row, wait_until, worker_fixture
 
@@ -56,11 +57,11 @@ async def test_a_running_job_whose_worker_went_silent_is_stalled_and_can_be_retr
     assert row["error"].startswith("no heartbeat from its worker since ")
     assert (await job_row(alive) or {})["status"] == "running"
 
-    html = client.get("/jobs").text
-    row_html = html.split(f'<tr id="job-{silent}">', 1)[1].split("</tr>", 1)[0]
-    assert '<span class="pill stalled">stalled</span>' in row_html
-    assert "no heartbeat since" in row_html and "74 / 157" in row_html
-    assert f'action="/jobs/{silent}/retry"' in row_html
+    row = html(client.get("/jobs")).one(f"tr#job-{silent}")
+    assert row.text_of(".pill.stalled") == "stalled"
+    assert row.text_of(".small.error").startswith("no heartbeat since")
+    assert row.text_of(".progress-cell .muted") == "74 / 157"
+    assert row.one("form")["action"] == f"/jobs/{silent}/retry"
 
     token = {"_csrf_token": client.cookies.get("llama_csrf")}
     answer = client.post(f"/jobs/{silent}/retry", data=token, follow_redirects=False)

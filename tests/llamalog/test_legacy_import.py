@@ -16,6 +16,7 @@ from app.llamalog.legacy_import import SYSTEM, StrictRefusal, import_log, load_e
 from app.llamalog.legacy_rules import find_root, legacy_category
 from app.llamalog.tables import LlamaLog
 from tests.factories import manual_album
+from tests.html_query import html
 
 # A copy of the shared sample (fixtures/legacy/README.md says what it holds and the rules).
 LEGACY = Path(__file__).resolve().parents[1] / "fixtures" / "legacy"
@@ -196,10 +197,12 @@ async def test_imported_rows_carry_an_imported_badge_in_the_log_table(client: An
     path.write_text("\n".join(lines) + "\n")
     await import_log(path)
     await manual_album(title="Written here")
-    html = client.get("/logs").text
-    badge = f'<span class="pill imported" title="imported from {SYSTEM}">imported</span>'
-    assert html.count(badge) == 3
-    assert html.count('class="log-row') == 5  # the 3 imported rows, the album's and its artist's
+    page = html(client.get("/logs"))
+    badges = page.all("#log-rows td.op .pill.imported")
+    assert len(badges) == 3 and all(
+        b.text == "imported" and b["title"] == f"imported from {SYSTEM}" for b in badges
+    )
+    assert page.count("#log-rows tr.log-row") == 5  # the 3 imported rows, the album's and its artist's
 
 
 async def test_unreadable_csv_rows_are_reported_by_their_line_in_the_file(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from app.jobs.launch import actor_exists
 from app.jobs.tables import Job
 from tasks.broker import get_broker
 from tests.factories import manual_album
+from tests.html_query import html
 
 
 @pytest.fixture
@@ -37,8 +38,10 @@ async def test_enrich_now_queues_a_user_job_and_polls_it(
     client: Any, admin_user: int, enrich_actor: None
 ) -> None:
     album = await manual_album(title="To Enrich")
-    page = client.get(f"/albums/{album.id}").text
-    assert f'action="/albums/{album.id}/enrich"' in page and "not installed" not in page
+    page = html(client.get(f"/albums/{album.id}"))
+    form = page.one("#enrich form")
+    assert form["action"] == f"/albums/{album.id}/enrich" and form.text_of("button") == "Enrich now"
+    assert page.count("#enrich-note") == 0  # not the "not installed" note
     response = client.post(
         f"/albums/{album.id}/enrich",
         data={"_csrf_token": client.cookies.get("llama_csrf")},
@@ -49,7 +52,8 @@ async def test_enrich_now_queues_a_user_job_and_polls_it(
     job = await Job.select().where(Job.job_id == job_id).first()
     assert job is not None and job["actor"] == "enrich_album" and job["user_id"] == admin_user
     assert job["triggered_by"] == "user" and job["args"] is not None and str(album.id) in str(job["args"])
-    assert f"?job={job_id}" in client.get(response.headers["location"]).text
+    following = html(client.get(response.headers["location"]))
+    assert following.one("#enrich .job-progress")["hx-get"] == f"/albums/{album.id}?job={job_id}"
 
 
 async def test_the_page_polls_the_job_row_until_it_ends(client: Any) -> None:
@@ -69,8 +73,16 @@ async def test_the_page_polls_the_job_row_until_it_ends(client: Any) -> None:
     poll = client.get(
         f"/albums/{album.id}?job={job_id}", headers={"HX-Request": "true", "HX-Target": "enrich"}
     )
-    assert poll.status_code == 200 and "<html" not in poll.text and 'id="details"' not in poll.text
-    assert 'hx-trigger="every 1s"' in poll.text and 'aria-valuenow="25"' in poll.text
+    assert poll.status_code == 200
+    block = html(poll)
+    assert (
+        block.count("header.top") == 0 and block.count("#details") == 0 and block.count("body > #enrich") == 1
+    )
+    assert block.one("#enrich .job-progress")["hx-trigger"] == "every 1s"
+    bar = block.one('#enrich .progress[role="progressbar"]')
+    assert (bar["aria-valuenow"], bar["aria-valuemax"]) == ("1", "4") and bar.one("span")[
+        "style"
+    ] == "width: 25%"
     assert "HX-Trigger" not in poll.headers
     await Job.update(
         {Job.status: "succeeded", Job.progress_done: 4, Job.finished_at: dt.datetime.now(dt.UTC)}
@@ -78,7 +90,9 @@ async def test_the_page_polls_the_job_row_until_it_ends(client: Any) -> None:
     done = client.get(
         f"/albums/{album.id}?job={job_id}", headers={"HX-Request": "true", "HX-Target": "enrich"}
     )
-    assert 'hx-trigger="every 1s"' not in done.text and "Finished" in done.text
+    progress = html(done).one("#enrich .job-progress")
+    assert not progress.has("hx-trigger") and progress.texts("p.muted")[-1].startswith("Finished")
+    assert progress.one(".progress span")["style"] == "width: 100%"
     assert done.headers["HX-Trigger"] == "album-changed"
 
 

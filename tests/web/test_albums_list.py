@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import re
+import uuid
 from typing import Any
 
 from app.catalog.listing import AlbumCursor, list_albums, parse_album_query
 from app.catalog.tables import Album
 from tests.factories import manual_album, tracklist
+from tests.html_query import Page, html
+
+HX_RESULTS = {"HX-Request": "true", "HX-Target": "results"}
 
 
-def titles(html: str) -> list[str]:
-    return re.findall(r'class="album-title" href="/albums/[0-9a-f-]+">([^<]*)</a>', html)
+def titles(page: Page) -> list[str]:
+    return page.texts("table.albums tbody a.album-title")
+
+
+def selected(page: Page, select: str) -> str:
+    return page.one(f"{select} option[selected]")["value"]
 
 
 async def test_albums_page_lists_albums_with_artists(client: Any) -> None:
@@ -19,41 +26,40 @@ async def test_albums_page_lists_albums_with_artists(client: Any) -> None:
     await manual_album(title="Kind of Blue", artist="Miles Davis")
     response = client.get("/albums")
     assert response.status_code == 200
-    assert titles(response.text) == ["Kind of Blue", "Blue Train"]  # newest first
-    assert "John Coltrane" in response.text and "Miles Davis" in response.text
-    assert "<html" in response.text and 'id="results"' in response.text
+    page = html(response)
+    assert titles(page) == ["Kind of Blue", "Blue Train"]  # newest first
+    assert page.texts("table.albums tbody tr td:first-child .muted") == ["Miles Davis", "John Coltrane"]
+    assert page.count("header.top nav") == 1 and page.count("#results") == 1
 
 
 async def test_htmx_search_gets_only_the_results_block(client: Any) -> None:
     await manual_album(title="Blue Train", artist="John Coltrane")
     await manual_album(title="Giant Steps", artist="John Coltrane")
     await manual_album(title="Kind of Blue", artist="Miles Davis")
-    response = client.get("/albums?q=blue", headers={"HX-Request": "true", "HX-Target": "results"})
+    response = client.get("/albums?q=blue", headers=HX_RESULTS)
     assert response.status_code == 200
-    assert "<html" not in response.text and 'role="search"' not in response.text
-    assert sorted(titles(response.text)) == ["Blue Train", "Kind of Blue"]
-    by_artist = client.get("/albums?q=coltrane", headers={"HX-Request": "true", "HX-Target": "results"})
-    assert sorted(titles(by_artist.text)) == ["Blue Train", "Giant Steps"]
+    page = html(response)
+    assert page.count("header.top") == 0 and page.count('[role="search"]') == 0  # the results only
+    assert sorted(titles(page)) == ["Blue Train", "Kind of Blue"]
+    by_artist = html(client.get("/albums?q=coltrane", headers=HX_RESULTS))
+    assert sorted(titles(by_artist)) == ["Blue Train", "Giant Steps"]
 
 
 async def test_search_input_is_active_and_pushes_the_url(client: Any) -> None:
-    html = client.get("/albums").text
-    search = re.search(r'<input id="q"[^>]*>', html, re.S)
-    assert search is not None
-    tag = search.group(0)
-    assert 'hx-trigger="input changed delay:300ms, search"' in tag
-    assert 'hx-target="#results"' in tag and 'hx-push-url="true"' in tag
+    search = html(client.get("/albums")).one("input#q")
+    assert search["hx-trigger"] == "input changed delay:300ms, search"
+    assert search["hx-target"] == "#results" and search["hx-push-url"] == "true"
 
 
 async def test_filters_are_kept_in_the_url_and_applied(client: Any) -> None:
     await manual_album(title="Has Tracks", tracks=tracklist(2))
     await manual_album(title="No Tracks")
-    response = client.get("/albums?reason=NO_TRACKS&quality=low")
-    assert titles(response.text) == ["No Tracks"]
-    assert '<option value="NO_TRACKS" selected>' in response.text
-    assert '<option value="LOW" selected>' in response.text
-    assert titles(client.get("/albums?source=SPOTIFY").text) == []
-    assert "No albums match these filters" in client.get("/albums?source=SPOTIFY").text
+    page = html(client.get("/albums?reason=NO_TRACKS&quality=low"))
+    assert titles(page) == ["No Tracks"]
+    assert selected(page, 'select[name="reason"]') == "NO_TRACKS"
+    assert selected(page, 'select[name="quality"]') == "LOW"
+    none = html(client.get("/albums?source=SPOTIFY"))
+    assert titles(none) == [] and none.text("#results .empty p").startswith("No albums match these filters")
 
 
 async def test_keyset_pages_follow_the_next_link_without_offset(client: Any) -> None:
@@ -62,13 +68,13 @@ async def test_keyset_pages_follow_the_next_link_without_offset(client: Any) -> 
     seen: list[str] = []
     url = "/albums?sort=title&limit=2"
     while url:
-        html = client.get(url).text
-        seen += titles(html)
-        found = re.search(r'href="([^"]+)" rel="next"', html)
-        url = found.group(1).replace("&amp;", "&") if found else ""
+        page = html(client.get(url))
+        seen += titles(page)
+        found = page.first('a[rel="next"]')
+        url = found["href"] if found else ""
         assert "offset" not in url
     assert seen == [f"Album {i}" for i in range(5)]
-    assert '<option value="title" selected>' in client.get("/albums?sort=title").text
+    assert selected(html(client.get("/albums?sort=title")), "select#f-sort") == "title"
 
 
 async def test_a_page_of_albums_costs_two_queries(query_counter: dict[str, int]) -> None:
@@ -94,36 +100,40 @@ async def test_broken_queue_shows_reason_pills_and_fix_links(client: Any) -> Non
     await Album.update({Album.broken_reasons: ""}).where(Album.id == fine.id)
     response = client.get("/albums/broken")
     assert response.status_code == 200
-    assert titles(response.text) == ["Needs Work"]
+    page = html(response)
+    assert titles(page) == ["Needs Work"]
+    row = page.one(f"#album-{broken.id}")
+    codes = row.texts(".pill.reason code")
     for code in ("NO_TRACKS", "NO_RELEASE_DATE", "NO_MUSICBRAINZ_ID", "NO_COVER"):
-        assert f"<code>{code}</code>" in response.text
-    assert f'href="/albums/{broken.id}#fix" aria-label="Fix Needs Work">Fix</a>' in response.text
-    block = client.get(
-        "/albums/broken?reason=NO_TRACKS", headers={"HX-Request": "true", "HX-Target": "results"}
-    )
-    assert "<html" not in block.text and titles(block.text) == ["Needs Work"]
+        assert code in codes
+    fix = row.one("a.button")
+    assert (fix.text, fix["href"], fix["aria-label"]) == ("Fix", f"/albums/{broken.id}#fix", "Fix Needs Work")
+    block = html(client.get("/albums/broken?reason=NO_TRACKS", headers=HX_RESULTS))
+    assert block.count("header.top") == 0 and titles(block) == ["Needs Work"]
 
 
 async def test_empty_states_say_what_to_do(client: Any) -> None:
-    assert "No albums yet" in client.get("/albums").text
-    assert "The fix queue is empty" in client.get("/albums/broken").text
+    assert html(client.get("/albums")).text("#results .empty p").startswith("No albums yet")
+    assert html(client.get("/albums/broken")).text("#results .empty p").startswith("The fix queue is empty")
 
 
 def test_bad_filter_value_is_a_clear_400(client: Any) -> None:
     response = client.get("/albums?quality=SUPERB")
     assert response.status_code == 400
-    assert "quality: unknown value &#39;SUPERB&#39;" in response.text
-    htmx = client.get("/albums?reason=NOPE", headers={"HX-Request": "true", "HX-Target": "results"})
-    assert htmx.status_code == 400 and "reason: unknown value" in htmx.text and "<html" not in htmx.text
+    assert "quality: unknown value 'SUPERB'" in html(response).text("#results p.flash.error")
+    htmx = client.get("/albums?reason=NOPE", headers=HX_RESULTS)
+    assert htmx.status_code == 400
+    page = html(htmx)
+    assert "reason: unknown value" in page.text("p.flash.error") and page.count("header.top") == 0
 
 
 def test_bad_cursor_is_a_clear_400(client: Any) -> None:
     response = client.get("/albums?cursor=not-a-cursor")
     assert response.status_code == 400
-    assert "cursor: not a cursor from this site" in response.text
-    other_sort = AlbumCursor(sort="title", key="A", id=__import__("uuid").uuid4()).encode()
+    assert "cursor: not a cursor from this site" in html(response).text("#results p.flash.error")
+    other_sort = AlbumCursor(sort="title", key="A", id=uuid.uuid4()).encode()
     response = client.get(f"/albums?cursor={other_sort}")
-    assert response.status_code == 400 and "another sort order" in response.text
+    assert response.status_code == 400 and "another sort order" in html(response).text("p.flash.error")
 
 
 def test_albums_need_login(anon_client: Any) -> None:

@@ -8,6 +8,7 @@ from app.catalog.tables import Album, AlbumArtist, Artist
 from app.llamalog.tables import LlamaLog
 from tests.conftest import csrf
 from tests.factories import manual_album
+from tests.html_query import html
 
 
 def form(client: Any, **values: str) -> dict[str, str]:
@@ -15,7 +16,8 @@ def form(client: Any, **values: str) -> dict[str, str]:
 
 
 def test_new_album_form_has_the_fields(client: Any) -> None:
-    html = client.get("/albums/new").text
+    page = html(client.get("/albums/new"))
+    form = page.one('main form[action="/albums/new"]')
     for name in (
         "title",
         "artist",
@@ -26,10 +28,11 @@ def test_new_album_form_has_the_fields(client: Any) -> None:
         "discogs_id",
         "barcode",
     ):
-        assert f'name="{name}"' in html
-    assert 'name="_csrf_token"' in html
-    block = client.get("/albums/new", headers={"HX-Request": "true"}).text
-    assert "<html" not in block and 'name="title"' in block
+        field = form.one(f'[name="{name}"]')
+        assert field["id"] == name and page.one(f'label[for="{name}"]').text  # each field has its label
+    assert form.one('input[type="hidden"][name="_csrf_token"]')["value"]
+    block = html(client.get("/albums/new", headers={"HX-Request": "true"}))
+    assert block.count("header.top") == 0 and block.count('form input[name="title"]') == 1
 
 
 async def test_adding_an_album_redirects_to_it_and_logs_a_created_root_row(
@@ -74,11 +77,15 @@ async def test_bad_input_shows_inline_errors_keeps_values_and_saves_nothing(clie
         ),
     )
     assert response.status_code == 422
-    html = response.text
-    assert 'id="title-error"' in html and "a title is required" in html
-    assert 'id="release_date-error"' in html and "not a calendar date" in html
-    assert 'id="musicbrainz_id-error"' in html and 'id="barcode-error"' in html
-    assert 'value="Someone"' in html and 'value="1999-13"' in html and 'value="nope"' in html
+    page = html(response)
+    assert "a title is required" in page.text("#title-error")
+    assert "not a calendar date" in page.text("#release_date-error")
+    assert page.text("#musicbrainz_id-error") and page.text("#barcode-error")
+    assert page.one("#title")["aria-invalid"] == "true"
+    typed = {
+        name: page.one(f"input#{name}")["value"] for name in ("artist", "release_date", "musicbrainz_id")
+    }
+    assert typed == {"artist": "Someone", "release_date": "1999-13", "musicbrainz_id": "nope"}
     assert await Album.count() == 0 and await LlamaLog.count() == 0 and await Artist.count() == 0
 
 
@@ -86,7 +93,7 @@ async def test_a_musicbrainz_id_already_used_is_refused(client: Any) -> None:
     mbid = "5441c29d-3602-4898-b1a1-b77fa23b8e50"
     await manual_album(title="Owner", musicbrainz_id=mbid)
     response = client.post("/albums/new", data=form(client, title="Copy", musicbrainz_id=mbid.upper()))
-    assert response.status_code == 422 and "already used by" in response.text
+    assert response.status_code == 422 and "already used by" in html(response).text("#musicbrainz_id-error")
     assert await Album.count() == 1
 
 

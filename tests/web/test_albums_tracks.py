@@ -9,6 +9,7 @@ from app.catalog.tracklist import parse_tracklist
 from app.catalog.validation import ValidationError
 from app.llamalog.tables import LlamaLog
 from tests.factories import manual_album, tracklist
+from tests.html_query import html
 
 
 def post(client: Any, url: str, **data: str) -> Any:
@@ -68,8 +69,11 @@ async def test_bad_or_clashing_paste_saves_nothing_and_keeps_the_text(client: An
     album = await manual_album(title="Half", tracks=tracklist(2))
     response = post(client, f"/albums/{album.id}/tracks/paste", tracklist="2. Clash\nNext 9:99")
     assert response.status_code == 422
-    assert "line 1: disc 1 already has track 2" in response.text or "line 2" in response.text
-    assert "2. Clash\nNext 9:99</textarea>" in response.text
+    page = html(response)
+    error = page.text("#paste-error")
+    assert error.startswith("Nothing was added.")
+    assert "line 1: disc 1 already has track 2" in error or "line 2" in error
+    assert page.one("textarea#tracklist").node.text() == "2. Clash\nNext 9:99"  # kept as typed
     assert await Track.count().where(Track.album == album.id) == 2
     assert await track_rows(album.id, "FAILED") == []
 
@@ -89,8 +93,10 @@ async def test_add_one_track_and_refuse_a_taken_position(client: Any) -> None:
     new = await Track.select().where(Track.title == "New One").first()
     assert new["isrc"] == "USABC1200001" and new["duration_ms"] == 150_000
     taken = post(client, f"/albums/{album.id}/tracks", title="Dup", track_number="2", disc_number="1")
-    assert taken.status_code == 422 and "disc 1 already has track 2" in taken.text
-    assert 'value="Dup"' in taken.text
+    assert taken.status_code == 422
+    page = html(taken)
+    assert any("disc 1 already has track 2" in e for e in page.texts("#add-track .field-error"))
+    assert page.one("#add-title")["value"] == "Dup"
     assert await Track.count().where(Track.album == album.id) == 2
 
 
@@ -101,7 +107,9 @@ async def test_edit_a_track_writes_per_field_changes(client: Any, admin_user: in
         f"/albums/{album.id}?edit_track={track['id']}",
         headers={"HX-Request": "true", "HX-Target": f"track-{track['id']}"},
     )
-    assert f'form="track-form-{track["id"]}"' in editor.text and "<html" not in editor.text
+    row = html(editor).one(f"tr#track-{track['id']}.editing")
+    assert row.one('input[name="title"]')["form"] == f"track-form-{track['id']}"
+    assert html(editor).count("header.top") == 0
     response = post(
         client,
         f"/albums/{album.id}/tracks/{track['id']}",
@@ -125,15 +133,22 @@ async def test_track_edit_errors_and_conflicts_save_nothing(client: Any) -> None
     track = await Track.select().where(Track.track_number == 1).first()
     url = f"/albums/{album.id}/tracks/{track['id']}"
     bad = post(client, url, title="", track_number="x", disc_number="1", duration_ms="", isrc="", version="1")
-    assert bad.status_code == 422 and "a title is required" in bad.text
+    assert bad.status_code == 422
+    assert any("a title is required" in e for e in html(bad).texts(f"#track-{track['id']} .field-error"))
     clash = post(
         client, url, title="T", track_number="2", disc_number="1", duration_ms="", isrc="", version="1"
     )
-    assert clash.status_code == 422 and "disc 1 already has track 2" in clash.text
+    assert clash.status_code == 422
+    assert any(
+        "disc 1 already has track 2" in e for e in html(clash).texts(f"#track-{track['id']} .field-error")
+    )
     stale = post(
         client, url, title="Late", track_number="1", disc_number="1", duration_ms="", isrc="", version="7"
     )
-    assert stale.status_code == 409 and "This track changed while you were editing" in stale.text
+    assert stale.status_code == 409
+    conflict = html(stale).one(f"#track-{track['id']} .conflict")
+    assert conflict.text_of("strong") == "This track changed while you were editing."
+    assert conflict.text_of("dd.yours") == "1-1 Late" and conflict.text_of("dd.current") == "1-1 Track 1"
     assert (await Track.select().where(Track.id == track["id"]).first())["title"] == "Track 1"
     assert await track_rows(album.id, "CORRECTED") == []
 
@@ -155,8 +170,10 @@ async def test_renumber_closes_gaps_with_one_row_per_moved_track(client: Any) ->
     album = await manual_album(title="Gappy", tracks=tracklist(3))
     middle = await Track.select().where(Track.track_number == 2).first()
     post(client, f"/albums/{album.id}/tracks/{middle['id']}/delete")
-    page = client.get(f"/albums/{album.id}").text
-    assert "Renumber 1..n" in page
+    renumber = html(client.get(f"/albums/{album.id}")).one(
+        f'#tracks form[action="/albums/{album.id}/tracks/renumber"]'
+    )
+    assert renumber.text_of("button") == "Renumber 1..n"
     response = post(client, f"/albums/{album.id}/tracks/renumber")
     assert response.status_code == 303
     numbers = (
@@ -167,7 +184,7 @@ async def test_renumber_closes_gaps_with_one_row_per_moved_track(client: Any) ->
     assert [(t["title"], t["track_number"]) for t in numbers] == [("Track 1", 1), ("Track 3", 2)]
     moved = [r for r in await track_rows(album.id, "CORRECTED") if r["operation"] == "track:corrected:admin"]
     assert len(moved) == 1 and moved[0]["changes"] == {"track_number": {"before": 3, "after": 2}}
-    assert "Renumber 1..n" not in client.get(f"/albums/{album.id}").text
+    assert "Renumber 1..n" not in html(client.get(f"/albums/{album.id}")).texts("#tracks button")
 
 
 async def test_saving_a_track_unchanged_writes_nothing(client: Any) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from app.llamalog.context import JobContext, job_scope
 from app.llamalog.logger import record
 from tests.factories import manual_album
+from tests.html_query import html
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -32,11 +33,16 @@ def assert_inert_json(response: Any, *titles: str) -> None:
         assert tag not in response.text, f"raw {tag!r} in the body"
 
 
-def assert_inert(html: str, *titles: str) -> None:
+def assert_inert(markup: str, *titles: str) -> None:
+    """Escaped in the markup, and so no element made of it: a browser shows the title as text."""
     for title in titles:
-        assert ESCAPED[title] in html, f"escaped {title!r} missing"
+        assert ESCAPED[title] in markup, f"escaped {title!r} missing"
     for tag in RAW_TAGS:
-        assert tag not in html, f"raw {tag!r} rendered"
+        assert tag not in markup, f"raw {tag!r} rendered"
+    page = html(markup)
+    assert page.count("script:not([src])") == 0 and page.count('img[src="x"], [onerror]') == 0
+    for title in titles:
+        assert title in page.text(), f"{title!r} is not shown as text"
 
 
 async def hostile_albums() -> list[Any]:
@@ -84,8 +90,8 @@ async def test_album_page_editor_and_conflict_render_inert(client: Any) -> None:
 
 async def test_dashboard_renders_hostile_labels_and_errors_inert(client: Any) -> None:
     await hostile_albums()
-    html = client.get("/").text
-    assert_inert(html, SCRIPT, IMG)  # the failure's label is IMG, its error message SCRIPT
+    markup = client.get("/").text
+    assert_inert(markup, SCRIPT, IMG)  # the failure's label is IMG, its error message SCRIPT
 
 
 async def test_json_apis_return_the_title_as_data(client: Any) -> None:

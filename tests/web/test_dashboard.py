@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from typing import Any
 
@@ -18,6 +17,7 @@ from app.llamalog.logger import record
 from app.llamalog.tables import LlamaLog
 from app.web.activity_chart import build_chart, nice_ceiling
 from tests.factories import manual_album, tracklist
+from tests.html_query import html
 
 
 async def failed_job_with_row(actor: str = "t_progress") -> tuple[uuid.UUID, int]:
@@ -49,17 +49,19 @@ async def failed_job_with_row(actor: str = "t_progress") -> tuple[uuid.UUID, int
 def test_dashboard_empty_states(client: Any) -> None:
     response = client.get("/")
     assert response.status_code == 200
-    html = response.text
-    assert "No log rows in the last 14 days" in html
-    assert "Nothing to fix" in html
-    assert "No failures." in html
-    assert "No jobs running or queued." in html
+    empty = html(response).texts("section p.empty")
+    assert len(empty) == 4
+    assert empty[0].startswith("No log rows in the last 14 days")
+    assert empty[1].startswith("Nothing to fix")
+    assert empty[2].startswith("No failures.")
+    assert empty[3].startswith("No jobs running or queued.")
 
 
 def test_dashboard_htmx_gets_the_content_block(client: Any) -> None:
     response = client.get("/", headers={"HX-Request": "true"})
     assert response.status_code == 200
-    assert "<html" not in response.text and "<h1>Dashboard</h1>" in response.text
+    page = html(response)
+    assert page.count("title") == 0 and page.count("header.top") == 0 and page.text("h1") == "Dashboard"
 
 
 def test_dashboard_needs_login(anon_client: Any) -> None:
@@ -70,20 +72,22 @@ def test_dashboard_needs_login(anon_client: Any) -> None:
 async def test_counts_broken_reasons_and_chart(client: Any) -> None:
     await manual_album(title="No Tracks")
     await manual_album(title="With Tracks", tracks=tracklist(3))
-    html = client.get("/").text
-    found = re.findall(
-        r'<div class="stat">([^<]+)</div>\s*<div class="muted">(?:<a href="[^"]*">)?([^<]+)<', html
-    )
-    stats = {label: value for value, label in found}
+    page = html(client.get("/"))
+    stats = {card.text_of(".muted"): card.text_of(".stat") for card in page.all(".stats .stat-card")}
     assert (stats["Albums"], stats["Tracks"], stats["Broken albums"]) == ("2", "3", "2")
-    assert '<a href="/albums/broken?reason=NO_TRACKS">' in html
+    assert page.count('.reason-list a[href="/albums/broken?reason=NO_TRACKS"]') == 1
     reasons, total = await dashboard.broken_by_reason()
     assert total == 2 and dict((code, n) for code, _label, n in reasons)["NO_TRACKS"] == 1
     # the chart: bars stacked by category, with a legend that names each category in text
-    assert '<svg class="chart"' in html and 'class="seg CREATED"' in html and 'class="seg LINKED"' in html
-    legend = html[html.index('<ul class="legend"') :]
-    for category in ("CREATED", "ENRICHED", "CORRECTED", "CACHED", "FAILED", "LINKED"):
-        assert f'<span class="swatch {category}" aria-hidden="true"></span>' in legend
+    chart = page.one("svg.chart")
+    assert chart.count("rect.seg.CREATED") > 0 and chart.count("rect.seg.LINKED") > 0
+    legend = page.all("ul.legend li")
+    assert [item.text.split()[0] for item in legend] == [
+        *("CREATED", "ENRICHED", "CORRECTED", "CACHED", "FAILED", "LINKED")
+    ]
+    for item in legend:
+        swatch = item.one("span.swatch")
+        assert swatch["aria-hidden"] == "true" and item.text.split()[0] in swatch.classes
 
 
 async def test_activity_is_counted_per_category_per_utc_day() -> None:
@@ -148,9 +152,10 @@ async def test_recent_failure_has_a_retry_button_that_queues_a_new_run(client: A
     import tests.jobs.actors  # noqa: F401 - declares t_progress on the broker
 
     job_id, row_id = await failed_job_with_row()
-    html = client.get("/").text
-    assert "RATE_LIMITED" in html and "album:failed:spotify-sync" in html
-    assert f'action="/failures/{row_id}/retry"' in html
+    failure = html(client.get("/")).one("ul.failures li")
+    assert failure.text_of("code.error-code") == "RATE_LIMITED"
+    assert "album:failed:spotify-sync" in failure.texts("code")
+    assert failure.one("form")["action"] == f"/failures/{row_id}/retry"
     response = client.post(
         f"/failures/{row_id}/retry",
         data={"_csrf_token": client.cookies.get("llama_csrf")},
@@ -160,7 +165,8 @@ async def test_recent_failure_has_a_retry_button_that_queues_a_new_run(client: A
     new_id = response.headers["location"].split("retried=")[1]
     new_job = await Job.select().where(Job.job_id == new_id).first()
     assert new_job is not None and new_job["retry_of"] == job_id and new_job["user_id"] == admin_user
-    assert "Retry queued as job" in client.get(response.headers["location"]).text
+    flash = html(client.get(response.headers["location"])).one("p.flash.ok")
+    assert flash.text.startswith("Retry queued as job") and flash.one("a")["href"] == f"/jobs/{new_id}"
 
 
 async def test_retry_needs_csrf_and_a_failed_job(client: Any) -> None:
@@ -168,7 +174,9 @@ async def test_retry_needs_csrf_and_a_failed_job(client: Any) -> None:
     assert client.post(f"/failures/{row_id}/retry").status_code == 403
     assert await Job.count() == 1
     missing = client.post("/failures/999999/retry", data={"_csrf_token": client.cookies.get("llama_csrf")})
-    assert missing.status_code == 400 and "no failed log row #999999" in missing.text
+    assert missing.status_code == 400 and "no failed log row #999999" in html(missing).text(
+        ".error-page p.error"
+    )
 
 
 async def test_running_jobs_show_progress_bars(client: Any) -> None:
@@ -184,18 +192,20 @@ async def test_running_jobs_show_progress_bars(client: Any) -> None:
         Job(job_id=uuid.uuid4(), kind="enrich_album", actor="enrich_album", status="queued"),
         Job(job_id=uuid.uuid4(), kind="old", actor="old", status="succeeded"),
     )
-    html = client.get("/").text
-    assert 'aria-valuenow="3"' in html and 'style="width: 25%"' in html
-    assert "3 of 12" in html and "waiting to start" in html
-    assert ">old<" not in html
+    jobs = {job.text_of("a"): job for job in html(client.get("/")).all("#running-jobs ul.jobs li")}
+    assert sorted(jobs) == ["enrich_album", "sync_spotify"]  # not the finished one
+    bar = jobs["sync_spotify"].one('.progress[role="progressbar"]')
+    assert bar["aria-valuenow"] == "3" and bar.one("span")["style"] == "width: 25%"
+    assert jobs["sync_spotify"].text_of(".small-text").startswith("3 of 12")
+    assert jobs["enrich_album"].text_of(".small-text").startswith("waiting to start")
 
 
 async def test_running_jobs_panel_refreshes_itself(client: Any) -> None:
     job_id = uuid.uuid4()
     await Job.insert(Job(job_id=job_id, kind="sync_spotify", actor="sync_spotify", status="running"))
-    html = client.get("/").text
-    assert 'id="running-jobs"' in html and 'hx-trigger="every 3s"' in html
+    assert html(client.get("/")).one("#running-jobs")["hx-trigger"] == "every 3s"
     await Job.update({Job.status: "succeeded"}).where(Job.job_id == job_id)
-    block = client.get("/", headers={"HX-Request": "true", "HX-Target": "running-jobs"})
-    assert "<h1>Dashboard</h1>" not in block.text and "No jobs running or queued." in block.text
-    assert 'hx-trigger="every 15s"' in block.text  # nothing running: it looks less often
+    block = html(client.get("/", headers={"HX-Request": "true", "HX-Target": "running-jobs"}))
+    assert block.count("h1") == 0 and block.count("body > section#running-jobs") == 1
+    assert block.text("#running-jobs p.empty").startswith("No jobs running or queued.")
+    assert block.one("#running-jobs")["hx-trigger"] == "every 15s"  # nothing running: it looks less often

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -11,45 +10,15 @@ import pytest
 from app.catalog.tables import Album
 from tests.conftest import csrf
 from tests.factories import manual_album
+from tests.html_query import Page, html
 
 
-class PageOutline(HTMLParser):
-    """What a person sees on an error page: the nav's links, the stylesheet, the heading."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.nav_links: list[str] = []
-        self.stylesheets: list[str] = []
-        self.h1 = ""
-        self._in_nav = False
-        self._in_h1 = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attr = dict(attrs)
-        if tag == "nav" and attr.get("aria-label") == "Main":
-            self._in_nav = True
-        elif tag == "a" and self._in_nav:
-            self.nav_links.append(attr.get("href") or "")
-        elif tag == "link" and attr.get("rel") == "stylesheet":
-            self.stylesheets.append(attr.get("href") or "")
-        elif tag == "h1":
-            self._in_h1 = True
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "nav":
-            self._in_nav = False
-        elif tag == "h1":
-            self._in_h1 = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_h1:
-            self.h1 += data.strip()
+def nav_links(page: Page) -> list[str]:
+    return [link["href"] for link in page.all('header.top nav[aria-label="Main"] a')]
 
 
-def outline(html: str) -> PageOutline:
-    parsed = PageOutline()
-    parsed.feed(html)
-    return parsed
+def stylesheets(page: Page) -> list[str]:
+    return [link["href"] for link in page.all('head link[rel="stylesheet"]')]
 
 
 NAV = ["/", "/albums", "/albums/broken", "/logs", "/jobs", "/admin/db/"]
@@ -70,24 +39,24 @@ def test_html_errors_are_a_styled_page_with_the_nav(client: Any, path: str, head
     response = client.get(path, headers={"accept": "text/html"})
     assert response.status_code in (400, 404)
     assert response.headers["content-type"].startswith("text/html")
-    page = outline(response.text)
-    assert page.nav_links == NAV
-    assert "/static/app.css" in page.stylesheets
-    assert page.h1 == heading
+    page = html(response)
+    assert nav_links(page) == NAV
+    assert "/static/app.css" in stylesheets(page)
+    assert page.text("h1") == heading
 
 
 def test_unknown_path_names_the_path(client: Any) -> None:
     response = client.get("/nope")
     assert response.status_code == 404
-    assert "There is no page at /nope." in response.text
+    assert html(response).text(".error-page p.error") == "There is no page at /nope."
 
 
 def test_wrong_method_is_a_styled_405(client: Any) -> None:
     response = client.post("/logs", data={}, headers=csrf(client))
     assert response.status_code == 405
-    page = outline(response.text)
-    assert page.nav_links == NAV and page.h1 == "Not here"
-    assert "/logs does not answer a POST request." in response.text
+    page = html(response)
+    assert nav_links(page) == NAV and page.text("h1") == "Not here"
+    assert page.text(".error-page p.error") == "/logs does not answer a POST request."
 
 
 async def test_oversized_form_is_a_styled_413(client: Any) -> None:
@@ -95,8 +64,43 @@ async def test_oversized_form_is_a_styled_413(client: Any) -> None:
     body = {"title": "x" * (2 * 1024 * 1024)}
     response = client.post(f"/albums/{album.id}/fields", data=body, headers=csrf(client))
     assert response.status_code == 413
-    assert outline(response.text).h1 == "Too big"
+    assert html(response).text("h1") == "Too big"
     assert (await Album.select(Album.title).where(Album.id == album.id).first())["title"] == "Heavy"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "message"),
+    [
+        ("GET", "/albums/{id}", "There is no album {id}."),
+        ("GET", "/albums/{id}/fix/candidates", "There is no album {id}."),
+        ("POST", "/albums/{id}/tracks/renumber", "There is no album {id}."),
+        ("POST", "/albums/{id}/unlock", "There is no album {id}."),
+        ("GET", "/artists/{id}", "There is no artist with that id."),
+        ("GET", "/tracks/{id}", "There is no track with that id."),
+        ("GET", "/jobs/{id}", "There is no job with that id: no run and no log rows."),
+        ("POST", "/jobs/{id}/retry", "There is no run {id}."),
+        ("POST", "/failures/{big}/retry", "log_id: there is no log row {big}"),
+    ],
+)
+def test_not_found_anywhere_is_the_one_styled_404(client: Any, method: str, path: str, message: str) -> None:
+    """A service's or a handler's NotFound: one handler draws the page, whatever area raised it."""
+    ids = {"id": str(uuid.uuid4()), "big": "9" * 30}
+    data = {"field": "title", "_csrf_token": client.cookies.get("llama_csrf")}
+    response = client.request(method, path.format(**ids), data=data if method == "POST" else None)
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
+    page = html(response)
+    assert nav_links(page) == NAV and page.text(".error-page h1") == "Not found"
+    assert page.text(".error-page p.error") == message.format(**ids)
+
+
+@pytest.mark.parametrize(
+    ("path", "detail"), [("/api/albums/{id}", "There is no album {id}."), ("/api/jobs/{id}", "no such job")]
+)
+def test_not_found_under_api_is_json(client: Any, path: str, detail: str) -> None:
+    ident = str(uuid.uuid4())
+    response = client.get(path.format(id=ident), headers={"accept": "text/html"})
+    assert response.status_code == 404 and response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"status_code": 404, "detail": detail.format(id=ident)}
 
 
 @pytest.mark.parametrize("path", ["/api/nope", f"/api/albums/{uuid.uuid4()}", "/api/logs?status=NOPE"])

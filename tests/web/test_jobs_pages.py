@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from typing import Any
 
@@ -13,6 +12,7 @@ from app.jobs.tables import Job
 from app.llamalog.context import JobContext
 from tests.conftest import csrf
 from tests.factories import job_album, tracklist
+from tests.html_query import Page, html
 
 T0 = dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC)
 
@@ -31,8 +31,8 @@ async def make_job(n: int = 0, **values: Any) -> dict[str, Any]:
     return await Job.select().where(Job.job_id == job_id).first()
 
 
-def job_ids(html: str) -> list[str]:
-    return re.findall(r'<tr id="job-([0-9a-f-]+)">', html)
+def job_ids(page: Page) -> list[str]:
+    return [row["id"].removeprefix("job-") for row in page.all("table.jobs-table tbody tr[id]")]
 
 
 def post(client: Any, url: str) -> Any:
@@ -42,44 +42,56 @@ def post(client: Any, url: str) -> Any:
 async def test_jobs_page_lists_runs_with_progress_counts_and_schedule(client: Any) -> None:
     running = await make_job(1, status="running", progress_done=3, progress_total=12, albums_created=2)
     failed = await make_job(0, status="failed", error="boom", error_code="UPSTREAM_DOWN", failures=1)
-    html = client.get("/jobs").text
-    assert "<h1>Jobs</h1>" in html and "<html" in html
-    assert job_ids(html) == [str(running["job_id"]), str(failed["job_id"])]
-    assert '<span class="pill running">running</span>' in html
-    assert 'aria-valuenow="3"' in html and "3 / 12" in html and "width: 25%" in html
-    assert "<b>2</b> albums created" in html and "<b>1</b> failures" in html
-    assert f'action="/jobs/{failed["job_id"]}/retry"' in html
-    assert f'action="/jobs/{running["job_id"]}/retry"' not in html
+    page = html(client.get("/jobs"))
+    assert page.text("main h1") == "Jobs" and page.count("header.top nav") == 1
+    assert job_ids(page) == [str(running["job_id"]), str(failed["job_id"])]
+    row = page.one(f"#job-{running['job_id']}")
+    assert row.one(".pill.running").text == "running"
+    bar = row.one('.progress[role="progressbar"]')
+    assert (bar["aria-valuenow"], bar["aria-valuemax"]) == ("3", "12") and bar.one("span")[
+        "style"
+    ] == "width: 25%"
+    assert row.one(".progress-cell .muted").text == "3 / 12"
+    assert row.texts(".counts-list li") == ["2 albums created"]
+    assert page.one(f"#job-{failed['job_id']}").texts(".counts-list li") == ["1 failures"]
+    assert page.one(f"#job-{failed['job_id']} form")["action"] == f"/jobs/{failed['job_id']}/retry"
+    assert row.count("form") == 0
     # the schedule: next runs and a run-now button per sync (Spotify has no credentials here)
-    assert "Run MusicBrainz sync now" in html and 'action="/jobs/run/musicbrainz"' in html
-    assert "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET are not set" in html
+    run_now = page.one('table.schedule form[action="/jobs/run/musicbrainz"] button')
+    assert run_now.text == "Run MusicBrainz sync now" and not run_now.has("disabled")
+    spotify = page.one('table.schedule form[action="/jobs/run/spotify"] button')
+    assert (
+        spotify.has("disabled")
+        and spotify["title"] == "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET are not set"
+    )
     # a running job keeps the list refreshing
-    assert 'hx-trigger="every 2s"' in html
+    assert page.one("#runs")["hx-trigger"] == "every 2s"
 
 
 async def test_runs_block_for_htmx_and_polling_stops_when_idle(client: Any) -> None:
     await make_job(0, status="succeeded", progress_done=5, progress_total=5)
-    html = client.get("/jobs?part=runs", headers={"HX-Request": "true"}).text
-    assert html.lstrip().startswith('<div id="runs"') and "<html" not in html
-    assert "hx-trigger" not in html and "width: 100%" in html
+    page = html(client.get("/jobs?part=runs", headers={"HX-Request": "true"}))
+    assert page.count("body > *") == 1 and page.count("body > div#runs") == 1  # the block alone
+    assert page.count("[hx-trigger]") == 0
+    assert page.one('.progress[role="progressbar"] span')["style"] == "width: 100%"
 
 
 async def test_filters_and_pages(client: Any) -> None:
     made = [await make_job(i, status="failed" if i % 2 else "succeeded") for i in range(7)]
-    html = client.get("/jobs?status=failed").text
-    assert len(job_ids(html)) == 3 and '<option value="failed" selected>' in html
-    assert job_ids(client.get("/jobs?kind=enrich_album").text) == []
+    page = html(client.get("/jobs?status=failed"))
+    assert len(job_ids(page)) == 3 and page.one("#j-status option[selected]")["value"] == "failed"
+    assert job_ids(html(client.get("/jobs?kind=enrich_album"))) == []
     child = await make_job(9, parent_job_id=made[0]["job_id"], root_job_id=made[0]["job_id"])
-    assert str(child["job_id"]) not in job_ids(client.get("/jobs?roots=1").text)
-    assert str(child["job_id"]) in job_ids(client.get("/jobs").text)
+    assert str(child["job_id"]) not in job_ids(html(client.get("/jobs?roots=1")))
+    assert str(child["job_id"]) in job_ids(html(client.get("/jobs")))
     await Job.delete().where(Job.job_id == child["job_id"])
     seen: list[str] = []
     url = "/jobs?limit=3"
     while url:
-        page = client.get(url).text
+        page = html(client.get(url))
         seen += job_ids(page)
-        found = re.search(r'rel="next" href="(/jobs\?[^"]+)"', page)
-        url = found.group(1).replace("&amp;", "&") if found else ""
+        found = page.first('a[rel="next"]')
+        url = found["href"] if found else ""
         assert not url or "cursor=" in url
     assert seen == [str(j["job_id"]) for j in reversed(made)]
 
@@ -90,7 +102,7 @@ async def test_filters_and_pages(client: Any) -> None:
 )
 def test_bad_filters_are_a_400(client: Any, query: str, message: str) -> None:
     response = client.get(f"/jobs?{query}")
-    assert response.status_code == 400 and message in response.text
+    assert response.status_code == 400 and message in html(response).text(".error-page p.error")
     assert client.get(f"/api/jobs?{query}").status_code == 400
 
 
@@ -106,25 +118,31 @@ async def test_job_page_shows_progress_tree_and_rows(client: Any) -> None:
     )
     ctx = JobContext.new_root(triggered_by="manual", job_id=str(root["job_id"]))
     await job_album(ctx, title="From The Job", tracks=tracklist(2))
-    html = client.get(f"/jobs/{root['job_id']}").text
-    assert "<html" in html and "sync_spotify" in html
-    assert f'hx-get="/jobs/{root["job_id"]}?part=progress" hx-trigger="every 1s"' in html
-    assert f'<a href="/jobs/{child["job_id"]}">enrich_album</a>' in html  # the tree
-    assert html.count('class="log-row') == 4 and "From The Job" in html  # its rows
-    assert f'hx-get="/timeline/job/{root["job_id"]}" hx-trigger="load"' in html
-    assert f'href="/logs?job={root["job_id"]}"' in html
+    page = html(client.get(f"/jobs/{root['job_id']}"))
+    assert page.count("header.top nav") == 1 and page.text("main h1").startswith("sync_spotify")
+    poll = page.one("#job-progress")
+    assert (poll["hx-get"], poll["hx-trigger"]) == (f"/jobs/{root['job_id']}?part=progress", "every 1s")
+    assert page.one(f'.job-tree a[href="/jobs/{child["job_id"]}"]').text == "enrich_album"  # the tree
+    assert page.count("#log-rows tr.log-row") == 4  # its rows
+    assert "From The Job" in page.texts("#log-rows td.entity a")
+    timeline = page.one("#timeline")
+    assert (timeline["hx-get"], timeline["hx-trigger"]) == (f"/timeline/job/{root['job_id']}", "load")
+    assert page.count(f'a[href="/logs?job={root["job_id"]}"]') == 1
 
-    progress = client.get(f"/jobs/{root['job_id']}?part=progress", headers={"HX-Request": "true"}).text
-    assert progress.lstrip().startswith('<section id="job-progress"') and "<html" not in progress
+    progress = html(client.get(f"/jobs/{root['job_id']}?part=progress", headers={"HX-Request": "true"}))
+    assert progress.count("body > section#job-progress") == 1 and progress.count("header.top") == 0
     await Job.update({Job.status: "succeeded", Job.progress_done: 4}).where(Job.job_id == root["job_id"])
-    done = client.get(f"/jobs/{root['job_id']}?part=progress", headers={"HX-Request": "true"}).text
-    assert "hx-trigger" not in done and "4 / 4" in done and "succeeded" in done
+    done = html(client.get(f"/jobs/{root['job_id']}?part=progress", headers={"HX-Request": "true"}))
+    assert not done.one("#job-progress").has("hx-trigger")
+    assert done.text("#job-progress .job-main .progress-cell .muted") == "4 / 4"
+    assert done.text(".job-status .pill") == "succeeded"
 
 
 async def test_a_job_without_a_run_record_shows_its_rows(client: Any) -> None:
     created, ctx = await job_album(title="User Action")
-    html = client.get(f"/jobs/{ctx.job_id}").text
-    assert "No run record for this job" in html and "User Action" in html
+    page = html(client.get(f"/jobs/{ctx.job_id}"))
+    assert page.texts("main .panel p")[0].startswith("No run record for this job")
+    assert "User Action" in page.texts("#log-rows td.entity a")
     assert client.get(f"/jobs/{uuid.uuid4()}").status_code == 404
     assert client.get("/jobs/not-a-job").status_code == 404
 
@@ -141,7 +159,9 @@ async def test_retry_starts_a_new_run_and_goes_there(client: Any) -> None:
     ok = await make_job(1, status="succeeded")
     refused = post(client, f"/jobs/{ok['job_id']}/retry")
     assert refused.status_code == 400
-    assert "only failed, cancelled or stalled jobs can be retried" in refused.text
+    assert "only failed, cancelled or stalled jobs can be retried" in html(refused).text(
+        ".error-page p.error"
+    )
     assert post(client, f"/jobs/{uuid.uuid4()}/retry").status_code == 404
 
 
@@ -151,7 +171,7 @@ async def test_run_now_and_csrf(client: Any) -> None:
     job = await Job.select().where(Job.job_id == uuid.UUID(response.headers["location"][6:])).first()
     assert job["kind"] == "sync_musicbrainz" and job["triggered_by"] == "user"
     disabled = post(client, "/jobs/run/spotify")
-    assert disabled.status_code == 400 and "SPOTIFY_CLIENT_ID" in disabled.text
+    assert disabled.status_code == 400 and "SPOTIFY_CLIENT_ID" in html(disabled).text(".error-page p.error")
     assert post(client, "/jobs/run/nope").status_code == 404
     before = await Job.count()
     assert client.post("/jobs/run/musicbrainz", follow_redirects=False).status_code == 403

@@ -15,6 +15,7 @@ from app.llamalog.filters import LogFilter
 from app.llamalog.tables import LlamaLog
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER
 from tests.factories import manual_album, tracklist
+from tests.html_query import html
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +54,8 @@ async def test_stream_sends_rows_after_the_page_as_tr_fragments(client: Any) -> 
     got = events(response.text)
     assert [int(e["id"]) for e in got] == ids[1:]
     assert all(e["event"] == "row" for e in got)
-    assert got[0]["data"].lstrip().startswith(f'<tr id="log-{ids[1]}" class="log-row fresh"')
+    first = html(got[0]["data"]).one("tr.log-row")
+    assert first["id"] == f"log-{ids[1]}" and first.classes == ["log-row", "fresh"]
     assert "retry: 2000" in response.text
 
 
@@ -74,8 +76,9 @@ async def test_new_rows_arrive_while_connected_and_filters_apply(client: Any) ->
     await manual_album(title="Not corrected")
     response = await pending
     got = events(response.text)
-    assert len(got) == 1 and "album:corrected:admin" in got[0]["data"]
-    assert "Live Album 2" in got[0]["data"]
+    assert len(got) == 1
+    row = html(got[0]["data"]).one("tr.log-row")
+    assert row.text_of("td.op") == "album:corrected:admin" and row.text_of("td.entity a") == "Live Album 2"
 
 
 async def test_nothing_new_means_only_comment_heartbeats(client: Any) -> None:
@@ -90,7 +93,7 @@ async def test_nothing_new_means_only_comment_heartbeats(client: Any) -> None:
 def test_bad_resume_point_is_a_400(client: Any) -> None:
     response = client.get("/logs/stream?after=abc")
     assert response.status_code == 400
-    assert "after: &#39;abc&#39; is not a row number" in response.text
+    assert "after: 'abc' is not a row number" in html(response).text(".error-page p.error")
     assert client.get("/logs/stream?category=NOPE").status_code == 400
 
 
@@ -168,19 +171,21 @@ async def test_stream_stops_when_the_client_goes(admin_user: int) -> None:
 async def test_streamed_rows_are_escaped(client: Any, title: str) -> None:
     await manual_album(title=title)
     body = client.get("/logs/stream?after=0").text
-    assert "alert(1)" in body
     assert "<script>alert(1)" not in body and "<img src=x onerror" not in body
+    rows = [html(e["data"]) for e in events(body)]
+    assert all(row.count("script") == 0 and row.count('img[src="x"]') == 0 for row in rows)
+    assert title in [row.text_of("td.entity a") for row in rows if row.first("td.entity a")]  # as text
 
 
 async def test_a_streamed_row_is_the_table_row_marked_fresh(client: Any) -> None:
     """One template draws a row for the page and for the stream: the same markup, bar `fresh`."""
     await manual_album(title="Same <Row>", tracks=tracklist(1))
     ids = await _ids()
-    page = client.get("/logs").text
+    page = html(client.get("/logs"))
     streamed = {int(e["id"]): e["data"].strip() for e in events(client.get("/logs/stream?after=0").text)}
     assert sorted(streamed) == ids
     for row_id, data in streamed.items():
-        row = re.search(rf'<tr id="log-{row_id}" class="log-row".*?</tr>', page, re.S)
-        assert row is not None
-        assert data.replace('class="log-row fresh"', 'class="log-row"') == row.group(0)
-    assert "Same &lt;Row&gt;" in page
+        row = page.one(f"#log-rows tr#log-{row_id}")
+        assert row.classes == ["log-row"]
+        assert data.replace('class="log-row fresh"', 'class="log-row"') == row.html
+    assert "Same <Row>" in page.texts("#log-rows td.entity a")

@@ -13,55 +13,56 @@ from app.llamalog import live
 from app.llamalog.context import job_scope
 from app.llamalog.logger import record
 from tests.factories import job_album, manual_album, tracklist
+from tests.html_query import Page, html
 
 XSS_TITLES = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
 
 
-def root_ids(html: str) -> list[str]:
-    return re.findall(r'<details class="root" id="root-([0-9a-f-]+)"', html)
+def root_ids(page: Page) -> list[str]:
+    return [root["id"].removeprefix("root-") for root in page.all("details.root")]
 
 
 async def test_full_page_draws_collapsed_roots_with_counts(client: Any) -> None:
     created, ctx = await job_album(title="Timeline Album", tracks=tracklist(3))
     await update_album(created.id, {"title": "Timeline Album 2"}, expected_version=1)
-    html = client.get(f"/timeline/album/{created.id}").text
-    assert "<html" in html and "Timeline of Timeline Album 2" in html
-    roots = root_ids(html)
+    page = html(client.get(f"/timeline/album/{created.id}"))
+    assert page.count("header.top nav") == 1 and page.text("main h1") == "Timeline of Timeline Album 2"
+    roots = root_ids(page)
     assert len(roots) == 2 and roots[1] == ctx.job_id  # newest root first
-    assert " open" not in html.split(f'id="root-{ctx.job_id}"')[1].split(">")[0]
+    sync = page.one(f"#root-{ctx.job_id}")
+    assert not sync.has("open")
     # the sync root: its album row as headline, four rows beneath counted per category
-    assert (
-        '<span class="badge CREATED"><img src="/static/llama.svg" alt="">CREATED <span class="count">4</span>'
-        in html
-    )
-    assert f'hx-get="/timeline/album/{created.id}?root={ctx.job_id}"' in html
-    assert 'hx-trigger="toggle once"' in html
-    assert f'sse-connect="/timeline/album/{created.id}/stream?after=' in html
+    count = sync.one("summary .counts .badge.CREATED")
+    assert count.text == "CREATED 4" and count.text_of(".count") == "4" and count.count("img") == 1
+    assert sync["hx-get"] == f"/timeline/album/{created.id}?root={ctx.job_id}"
+    assert sync["hx-trigger"] == "toggle once"
+    assert page.one("#timeline")["sse-connect"].startswith(f"/timeline/album/{created.id}/stream?after=")
 
 
 async def test_htmx_gets_the_section_the_tree_or_one_root(client: Any) -> None:
     created, ctx = await job_album(title="Blocks", tracks=tracklist(2))
     hx = {"HX-Request": "true"}
-    section = client.get(f"/timeline/ALBUM/{created.id}", headers=hx).text
-    assert section.lstrip().startswith('<section class="timeline panel" id="timeline"')
-    assert "<html" not in section and "Timeline of" not in section
-    tree = client.get(f"/timeline/album/{created.id}?part=tree", headers=hx).text
-    assert "<section" not in tree and root_ids(tree) == [ctx.job_id]
-    body = client.get(f"/timeline/album/{created.id}?root={ctx.job_id}", headers=hx).text
-    assert '<details class="root"' not in body and body.count('<details class="tl-row"') == 4
-    assert "album:created:spotify-sync" in body and "track:created:spotify-sync" in body
+    section = html(client.get(f"/timeline/ALBUM/{created.id}", headers=hx))
+    assert section.count("body > section.timeline.panel#timeline") == 1 and section.count("h1") == 0
+    tree = html(client.get(f"/timeline/album/{created.id}?part=tree", headers=hx))
+    assert tree.count("section") == 0 and root_ids(tree) == [ctx.job_id]
+    body = html(client.get(f"/timeline/album/{created.id}?root={ctx.job_id}", headers=hx))
+    assert body.count("details.root") == 0 and body.count("details.tl-row") == 4
+    operations = body.texts("details.tl-row summary .op")
+    assert "album:created:spotify-sync" in operations and "track:created:spotify-sync" in operations
     # an open root stays open (with its jobs drawn) when the tree refreshes
-    refreshed = client.get(f"/timeline/album/{created.id}?part=tree&open={ctx.job_id}", headers=hx).text
-    assert f'id="root-{ctx.job_id}" open' in refreshed and refreshed.count('<details class="tl-row"') == 4
+    refreshed = html(client.get(f"/timeline/album/{created.id}?part=tree&open={ctx.job_id}", headers=hx))
+    assert refreshed.one(f"#root-{ctx.job_id}").has("open") and refreshed.count("details.tl-row") == 4
 
 
 async def test_category_filter(client: Any) -> None:
     created = await manual_album(title="Cats", tracks=tracklist(2))
     await update_album(created.id, {"title": "Cats 2"}, expected_version=1)
-    html = client.get(f"/timeline/album/{created.id}?category=CORRECTED").text
-    assert len(root_ids(html)) == 1 and "album:corrected:admin" in html
-    assert 'value="CORRECTED" checked' in html
-    assert "category=CORRECTED" in html.split("sse-connect=")[1].split(">")[0]
+    page = html(client.get(f"/timeline/album/{created.id}?category=CORRECTED"))
+    assert len(root_ids(page)) == 1 and page.texts("details.root summary .op") == ["album:corrected:admin"]
+    checked = [box["value"] for box in page.all('.tl-filter input[name="category"]') if box.has("checked")]
+    assert checked == ["CORRECTED"]
+    assert "category=CORRECTED" in page.one("#timeline")["sse-connect"]
 
 
 @pytest.mark.parametrize(
@@ -71,23 +72,23 @@ async def test_category_filter(client: Any) -> None:
         ("/timeline/album/not-an-id", "is not an id"),
         ("/timeline/album/{id}?category=NOPE", "category: unknown value"),
         ("/timeline/album/{id}?cursor=zzz", "cursor: not a cursor"),
-        ("/timeline/album/{id}?root=zzz", "root: &#39;zzz&#39; is not a job id"),
+        ("/timeline/album/{id}?root=zzz", "root: 'zzz' is not a job id"),
     ],
 )
 async def test_bad_input_is_a_400(client: Any, url: str, message: str) -> None:
     created = await manual_album(title="Bad")
     response = client.get(url.format(id=created.id), headers={"HX-Request": "true"})
-    assert response.status_code == 400 and message in response.text
+    assert response.status_code == 400 and message in html(response).text(".error-page p.error")
 
 
 async def test_job_timeline_holds_the_job_and_its_children(client: Any) -> None:
     created, ctx = await job_album(title="Job Tree", tracks=tracklist(2))
     await manual_album(title="Elsewhere")
-    html = client.get(
-        f"/timeline/job/{ctx.job_id}?part=tree&open={ctx.job_id}", headers={"HX-Request": "true"}
+    page = html(
+        client.get(f"/timeline/job/{ctx.job_id}?part=tree&open={ctx.job_id}", headers={"HX-Request": "true"})
     )
-    assert root_ids(html.text) == [ctx.job_id]
-    assert "Elsewhere" not in html.text and html.text.count('<details class="tl-row"') == 4
+    assert root_ids(page) == [ctx.job_id]
+    assert "Elsewhere" not in page.text() and page.count("details.tl-row") == 4
 
 
 async def test_stream_pings_for_rows_in_this_timeline_only(client: Any, monkeypatch: Any) -> None:
@@ -113,9 +114,9 @@ async def test_hostile_titles_render_inert_in_the_timeline(client: Any, title: s
         f"/timeline/album/{created.id}?root={ctx.job_id}",
         f"/timeline/album/{created.id}?part=tree&open={ctx.job_id}",
     ):
-        html = client.get(url, headers={"HX-Request": "true"} if "?" in url else {}).text
-        assert "<script>alert(1)</script>" not in html and "<img src=x onerror" not in html
-        assert "alert(1)" in html
+        page = html(client.get(url, headers={"HX-Request": "true"} if "?" in url else {}))
+        assert page.count("script:not([src])") == 0 and page.count('img[src="x"]') == 0
+        assert title in page.text()  # shown as text, as typed
 
 
 async def test_timeline_costs_the_same_queries_whatever_its_size(
@@ -143,13 +144,17 @@ async def test_artist_and_track_pages_include_their_timelines(client: Any) -> No
     created, _ = await job_album(title="Pages Album", artist="Page Artist", tracks=tracklist(1))
     artist = await Artist.select().first()
     track = await Track.select().first()
-    html = client.get(f"/artists/{artist['id']}").text
-    assert "<h1>Page Artist</h1>" in html and f'href="/albums/{created.id}">Pages Album</a>' in html
-    assert f'hx-get="/timeline/artist/{artist["id"]}" hx-trigger="load"' in html
-    html = client.get(f"/tracks/{track['id']}").text
-    assert "<h1>Track 1</h1>" in html and f'hx-get="/timeline/track/{track["id"]}" hx-trigger="load"' in html
-    assert "Pages Album" in html
-    assert "<html" not in client.get(f"/tracks/{track['id']}", headers={"HX-Request": "true"}).text
+    page = html(client.get(f"/artists/{artist['id']}"))
+    assert page.text("main h1") == "Page Artist"
+    assert page.text_of(f'main table a[href="/albums/{created.id}"]') == "Pages Album"
+    timeline = page.one("#timeline")
+    assert (timeline["hx-get"], timeline["hx-trigger"]) == (f"/timeline/artist/{artist['id']}", "load")
+    page = html(client.get(f"/tracks/{track['id']}"))
+    assert page.text("main h1") == "Track 1"
+    timeline = page.one("#timeline")
+    assert (timeline["hx-get"], timeline["hx-trigger"]) == (f"/timeline/track/{track['id']}", "load")
+    assert page.text_of(f'.crumbs a[href="/albums/{created.id}"]') == "Pages Album"
+    assert html(client.get(f"/tracks/{track['id']}", headers={"HX-Request": "true"})).count("header.top") == 0
     assert client.get("/artists/00000000-0000-0000-0000-000000000000").status_code == 404
     assert client.get("/tracks/nope").status_code == 404
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -11,35 +10,8 @@ from app.catalog.tables import Track
 from app.catalog.tracklist import parse_tracklist
 from app.catalog.validation import MAX_TRACK_HOURS, ValidationError, parse_duration
 from tests.factories import manual_album, tracklist
+from tests.html_query import html
 from tests.web.test_albums_tracks import post, track_rows
-
-
-class _TextOf(HTMLParser):
-    """The text inside the element with id `wanted`."""
-
-    def __init__(self, wanted: str) -> None:
-        super().__init__()
-        self.wanted, self.depth, self.parts = wanted, 0, []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.depth:
-            self.depth += 1
-        elif dict(attrs).get("id") == self.wanted:
-            self.depth = 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.depth:
-            self.depth -= 1
-
-    def handle_data(self, data: str) -> None:
-        if self.depth:
-            self.parts.append(data)
-
-
-def text_of(html: str, element_id: str) -> str:
-    parser = _TextOf(element_id)
-    parser.feed(html)
-    return " ".join("".join(parser.parts).split())
 
 
 @pytest.mark.parametrize(
@@ -80,7 +52,7 @@ async def test_a_bad_paste_is_422_naming_each_bad_line_and_saves_nothing(client:
     text = "2. Good 3:00\n3. Clock 99:99:99\n4. @@@@ ### !!!\n5. Marathon 12:00:00"
     response = post(client, f"/albums/{album.id}/tracks/paste", tracklist=text)
     assert response.status_code == 422
-    error = text_of(response.text, "paste-error")
+    error = html(response).text("#paste-error")
     assert error.startswith("Nothing was added.")
     assert "line 2:" in error and "line 3:" in error and "line 4:" in error
     assert f"at most {MAX_TRACK_HOURS} hours" in error
@@ -103,7 +75,7 @@ async def test_the_add_form_refuses_an_impossible_track(
     values = {"title": "Fine", "track_number": "2", "disc_number": "1", "duration_ms": "3:00", field: typed}
     response = post(client, f"/albums/{album.id}/tracks", **values)
     assert response.status_code == 422
-    assert says in text_of(response.text, f"add-err-{field}")
+    assert says in html(response).text(f"#add-err-{field}")
     assert await Track.count().where(Track.album == album.id) == 1
 
 
