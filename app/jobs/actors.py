@@ -20,6 +20,7 @@ class ActorName(StrEnum):
     ENRICH_ALBUM = "enrich_album"
     ENRICH_ARTIST = "enrich_artist"
     CACHE_COVER = "cache_cover"
+    BULK_JOBS = "bulk_jobs"
 
 
 class UnknownActor(LookupError):

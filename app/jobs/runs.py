@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from app.jobs.filters import arg_text
 from app.jobs.progress import COUNT_FIELDS, take_pending
 from app.jobs.tables import UNFINISHED_STATUSES, Job, JobStatus
 
@@ -54,6 +55,7 @@ class JobSpec:
             user_id=self.user_id,
             username=self.username,
             retry_of=_uuid(self.retry_of),
+            arg=arg_text(self.args, self.kwargs),
             **values,
         )
 

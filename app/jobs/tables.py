@@ -67,3 +67,8 @@ class Job(Table, tablename="job"):
     requeues = Integer(default=0)
     # What a sync looked at and what it found (app/jobs/summary.py): the window, albums seen, failed.
     summary = JSON(null=True, default=None)
+    # What the run was about, as text, for the /jobs `arg` filter: the first positional argument (an
+    # album id) or else the first keyword's value (a sync window). See app.jobs.filters.arg_text.
+    arg = Varchar(length=200, null=True, default=None)
+    # Set by "stop" on a bulk action (app/jobs/bulk.py): the run ends after its current batch.
+    stop_requested_at = Timestamptz(null=True, default=None)

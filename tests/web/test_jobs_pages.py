@@ -54,7 +54,7 @@ async def test_jobs_page_lists_runs_with_progress_counts_and_schedule(client: An
     assert "Run MusicBrainz sync now" in html and 'action="/jobs/run/musicbrainz"' in html
     assert "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET are not set" in html
     # a running job keeps the list refreshing
-    assert 'hx-trigger="every 2s"' in html
+    assert 'hx-trigger="every 2s, refresh"' in html
 
 
 async def test_runs_block_for_htmx_and_polling_stops_when_idle(client: Any) -> None:
@@ -108,7 +108,7 @@ async def test_job_page_shows_progress_tree_and_rows(client: Any) -> None:
     await job_album(ctx, title="From The Job", tracks=tracklist(2))
     html = client.get(f"/jobs/{root['job_id']}").text
     assert "<html" in html and "sync_spotify" in html
-    assert f'hx-get="/jobs/{root["job_id"]}?part=progress" hx-trigger="every 1s"' in html
+    assert f'hx-get="/jobs/{root["job_id"]}?part=progress" hx-trigger="every 1s, refresh"' in html
     assert f'<a href="/jobs/{child["job_id"]}">enrich_album</a>' in html  # the tree
     assert html.count('class="log-row') == 4 and "From The Job" in html  # its rows
     assert f'hx-get="/timeline/job/{root["job_id"]}" hx-trigger="load"' in html
