@@ -104,6 +104,8 @@ DATA_TABLES = [
     "track",
     "album",
     "artist",
+    "job_schedule_change",
+    "job_schedule",
     "job",
     "admin_session",
     "admin_user",

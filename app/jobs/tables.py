@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from piccolo.columns import JSON, UUID, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, Boolean, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -72,3 +72,31 @@ class Job(Table, tablename="job"):
     arg = Varchar(length=200, null=True, default=None)
     # Set by "stop" on a bulk action (app/jobs/bulk.py): the run ends after its current batch.
     stop_requested_at = Timestamptz(null=True, default=None)
+
+
+class JobSchedule(Table, tablename="job_schedule"):
+    """A scheduled sync's state: its cron (None: the setting's), paused, and the last tick sent.
+
+    Every scheduler claims a tick by moving `last_tick_at` forward in one conditional UPDATE that
+    also requires `paused` false, so two schedulers never both send it and a paused one never does.
+    """
+
+    name = Varchar(length=50, primary_key=True)
+    cron = Varchar(length=100, null=True, default=None)
+    paused = Boolean(default=False)
+    last_tick_at = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_by = Varchar(length=100, null=True, default=None)
+
+
+class JobScheduleChange(Table, tablename="job_schedule_change"):
+    """One change to a schedule (pause, resume, cron edited, run now), with its user and before/after."""
+
+    id = UUID(primary_key=True)
+    schedule = Varchar(length=50, index=True)
+    action = Varchar(length=20)
+    before = JSON(null=True, default=None)
+    after = JSON(null=True, default=None)
+    user_id = Integer(null=True, default=None)
+    username = Varchar(length=100, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
