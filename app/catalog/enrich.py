@@ -112,12 +112,19 @@ def proposed_fields(album: dict[str, Any], found: AlbumInput) -> dict[str, Any]:
     return proposed
 
 
+class AlbumGone(LookupError):
+    """The album was deleted since the run was sent (e.g. a retry of an old failure): no retry helps."""
+
+    retryable = False
+    error_code = "ALBUM_NOT_FOUND"
+
+
 async def enrich_album(album_id: Any) -> EnrichmentResult:
     """Enrich one album from MusicBrainz; writes one ENRICHED row (or NO_DATA_AVAILABLE/SKIPPED)."""
     started = time.monotonic()
     album = await Album.select().where(Album.id == album_id).first()
     if album is None:
-        raise LookupError(f"album {album_id} not found")
+        raise AlbumGone(f"album {album_id} not found (deleted?)")
     await Album.update({Album.enrichment_status: "IN_PROGRESS"}).where(Album.id == album_id)
     with counting_calls() as calls:
         release = await find_release(album, await _album_artist_names(album_id))

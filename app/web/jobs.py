@@ -25,6 +25,7 @@ from app.jobs.launch import JobNotFound, NotRetryable, UnknownActor, retry_job
 from app.jobs.queries import JobDetail, JobNode, estimate_matching, job_detail, search_jobs
 from app.jobs.schedule import next_runs, run_now
 from app.jobs.tables import JOB_STATUSES, RETRYABLE_STATUSES, UNFINISHED_STATUSES, Job
+from app.jobs.tree import retry_failed_branch, tree_view
 from app.llamalog.filters import FilterError, LogFilter
 from app.llamalog.queries import list_logs
 from app.runtime import runtime_status
@@ -174,6 +175,33 @@ def _user(request: Request) -> Any:
     return request.scope.get("user")
 
 
+@get("/jobs/{ident:str}/tree", name="job_tree")
+async def job_tree_page(request: Request, ident: str) -> Response[str]:
+    """The run's whole tree from its root: levels with status counts, failures first, durations;
+    polled (`?part=tree`) while any run in it is not over."""
+    job_id = _job_id(ident)
+    view = await tree_view(job_id) if job_id else None
+    if view is None:
+        return _not_found(request, "There is no run with that id.")
+    context = {"view": view, "job_id": job_id, "retryable": RETRYABLE}
+    if is_htmx(request) and request.query_params.get("part") == "tree":
+        return render(request, "job_tree.html", context, block="tree")
+    return render(request, "job_tree.html", context)
+
+
+@post("/jobs/{ident:str}/tree/retry", name="job_tree_retry")
+async def job_tree_retry(request: Request, ident: str) -> Response[Any]:
+    """Retry the failed branch: every failed run of the tree again, in the same tree."""
+    job_id = _job_id(ident)
+    if job_id is None:
+        return _not_found(request, "There is no run with that id.")
+    try:
+        await retry_failed_branch(job_id, _user(request))
+    except UnknownActor as exc:
+        return render(request, "error.html", {"status": 400, "message": str(exc)}, status_code=400)
+    return Redirect(f"/jobs/{job_id}/tree", status_code=303)
+
+
 @post("/jobs/{ident:str}/retry", name="job_retry")
 async def job_retry(request: Request, ident: str) -> Response[Any]:
     """Run a failed or cancelled job again; go to the new run."""
@@ -236,4 +264,15 @@ async def api_job(ident: str) -> Response[dict[str, Any]]:
     )
 
 
-ROUTES: list[Any] = [jobs_page, jobs_bulk, job_stop, job_page, job_retry, job_run_now, api_jobs, api_job]
+ROUTES: list[Any] = [
+    jobs_page,
+    jobs_bulk,
+    job_stop,
+    job_tree_page,
+    job_tree_retry,
+    job_page,
+    job_retry,
+    job_run_now,
+    api_jobs,
+    api_job,
+]
