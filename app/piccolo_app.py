@@ -8,7 +8,7 @@ from piccolo.table import Table
 from app.auth.tables import AdminSession, AdminUser
 from app.catalog.tables import Album, AlbumArtist, Artist, Track, TrackArtist
 from app.config import ROOT
-from app.jobs.tables import Job, JobSchedule, JobScheduleChange
+from app.jobs.tables import Job, JobDay, JobSchedule, JobScheduleChange, UpstreamCall
 from app.llamalog.tables import LlamaLog
 
 TABLES: list[type[Table]] = [
@@ -22,6 +22,8 @@ TABLES: list[type[Table]] = [
     Job,
     JobSchedule,
     JobScheduleChange,
+    JobDay,
+    UpstreamCall,
     LlamaLog,
 ]
 

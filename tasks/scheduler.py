@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from app.config import Settings, get_settings
+from app.jobs.charts import settle_days
 from app.jobs.launch import actor_exists, enqueue
 from app.jobs.runs import now as utcnow
 from app.jobs.schedule import Schedule, configured_schedules, current_schedules
@@ -174,6 +175,10 @@ class Scheduler:
                 await self.check_stalls()
             except Exception:
                 log.exception("scheduler: the stall detector failed")
+            try:
+                await settle_days()  # the /jobs charts read settled days from job_day
+            except Exception:
+                log.exception("scheduler: settling the chart days failed")
             wake = self.next_wakeup()
             delay = min(MAX_SLEEP_S, self.stall_after / STALL_CHECKS_PER_TIMEOUT)
             if wake is not None:

@@ -104,6 +104,8 @@ DATA_TABLES = [
     "track",
     "album",
     "artist",
+    "upstream_call",
+    "job_day",
     "job_schedule_change",
     "job_schedule",
     "job",

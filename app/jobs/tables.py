@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from piccolo.columns import JSON, UUID, Boolean, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, BigSerial, Boolean, Date, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -100,3 +100,32 @@ class JobScheduleChange(Table, tablename="job_schedule_change"):
     user_id = Integer(null=True, default=None)
     username = Varchar(length=100, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class UpstreamCall(Table, tablename="upstream_call"):
+    """One attempt at an upstream request, made inside a job (app/jobs/calls.py hears of each one)."""
+
+    id = BigSerial(primary_key=True)
+    job_id = UUID(null=True, default=None)
+    source = Varchar(length=30)
+    status = Integer(null=True, default=None)  # None: no answer (timeout, connection error)
+    latency_ms = Integer(default=0)
+    wait_ms = Integer(default=0)  # waiting for the rate limiter
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class JobDay(Table, tablename="job_day"):
+    """Runs of one kind created on one (settled) day: outcomes and duration percentiles.
+
+    Written once a day is over for good (app/jobs/charts.py), so a 90-day chart reads 90 rows per
+    kind instead of every run; the recent days are counted from the job table each time.
+    """
+
+    day = Date()
+    kind = Varchar(length=50)
+    succeeded = Integer(default=0)
+    failed = Integer(default=0)
+    cancelled = Integer(default=0)
+    other = Integer(default=0)
+    p50_ms = Integer(null=True, default=None)
+    p95_ms = Integer(null=True, default=None)

@@ -12,6 +12,7 @@ from litestar.response import Redirect
 from app.column_limits import column_problem, text_problem
 from app.config import get_settings
 from app.jobs.bulk import COUNT_CAP, TARGET, BulkError, parse_action, parse_ids, start_bulk, stop_bulk
+from app.jobs.charts import chart_data
 from app.jobs.filters import (
     DEFAULT_LIMIT,
     PARAMS,
@@ -30,11 +31,13 @@ from app.llamalog.filters import FilterError, LogFilter
 from app.llamalog.queries import list_logs
 from app.runtime import runtime_status
 from app.web.inert_json import inert_json
+from app.web.job_charts import build_panels
 from app.web.templating import is_htmx, render
 
 ACTIVE = UNFINISHED_STATUSES
 RETRYABLE = RETRYABLE_STATUSES
 JOB_ROWS = 20
+CHART_DAYS = 90
 LABELS = {"spotify": "Spotify", "musicbrainz": "MusicBrainz"}
 
 
@@ -103,6 +106,9 @@ async def jobs_page(request: Request) -> Response[str]:
     if is_htmx(request) and request.query_params.get("part") == "runs":
         return render(request, "jobs.html", context, block="runs")
     context.update(schedule=await next_runs(), disabled=_sources(), runtime=runtime_status())
+    if cursor is None:  # the charts sit above the first page
+        kind_panels, source_panels = build_panels(await chart_data(CHART_DAYS))
+        context.update(kind_panels=kind_panels, source_panels=source_panels, chart_days=CHART_DAYS)
     return render(request, "jobs.html", context)
 
 
