@@ -17,12 +17,48 @@
     }
   });
 
+  // A job page's stream of log rows (data-live-sse) is closed while hidden and opened again with
+  // `after=` the newest row on the page, so the server sends what was missed.
+  var parked = null;
+
+  function park() {
+    var box = document.querySelector("[data-live-sse]");
+    if (!box) return;
+    parked = { parent: box.parentNode, next: box.nextSibling, html: box.outerHTML };
+    htmx.trigger(box, "htmx:beforeCleanupElement"); // the SSE extension closes its EventSource
+    box.remove();
+  }
+
+  function newestRow() {
+    var newest = 0;
+    document.querySelectorAll("#log-rows tr.log-row").forEach(function (row) {
+      var n = parseInt(row.id.replace("log-", ""), 10);
+      if (n > newest) newest = n;
+    });
+    return newest;
+  }
+
+  function unpark() {
+    if (!parked) return;
+    var holder = document.createElement("div");
+    holder.innerHTML = parked.html;
+    var box = holder.firstElementChild;
+    var url = box.getAttribute("sse-connect") || "";
+    var after = Math.max(newestRow(), parseInt((url.match(/after=(\d+)/) || [0, "0"])[1], 10));
+    box.setAttribute("sse-connect", url.replace(/after=\d*/, "after=" + after));
+    parked.parent.insertBefore(box, parked.next);
+    parked = null;
+    htmx.process(box);
+  }
+
   document.addEventListener("visibilitychange", function () {
     if (document.hidden) {
       document.documentElement.dataset.livePaused = "1";
+      park();
       return;
     }
     delete document.documentElement.dataset.livePaused;
+    unpark();
     document.querySelectorAll("[data-live]").forEach(function (el) {
       htmx.trigger(el, "refresh");
     });

@@ -25,6 +25,7 @@ from app.jobs.filters import (
 from app.jobs.launch import JobNotFound, NotRetryable, UnknownActor, retry_job
 from app.jobs.queries import JobDetail, JobNode, estimate_matching, job_detail, search_jobs
 from app.jobs.schedule import next_runs, run_now
+from app.jobs.stuck import NotStuck, fail_stuck, stuck_ids
 from app.jobs.tables import JOB_STATUSES, RETRYABLE_STATUSES, UNFINISHED_STATUSES, Job
 from app.jobs.tree import retry_failed_branch, tree_view
 from app.llamalog.filters import FilterError, LogFilter
@@ -100,6 +101,7 @@ async def jobs_page(request: Request) -> Response[str]:
         "cursor": cursor,
         "active": any(job["status"] in ACTIVE for job in page.rows),
         "retryable": RETRYABLE,
+        "stuck": stuck_ids(page.rows),
         # Only the first page pays for it, and never a full COUNT(*).
         "estimate": await estimate_matching(match) if cursor is None and page.next_cursor else None,
     }
@@ -145,6 +147,19 @@ async def jobs_bulk(request: Request) -> Response[Any]:
     return Redirect(f"/jobs/{job_id}", status_code=303)
 
 
+@post("/jobs/{ident:str}/fail", name="job_fail")
+async def job_fail(request: Request, ident: str) -> Response[Any]:
+    """Fail a stuck run (no heartbeat past its limit), on the record with the user."""
+    job_id = _job_id(ident)
+    if job_id is None:
+        return _not_found(request, "There is no run with that id.")
+    try:
+        await fail_stuck(job_id, _user(request))
+    except NotStuck as exc:
+        return _bad(request, f"Not failed: {exc}.")
+    return Redirect(f"/jobs/{job_id}", status_code=303)
+
+
 @post("/jobs/{ident:str}/stop", name="job_stop")
 async def job_stop(request: Request, ident: str) -> Response[Any]:
     """Stop a bulk action after its current batch."""
@@ -165,7 +180,13 @@ async def job_page(request: Request, ident: str) -> Response[str]:
     if job_id is None:
         return _not_found(request, f"{ident!r} is not a job id.")
     detail = await job_detail(job_id)
-    context: dict[str, Any] = {"detail": detail, "job_id": job_id, "active": ACTIVE, "retryable": RETRYABLE}
+    context: dict[str, Any] = {
+        "detail": detail,
+        "job_id": job_id,
+        "active": ACTIVE,
+        "retryable": RETRYABLE,
+        "stuck": stuck_ids([detail.job]) if detail else set(),
+    }
     if is_htmx(request) and request.query_params.get("part") == "progress":
         if detail is None:
             return _not_found(request, "There is no run with that id.")
@@ -274,6 +295,7 @@ ROUTES: list[Any] = [
     jobs_page,
     jobs_bulk,
     job_stop,
+    job_fail,
     job_tree_page,
     job_tree_retry,
     job_page,
