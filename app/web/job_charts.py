@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from markupsafe import Markup, escape
+
 from app.jobs.charts import OUTCOMES, ChartData, KindDay, SourceDay
 from app.web.activity_chart import nice_ceiling
 
@@ -142,3 +144,49 @@ def build_panels(data: ChartData) -> tuple[list[Panel], list[Panel]]:
     kinds = [kind_panel(k, data.days, cells) for k, cells in data.kinds.items()]
     sources = [source_panel(s, data.days, cells) for s, cells in data.sources.items()]
     return kinds, sources
+
+
+def _cell(value: int | None) -> str:
+    return "—" if value is None else str(value)
+
+
+def render_panel(panel: Panel, unit: str, cid: str) -> Markup:
+    """The panel's SVG and its table as markup: built here rather than in a Jinja loop because a
+    90-day page holds thousands of elements (names are escaped; everything else is a number)."""
+    title = escape(panel.title)
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {panel.width} {panel.height}" role="img" '
+        f'aria-labelledby="{cid}-t {cid}-d" preserveAspectRatio="xMidYMid meet">',
+        f'<title id="{cid}-t">{title}: {unit} per day, p50 and p95 in milliseconds</title>',
+        f'<desc id="{cid}-d">{panel.total} {unit} from {panel.first} to {panel.last}; '
+        "the table lists the numbers.</desc>",
+        f'<line class="grid-line" x1="{panel.plot_left}" x2="{panel.plot_right}" '
+        f'y1="{panel.plot_bottom}" y2="{panel.plot_bottom}"/>',
+        f'<text class="tick" x="{panel.plot_left - 6}" y="14" text-anchor="end">{panel.count_top}</text>',
+    ]
+    if panel.lines:
+        parts.append(f'<text class="tick" x="{panel.plot_right + 4}" y="14">{panel.ms_top} ms</text>')
+    for bar in panel.bars:
+        for s in bar.segments:
+            parts.append(
+                f'<rect class="seg {s.name}" x="{bar.x}" y="{s.y}" width="{bar.width}" height="{s.height}"/>'
+            )
+    for line in panel.lines:
+        parts.append(f'<polyline class="line {line.name}" points="{line.points}"/>')
+    parts.append(f'<text class="day" x="{panel.plot_left}" y="{panel.height - 6}">{panel.first}</text>')
+    end = f'x="{panel.plot_right}" y="{panel.height - 6}" text-anchor="end"'
+    parts.append(f'<text class="day" {end}>{panel.last}</text>')
+    parts.append("</svg>")
+    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in panel.columns)
+    parts.append(
+        '<details><summary>Show as a table</summary><div class="table-wrap">'
+        '<table class="compact chart-table">'
+        f'<thead><tr><th scope="col">Day</th>{head}</tr></thead><tbody>'
+    )
+    for day, row in panel.rows:
+        if not any(row.values()):
+            continue
+        cells = "".join(f'<td data-col="{escape(c)}">{_cell(row[c])}</td>' for c in panel.columns)
+        parts.append(f'<tr data-day="{day.isoformat()}"><th scope="row">{day.isoformat()}</th>{cells}</tr>')
+    parts.append("</tbody></table></div></details>")
+    return Markup("".join(parts))

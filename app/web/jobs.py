@@ -32,7 +32,7 @@ from app.llamalog.filters import FilterError, LogFilter
 from app.llamalog.queries import list_logs
 from app.runtime import runtime_status
 from app.web.inert_json import inert_json
-from app.web.job_charts import build_panels
+from app.web.job_charts import build_panels, render_panel
 from app.web.templating import is_htmx, render
 
 ACTIVE = UNFINISHED_STATUSES
@@ -109,8 +109,18 @@ async def jobs_page(request: Request) -> Response[str]:
         return render(request, "jobs.html", context, block="runs")
     context.update(schedule=await next_runs(), disabled=_sources(), runtime=runtime_status())
     if cursor is None:  # the charts sit above the first page
-        kind_panels, source_panels = build_panels(await chart_data(CHART_DAYS))
-        context.update(kind_panels=kind_panels, source_panels=source_panels, chart_days=CHART_DAYS)
+        kinds, sources = build_panels(await chart_data(CHART_DAYS))
+        context.update(
+            kind_charts=[
+                (p, render_panel(p, "runs", f"chart-kind-{i}"), f"chart-kind-{i}")
+                for i, p in enumerate(kinds, 1)
+            ],
+            source_charts=[
+                (p, render_panel(p, "requests", f"chart-source-{i}"), f"chart-source-{i}")
+                for i, p in enumerate(sources, 1)
+            ],
+            chart_days=CHART_DAYS,
+        )
     return render(request, "jobs.html", context)
 
 
