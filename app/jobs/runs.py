@@ -239,10 +239,11 @@ def _pending_values(job_id: str) -> dict[Any, Any]:
 
 async def abandon_unfinished(reason: str) -> int:
     """Mark runs that can no longer finish (their in-memory broker is gone) as cancelled."""
+    # One statement, however many there are (a list of ids would overflow the driver's parameters).
     unfinished = list(UNFINISHED_STATUSES)
-    rows = await Job.select(Job.job_id).where(Job.status.is_in(unfinished))
-    if rows:
-        await Job.update({Job.status: "cancelled", Job.finished_at: now(), Job.error: reason}).where(
-            Job.job_id.is_in([r["job_id"] for r in rows]) & Job.status.is_in(unfinished)
-        )
+    rows = (
+        await Job.update({Job.status: "cancelled", Job.finished_at: now(), Job.error: reason})
+        .where(Job.status.is_in(unfinished))
+        .returning(Job.job_id)
+    )
     return len(rows)
