@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
+from app.auth.users import user_exists
 from app.column_limits import column_problem, text_problem
 from app.config import get_settings
 from app.jobs.bulk import COUNT_CAP, TARGET, BulkError, parse_action, parse_ids, start_bulk, stop_bulk
@@ -70,6 +71,12 @@ def _not_found(request: Request, message: str) -> Response[str]:
     return render(request, "error.html", {"status": 404, "message": message}, status_code=404)
 
 
+async def _known_user(match: JobFilter) -> JobFilter:
+    if match.user and not await user_exists(match.user):
+        raise FilterError(f"user: unknown value {match.user!r}; use a username or user id")
+    return match
+
+
 def _filter_links(f: JobFilter, limit: int) -> list[tuple[str, str]]:
     items = f.query_items()
     if limit != DEFAULT_LIMIT:
@@ -81,7 +88,7 @@ def _filter_links(f: JobFilter, limit: int) -> list[tuple[str, str]]:
 async def jobs_page(request: Request) -> Response[str]:
     """Runs newest first, filtered by kind, status, source, user, since, until, arg (keyset pages)."""
     params = request.query_params
-    match = parse_job_filter(params)
+    match = await _known_user(parse_job_filter(params))
     limit, cursor = parse_limit(params), _one(request, "cursor")
     page = await search_jobs(match, cursor=cursor, limit=limit)
     filters = _filter_links(match, limit)
@@ -137,7 +144,8 @@ async def jobs_bulk(request: Request) -> Response[Any]:
     try:
         action = parse_action(fields.get("action"))
         if fields.get("everything"):
-            match = parse_job_filter({k: v for k, v in fields.items() if k in PARAMS or k == "roots"})
+            wanted = {k: v for k, v in fields.items() if k in PARAMS or k == "roots"}
+            match = await _known_user(parse_job_filter(wanted))
             if not fields.get("confirm"):
                 target = match.with_status(TARGET[action].value)
                 context = {
@@ -273,9 +281,8 @@ async def job_run_now(request: Request, name: str) -> Response[Any]:
 async def api_jobs(request: Request) -> dict[str, Any]:
     """Runs newest first; the /jobs filters; keyset pages through `cursor`."""
     params = request.query_params
-    page = await search_jobs(
-        parse_job_filter(params), cursor=_one(request, "cursor"), limit=parse_limit(params)
-    )
+    match = await _known_user(parse_job_filter(params))
+    page = await search_jobs(match, cursor=_one(request, "cursor"), limit=parse_limit(params))
     next_url = None
     if page.next_cursor:
         kept = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
