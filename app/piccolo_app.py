@@ -8,7 +8,7 @@ from piccolo.table import Table
 from app.auth.tables import AdminSession, AdminUser
 from app.catalog.tables import Album, AlbumArtist, Artist, Track, TrackArtist
 from app.config import ROOT
-from app.jobs.tables import Job, JobDay, JobSchedule, JobScheduleChange, UpstreamCall
+from app.jobs.tables import Job, JobDay, JobSchedule, JobScheduleChange, SourceDay, UpstreamCall
 from app.llamalog.tables import LlamaLog
 
 TABLES: list[type[Table]] = [
@@ -24,6 +24,7 @@ TABLES: list[type[Table]] = [
     JobScheduleChange,
     JobDay,
     UpstreamCall,
+    SourceDay,
     LlamaLog,
 ]
 

@@ -112,11 +112,12 @@ async def load(database_url: str, n: int, days: int) -> dict[str, Any]:
 
 async def prepare(loaded: dict[str, Any]) -> dict[str, Any]:
     from app.auth.users import login
-    from app.jobs.charts import chart_data, settle_days
+    from app.jobs.charts import chart_data, settle_days, settle_source_days
     from app.jobs.queries import JobCursor
 
     started = time.perf_counter()
     await settle_days(90)
+    await settle_source_days(90)
     settle_s = time.perf_counter() - started
     times = []
     for _ in range(7):

@@ -48,7 +48,9 @@ async def jobs(request: Request) -> Response[str]:
 
 
 def create_app() -> Any:
-    return Litestar(route_handlers=[jobs])
+    from bench.floor import _close_pool, _start_pool  # the same pool as the app's pages
+
+    return Litestar(route_handlers=[jobs], on_startup=[_start_pool], on_shutdown=[_close_pool])
 
 
 def floor_with_counter() -> Any:

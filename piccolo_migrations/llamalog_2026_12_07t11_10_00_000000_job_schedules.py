@@ -1,10 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import UUID
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.column_types import JSON, UUID, Boolean, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.defaults.uuid import UUID4
 from piccolo.columns.indexes import IndexMethod
@@ -15,9 +10,7 @@ DESCRIPTION = "job_schedule (state of each scheduled sync) and job_schedule_chan
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="llamalog", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="llamalog", description=DESCRIPTION)
 
     manager.add_table(
         class_name="JobSchedule",

@@ -1,10 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import BigSerial
-from piccolo.columns.column_types import Date
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import UUID
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.column_types import UUID, BigSerial, Date, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
@@ -15,13 +10,9 @@ DESCRIPTION = "upstream_call (calls per job) and job_day (settled days per kind,
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="llamalog", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="llamalog", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="JobDay", tablename="job_day", schema=None, columns=None
-    )
+    manager.add_table(class_name="JobDay", tablename="job_day", schema=None, columns=None)
 
     manager.add_table(
         class_name="UpstreamCall",

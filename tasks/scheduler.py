@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from app.config import Settings, get_settings
-from app.jobs.charts import settle_days
+from app.jobs.charts import settle_days, settle_source_days
 from app.jobs.launch import actor_exists, enqueue
 from app.jobs.runs import now as utcnow
 from app.jobs.schedule import Schedule, configured_schedules, current_schedules
@@ -176,7 +176,8 @@ class Scheduler:
             except Exception:
                 log.exception("scheduler: the stall detector failed")
             try:
-                await settle_days()  # the /jobs charts read settled days from job_day
+                await settle_days()  # the /jobs charts read settled days from job_day and source_day
+                await settle_source_days()
             except Exception:
                 log.exception("scheduler: settling the chart days failed")
             wake = self.next_wakeup()

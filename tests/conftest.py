@@ -105,6 +105,7 @@ DATA_TABLES = [
     "album",
     "artist",
     "upstream_call",
+    "source_day",
     "job_day",
     "job_schedule_change",
     "job_schedule",

@@ -4,7 +4,7 @@ Per job kind and day: runs by outcome, duration p50/p95 (finished_at - started_a
 Days older than SETTLE_DAYS are settled (a run rarely finishes days after it was created): they are
 computed once into `job_day` and read from there; the recent days are computed from `job` each time.
 Per source and day: requests, latency p50/p95, 429 and 503 answers, limiter wait (from
-`upstream_call`, computed each time).
+`upstream_call`; settled days kept in `source_day` the same way).
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from app.jobs.tables import Job, JobDay, UpstreamCall
+from app.jobs.tables import Job, JobDay, SourceDay, UpstreamCall
 
 SETTLE_DAYS = 2
 OUTCOMES = ("succeeded", "failed", "cancelled", "other")
+SOURCE_FIELDS = ("requests", "p50_ms", "p95_ms", "status_429", "status_503", "wait_ms")
 
 
 def percentile(values: list[int], p: float) -> int | None:
@@ -44,7 +45,7 @@ class KindDay:
 
 
 @dataclass
-class SourceDay:
+class SourceStats:
     requests: int = 0
     p50_ms: int | None = None
     p95_ms: int | None = None
@@ -57,7 +58,7 @@ class SourceDay:
 class ChartData:
     days: list[dt.date]
     kinds: dict[str, dict[dt.date, KindDay]] = field(default_factory=dict)
-    sources: dict[str, dict[dt.date, SourceDay]] = field(default_factory=dict)
+    sources: dict[str, dict[dt.date, SourceStats]] = field(default_factory=dict)
 
 
 def _outcome(status: str) -> str:
@@ -127,6 +128,34 @@ async def settle_days(days: int = 90, today: dt.date | None = None) -> int:
     return len(missing)
 
 
+async def settle_source_days(days: int = 90, today: dt.date | None = None) -> int:
+    """As settle_days, for upstream calls per source (marker rows have source '')."""
+    old = _settled_window(days, today)
+    if not old:
+        return 0
+    have = {r["day"] for r in await SourceDay.select(SourceDay.day).where(SourceDay.day >= old[0])}
+    missing = sorted(d for d in old if d not in have)
+    if not missing:
+        return 0
+    cells = await _calls_between(missing[0], missing[-1] + dt.timedelta(days=1))
+    rows = [
+        SourceDay(day=day, source=source, **{k: getattr(c, k) for k in SOURCE_FIELDS})
+        for (day, source), c in cells.items()
+        if day in missing
+    ]
+    with_calls = {day for day, _ in cells}
+    rows += [SourceDay(day=day, source="") for day in missing if day not in with_calls]
+    for start in range(0, len(rows), 500):
+        await SourceDay.insert(*rows[start : start + 500]).on_conflict(action="DO NOTHING")
+    return len(missing)
+
+
+def _settled_window(days: int, today: dt.date | None) -> list[dt.date]:
+    today = today or dt.datetime.now(dt.UTC).date()
+    settled_before = today - dt.timedelta(days=SETTLE_DAYS - 1)
+    return [settled_before - dt.timedelta(days=i) for i in range(days - SETTLE_DAYS + 1, 0, -1)]
+
+
 async def kind_days(days: list[dt.date], today: dt.date) -> dict[str, dict[dt.date, KindDay]]:
     """Per kind, per day: outcomes and duration percentiles, in two statements: the settled days
     from job_day, the rest (recent, or not settled yet) from the job table."""
@@ -146,9 +175,9 @@ async def kind_days(days: list[dt.date], today: dt.date) -> dict[str, dict[dt.da
     return dict(sorted(out.items()))
 
 
-def summarize_calls(rows: Iterable[dict[str, object]]) -> dict[tuple[dt.date, str], SourceDay]:
-    """upstream_call rows → one SourceDay per (day, source)."""
-    cells: dict[tuple[dt.date, str], SourceDay] = defaultdict(SourceDay)
+def summarize_calls(rows: Iterable[dict[str, object]]) -> dict[tuple[dt.date, str], SourceStats]:
+    """upstream_call rows → one SourceStats per (day, source)."""
+    cells: dict[tuple[dt.date, str], SourceStats] = defaultdict(SourceStats)
     latencies: dict[tuple[dt.date, str], list[int]] = defaultdict(list)
     for row in rows:
         created = row["created_at"]
@@ -165,20 +194,32 @@ def summarize_calls(rows: Iterable[dict[str, object]]) -> dict[tuple[dt.date, st
     return dict(cells)
 
 
-async def source_days(days: list[dt.date]) -> dict[str, dict[dt.date, SourceDay]]:
+async def _calls_between(since: dt.date, until: dt.date) -> dict[tuple[dt.date, str], SourceStats]:
     rows = await UpstreamCall.select(
         UpstreamCall.source,
         UpstreamCall.status,
         UpstreamCall.latency_ms,
         UpstreamCall.wait_ms,
         UpstreamCall.created_at,
-    ).where(
-        (UpstreamCall.created_at >= _start(days[0]))
-        & (UpstreamCall.created_at < _start(days[-1]) + dt.timedelta(days=1))
-    )
-    out: dict[str, dict[dt.date, SourceDay]] = defaultdict(dict)
-    for (day, source), cell in summarize_calls(rows).items():
-        out[source][day] = cell
+    ).where((UpstreamCall.created_at >= _start(since)) & (UpstreamCall.created_at < _start(until)))
+    return summarize_calls(rows)
+
+
+async def source_days(days: list[dt.date], today: dt.date) -> dict[str, dict[dt.date, SourceStats]]:
+    """Per source, per day: requests, latency percentiles, 429/503, wait (two statements, as kind_days)."""
+    settled_before = today - dt.timedelta(days=SETTLE_DAYS - 1)
+    out: dict[str, dict[dt.date, SourceStats]] = defaultdict(dict)
+    have: set[dt.date] = set()
+    for r in await SourceDay.select().where((SourceDay.day >= days[0]) & (SourceDay.day < settled_before)):
+        have.add(r["day"])
+        if r["source"]:
+            out[r["source"]][r["day"]] = SourceStats(**{k: r[k] for k in SOURCE_FIELDS})
+    live = [d for d in days if d not in have]
+    if live:
+        wanted = set(live)
+        for (day, source), cell in (await _calls_between(live[0], days[-1] + dt.timedelta(days=1))).items():
+            if day in wanted:
+                out[source][day] = cell
     return dict(sorted(out.items()))
 
 
@@ -186,4 +227,6 @@ async def chart_data(days: int = 90, today: dt.date | None = None) -> ChartData:
     """The last `days` days up to `today` (UTC) for every job kind and source that has any."""
     today = today or dt.datetime.now(dt.UTC).date()
     window = [today - dt.timedelta(days=i) for i in range(days - 1, -1, -1)]
-    return ChartData(days=window, kinds=await kind_days(window, today), sources=await source_days(window))
+    return ChartData(
+        days=window, kinds=await kind_days(window, today), sources=await source_days(window, today)
+    )

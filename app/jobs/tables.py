@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from piccolo.columns import JSON, UUID, BigSerial, Boolean, Date, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, BigInt, BigSerial, Boolean, Date, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -127,5 +127,18 @@ class JobDay(Table, tablename="job_day"):
     failed = Integer(default=0)
     cancelled = Integer(default=0)
     other = Integer(default=0)
+    p50_ms = Integer(null=True, default=None)
+    p95_ms = Integer(null=True, default=None)
+
+
+class SourceDay(Table, tablename="source_day"):
+    """Upstream calls to one source on one settled day: requests, latency percentiles, 429/503, wait."""
+
+    day = Date()
+    source = Varchar(length=30)
+    requests = Integer(default=0)
+    status_429 = Integer(default=0)
+    status_503 = Integer(default=0)
+    wait_ms = BigInt(default=0)
     p50_ms = Integer(null=True, default=None)
     p95_ms = Integer(null=True, default=None)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from app.jobs.charts import OUTCOMES, ChartData, KindDay, SourceDay
+from app.jobs.charts import OUTCOMES, ChartData, KindDay, SourceStats
 from app.web.activity_chart import nice_ceiling
 
 WIDTH, HEIGHT = 720, 180
@@ -125,8 +125,8 @@ def kind_panel(kind: str, days: list[dt.date], cells: dict[dt.date, KindDay]) ->
     )
 
 
-def source_panel(source: str, days: list[dt.date], cells: dict[dt.date, SourceDay]) -> Panel:
-    empty = SourceDay()
+def source_panel(source: str, days: list[dt.date], cells: dict[dt.date, SourceStats]) -> Panel:
+    empty = SourceStats()
     got = [cells.get(d, empty) for d in days]
     columns = ("requests", "p50 ms", "p95 ms", "429", "503", "wait ms")
     rows: list[dict[str, int | None]] = [

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from app.jobs.charts import chart_data, settle_days
+from app.jobs.charts import chart_data, settle_days, settle_source_days
 from app.jobs.tables import Job, JobDay, UpstreamCall
 from app.llamalog.context import JobContext, job_scope
 from app.sources.http import RetryPolicy, request_json
@@ -124,7 +124,10 @@ async def test_kind_charts_equal_a_query_over_the_job_rows_before_and_after_sett
 
 async def test_source_charts_equal_a_query_over_the_call_rows() -> None:
     await fill()
-    data = await chart_data(12, TODAY)
+    before = await chart_data(12, TODAY)
+    assert await settle_source_days(12, TODAY) > 0
+    data = await chart_data(12, TODAY)  # settled days now read from source_day
+    assert data == before
     rows = await UpstreamCall.select()
     for source, cells in data.sources.items():
         for day, cell in cells.items():
