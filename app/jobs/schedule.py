@@ -28,6 +28,7 @@ class ScheduledRun(NamedTuple):
     cron: str
     next_at: dt.datetime | None
     last_job: dict[str, Any] | None
+    paused: bool = False
 
 
 def _schedule(name: str, actor: str, expression: str) -> Schedule:
@@ -92,7 +93,8 @@ async def next_runs(at: dt.datetime | None = None) -> list[ScheduledRun]:
         next_at = None
         if schedule.cron is not None and settings.scheduler_enabled and not schedule.paused:
             next_at = schedule.cron.next_after(at)
-        runs.append(ScheduledRun(schedule.name, schedule.expression, next_at, await last_job(schedule.actor)))
+        last = await last_job(schedule.actor)
+        runs.append(ScheduledRun(schedule.name, schedule.expression, next_at, last, schedule.paused))
     return runs
 
 

@@ -96,6 +96,7 @@ async def test_pause_and_resume_are_logged_and_shown(client: Any) -> None:
     page = card(client.get("/jobs/schedules").text, "spotify")
     assert "pill schedule-state paused" in page and "None while paused." in page
     assert "schedule-resume" in page
+    assert '<a class="pill paused" href="/jobs/schedules#schedule-spotify">paused</a>' in client.get("/jobs").text
     assert post(client, "/jobs/schedules/spotify/resume").status_code == 303
     actions = (
         await JobScheduleChange.select(JobScheduleChange.action, JobScheduleChange.after)
@@ -125,3 +126,33 @@ async def test_a_paused_schedule_does_not_tick_with_two_schedulers_then_resumes_
     assert sum(len(s) for s in sent) == 1
     assert await Job.count().where(Job.kind == "t_schedule_tick") == 1
     get_broker().flush(QUEUE)
+
+
+class NoOtherClaims:
+    """Claims that never refuse: as two scheduler processes without Redis would see each other."""
+
+    async def claim(self, name: str, tick: dt.datetime) -> bool:
+        return True
+
+
+async def test_the_database_claim_alone_keeps_two_schedulers_from_both_sending_a_tick() -> None:
+    get_broker().flush(QUEUE)
+    base = [Schedule("spotify", "t_schedule_tick", "*/5 * * * *", Cron.parse("*/5 * * * *"))]
+    first = Scheduler(base, NoOtherClaims(), started_at=T0)
+    second = Scheduler(base, NoOtherClaims(), started_at=T0)
+    at = TICK + dt.timedelta(seconds=2)
+    sent = await asyncio.gather(first.fire_due(at), second.fire_due(at))
+    assert sum(len(s) for s in sent) == 1
+    assert await Job.count().where(Job.kind == "t_schedule_tick") == 1
+    get_broker().flush(QUEUE)
+
+
+async def test_run_now_from_the_schedules_page_is_logged_with_the_job(client: Any) -> None:
+    answer = post(client, "/jobs/schedules/musicbrainz/run")
+    assert answer.status_code == 303
+    job_id = answer.headers["location"].rsplit("/", 1)[1]
+    change = await JobScheduleChange.select().output(load_json=True).first()
+    assert (change["action"], change["after"]["job_id"], change["username"]) == ("run_now", job_id, "admin")
+    row = await Job.select(Job.triggered_by, Job.username).where(Job.job_id == job_id).first()
+    assert row == {"triggered_by": "user", "username": "admin"}
+    get_broker().flush("sync")
