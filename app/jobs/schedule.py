@@ -28,7 +28,6 @@ class ScheduledRun(NamedTuple):
     cron: str
     next_at: dt.datetime | None
     last_job: dict[str, Any] | None
-    paused: bool = False
 
 
 def _schedule(name: str, actor: str, expression: str) -> Schedule:
@@ -86,16 +85,22 @@ async def last_job(actor: str) -> dict[str, Any] | None:
 
 async def next_runs(at: dt.datetime | None = None) -> list[ScheduledRun]:
     """For each schedule: name, cron expression, next fire time (None when off) and its latest run."""
+    return (await schedule_overview(at))[0]
+
+
+async def schedule_overview(at: dt.datetime | None = None) -> tuple[list[ScheduledRun], set[str]]:
+    """next_runs, and the names of the paused schedules."""
     settings = get_settings()
     at = at or now()
-    runs = []
+    runs, paused = [], set()
     for schedule in await current_schedules(configured_schedules(settings)):
         next_at = None
         if schedule.cron is not None and settings.scheduler_enabled and not schedule.paused:
             next_at = schedule.cron.next_after(at)
-        last = await last_job(schedule.actor)
-        runs.append(ScheduledRun(schedule.name, schedule.expression, next_at, last, schedule.paused))
-    return runs
+        runs.append(ScheduledRun(schedule.name, schedule.expression, next_at, await last_job(schedule.actor)))
+        if schedule.paused:
+            paused.add(schedule.name)
+    return runs, paused
 
 
 async def run_now(name: str, user: User) -> str:

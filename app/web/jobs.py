@@ -25,7 +25,7 @@ from app.jobs.filters import (
 )
 from app.jobs.launch import JobNotFound, NotRetryable, UnknownActor, retry_job
 from app.jobs.queries import JobDetail, JobNode, estimate_matching, job_detail, search_jobs
-from app.jobs.schedule import next_runs, run_now
+from app.jobs.schedule import run_now, schedule_overview
 from app.jobs.stuck import NotStuck, fail_stuck, stuck_ids
 from app.jobs.tables import JOB_STATUSES, RETRYABLE_STATUSES, UNFINISHED_STATUSES, Job
 from app.jobs.tree import retry_failed_branch, tree_view
@@ -114,7 +114,8 @@ async def jobs_page(request: Request) -> Response[str]:
     }
     if is_htmx(request) and request.query_params.get("part") == "runs":
         return render(request, "jobs.html", context, block="runs")
-    context.update(schedule=await next_runs(), disabled=_sources(), runtime=runtime_status())
+    schedule, paused = await schedule_overview()
+    context.update(schedule=schedule, paused=paused, disabled=_sources(), runtime=runtime_status())
     if cursor is None:  # the charts sit above the first page
         kinds, sources = build_panels(await chart_data(CHART_DAYS))
         context.update(
