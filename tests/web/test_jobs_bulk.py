@@ -170,3 +170,22 @@ async def test_a_bulk_run_goes_in_batches_with_progress_and_stops_when_asked(mon
     assert await Job.count().where(Job.status == "queued") == 5 + 1
     row = await Job.select(Job.progress_done, Job.progress_total).where(Job.job_id == ctx.job_id).first()
     assert row == {"progress_done": 6, "progress_total": 11}  # the bulk run's own row was queued too
+
+
+async def test_stop_on_a_bulk_page_asks_it_to_stop_and_only_a_running_bulk_run(client: Any) -> None:
+    bulk = await make(1, kind="bulk_jobs", status="running", username="admin")
+    other = await make(2, status="running")
+    html = client.get(f"/jobs/{bulk}").text
+    assert (
+        f'action="/jobs/{bulk}/stop"' in html
+        and f'action="/jobs/{other}/stop"' not in client.get(f"/jobs/{other}").text
+    )
+    token = client.cookies.get("llama_csrf")
+    assert (
+        client.post(f"/jobs/{bulk}/stop", data={"_csrf_token": token}, follow_redirects=False).status_code
+        == 303
+    )
+    row = await Job.select(Job.stop_requested_at).where(Job.job_id == bulk).first()
+    assert row["stop_requested_at"] is not None
+    assert "Stopping after this batch" in client.get(f"/jobs/{bulk}").text
+    assert client.post(f"/jobs/{other}/stop", data={"_csrf_token": token}).status_code == 400
