@@ -116,12 +116,13 @@ class ScheduleView:
     history: list[dict[str, Any]]  # newest first
 
 
-async def schedule_views(at: dt.datetime | None = None, *, enabled: bool = True) -> list[ScheduleView]:
+async def schedule_views(at: dt.datetime | None = None) -> list[ScheduleView]:
     """Every schedule with its words, next 5 runs, last runs and change history."""
     at = at or now()
     views = []
     for s in await current_schedules():
-        runs = s.cron.next_runs(at, 5) if s.cron and enabled and not s.paused else []
+        # Shown even when this process's scheduler is off: what the cron means is worth seeing.
+        runs = s.cron.next_runs(at, 5) if s.cron and not s.paused else []
         last = (
             await Job.select()
             .where(Job.kind == s.actor[:50])

@@ -44,7 +44,7 @@ async def _page(
 ) -> Response[str]:
     settings = get_settings()
     context = {
-        "views": await schedule_views(enabled=settings.scheduler_enabled),
+        "views": await schedule_views(),
         "labels": LABELS,
         "enabled": settings.scheduler_enabled,
         "runtime": runtime_status(),
