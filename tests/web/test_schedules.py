@@ -96,7 +96,10 @@ async def test_pause_and_resume_are_logged_and_shown(client: Any) -> None:
     page = card(client.get("/jobs/schedules").text, "spotify")
     assert "pill schedule-state paused" in page and "None while paused." in page
     assert "schedule-resume" in page
-    assert '<a class="pill paused" href="/jobs/schedules#schedule-spotify">paused</a>' in client.get("/jobs").text
+    assert (
+        '<a class="pill paused" href="/jobs/schedules#schedule-spotify">paused</a>'
+        in client.get("/jobs").text
+    )
     assert post(client, "/jobs/schedules/spotify/resume").status_code == 303
     actions = (
         await JobScheduleChange.select(JobScheduleChange.action, JobScheduleChange.after)
