@@ -161,3 +161,39 @@ async def test_retry_a_failed_branch_and_watch_it_join_the_root(page: Any) -> No
     assert {str(r["root_job_id"]) for r in rows} == {str(root)} and {r["category"] for r in rows} == {
         "FAILED"
     }
+
+
+HIDE = """(hidden) => {
+  Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
+
+async def test_live_updates_pause_while_the_tab_is_hidden_and_catch_up_when_shown(page: Any) -> None:
+    job_id = await make(0, status="running", heartbeat_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    polls: list[str] = []
+    page.on("request", lambda request: polls.append(request.url) if "part=runs" in request.url else None)
+    await page.goto("/jobs")
+    await page.wait_for_timeout(2500)
+    assert polls, "the runs table does not refresh while a run is running"
+    await page.evaluate(HIDE, True)
+    await page.wait_for_timeout(300)
+    polls.clear()
+    await page.wait_for_timeout(4500)
+    assert polls == [], f"it kept polling while hidden: {polls}"
+    await Job.update({Job.status: "succeeded"}).where(Job.job_id == job_id)
+    await page.evaluate(HIDE, False)
+    await page.wait_for_function(
+        f"() => document.querySelector('#job-{job_id} .pill.succeeded')", timeout=3000
+    )
+    assert len(polls) >= 1
+
+    # a run's page: its log stream is closed while hidden and opened again after the newest row
+    other = await make(1, status="running", heartbeat_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    await page.goto(f"/jobs/{other}")
+    assert await page.locator("[data-live-sse]").count() == 1
+    await page.evaluate(HIDE, True)
+    assert await page.locator("[data-live-sse]").count() == 0
+    await page.evaluate(HIDE, False)
+    stream = page.locator("[data-live-sse]")
+    assert await stream.count() == 1 and "after=" in (await stream.get_attribute("sse-connect") or "")
