@@ -19,7 +19,21 @@ from app.config import ROOT, get_settings
 from app.db import engine
 from app.llamalog.filters import FilterError
 from app.not_found import NotFound
-from app.web import admin_db, album, albums, api, auth, dashboard, entities, fix, jobs, logs, timeline, tracks
+from app.web import (
+    admin_db,
+    album,
+    albums,
+    api,
+    auth,
+    dashboard,
+    entities,
+    fix,
+    jobs,
+    logs,
+    schedules,
+    timeline,
+    tracks,
+)
 from app.web.errors import bad_request, forbidden, http_error, not_found, server_error
 from app.web.security_headers import security_headers
 from app.web.templating import template_config
@@ -65,6 +79,7 @@ def create_app(*, extra_route_handlers: list[ControllerRouterHandler] | None = N
         *timeline.ROUTES,
         *entities.ROUTES,
         *jobs.ROUTES,
+        *schedules.ROUTES,
         *api.ROUTES,
         *admin_db.ROUTES,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),

@@ -8,7 +8,7 @@ from piccolo.table import Table
 from app.auth.tables import AdminSession, AdminUser
 from app.catalog.tables import Album, AlbumArtist, Artist, Track, TrackArtist
 from app.config import ROOT
-from app.jobs.tables import Job
+from app.jobs.tables import Job, JobDay, JobSchedule, JobScheduleChange, SourceDay, UpstreamCall
 from app.llamalog.tables import LlamaLog
 
 TABLES: list[type[Table]] = [
@@ -20,6 +20,11 @@ TABLES: list[type[Table]] = [
     AlbumArtist,
     TrackArtist,
     Job,
+    JobSchedule,
+    JobScheduleChange,
+    JobDay,
+    UpstreamCall,
+    SourceDay,
     LlamaLog,
 ]
 

@@ -109,7 +109,20 @@ def plan(smoke: bool) -> tuple[list[Step], set[str]]:
     )
     live = ["--clients", "5", "--rows", "6", "--idle", "1"] if smoke else ["--clients", "50", "--rows", "60"]
     steps.append(("live", "bench.live", live, {"DATABASE_URL": work_db}, 600))
-    scratch = {work_db}
+    # /jobs with many job rows (1M on Postgres, else SQLite) against a bare handler; 90-day charts.
+    jobs_db = f"{PG_BASE}/llama_bench_jobs_{run_id}" if pg else f"sqlite:///{var / f'jobs-{run_id}.sqlite3'}"
+    jobs_rows = "5000" if smoke else ("1000000" if pg else "200000")
+    jobs_rounds = ["--rounds", "6", "--warmup", "1"] if smoke else ["--rounds", "40", "--warmup", "5"]
+    steps.append(
+        (
+            "jobs",
+            "bench.jobs",
+            ["--rows", jobs_rows, "--database-url", jobs_db, *jobs_rounds],
+            {"DATABASE_URL": jobs_db},
+            1800,
+        )
+    )
+    scratch = {work_db, jobs_db}
     if smoke:
         scratch |= {sqlite_db, pg_db} if pg else {sqlite_db}
     return steps, scratch

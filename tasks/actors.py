@@ -16,6 +16,7 @@ import dramatiq
 
 from app.catalog import artist_enrich, covers, enrich, job_failures, sync
 from app.jobs import actors as app_actors
+from app.jobs import bulk
 from tasks.broker import get_broker
 from tasks.retry_policy import JOB_OPTIONS, SYNC_TIME_LIMIT_MS
 
@@ -64,6 +65,11 @@ async def enrich_artist(artist_id: str) -> None:
 @dramatiq.actor(broker=broker, queue_name="covers", on_final_failure=job_failures.cover_failed, **JOB_OPTIONS)
 async def cache_cover(album_id: str) -> None:
     await covers.cache_cover(uuid.UUID(album_id))
+
+
+@dramatiq.actor(broker=broker, queue_name="bulk", max_retries=0)
+async def bulk_jobs(action: str, selection: dict[str, list[str] | dict[str, str]]) -> None:
+    await bulk.run_bulk(action, selection)
 
 
 # The app sends on this broker from now on; wire() checks every ActorName is declared above.

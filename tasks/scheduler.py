@@ -3,9 +3,12 @@
 Each tick also runs the stall detector (app/jobs/stalls.py): jobs whose worker stopped heartbeating
 are shown stalled, jobs whose message the broker lost are sent again or failed.
 
-Any number of schedulers may run: before sending, each claims the (schedule, tick) pair, with a
-Redis `SET NX` key when REDIS_URL is set, an in-process lock when embedded. Ticks missed while no
-scheduler ran are not made up; a sync can always be started by hand.
+Any number of schedulers may run: before sending, each claims the (schedule, tick) pair in the
+database (`job_schedule.last_tick_at`, moved forward by one conditional UPDATE that also requires the
+schedule not paused), then with a Redis `SET NX` key when REDIS_URL is set or an in-process lock
+when embedded. Each pass reads the schedules' stored cron and paused state, so an edit or a pause
+made on /jobs/schedules takes effect at the next pass. Ticks missed while no scheduler ran are not
+made up; a sync can always be started by hand.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ from typing import Any, Protocol
 from piccolo.engine.postgres import PostgresEngine
 
 from app.config import Settings, get_settings
+from app.jobs.charts import settle_days, settle_source_days
 from app.jobs.launch import actor_exists, enqueue
 from app.jobs.runs import now as utcnow
-from app.jobs.schedule import Schedule, configured_schedules
+from app.jobs.schedule import Schedule, configured_schedules, current_schedules
+from app.jobs.schedule_state import claim_tick
 from app.jobs.stalls import StallAction, check_stalls
 
 log = logging.getLogger("llamalog.scheduler")
@@ -91,7 +96,9 @@ class Scheduler:
         send: Callable[..., Awaitable[str]] = enqueue,
         stall_after: float | None = None,
     ) -> None:
-        self.schedules = configured_schedules() if schedules is None else schedules
+        # The schedules as configured; each pass reads their stored cron and paused state over these.
+        self.base = configured_schedules() if schedules is None else schedules
+        self.schedules = self.base
         self.claims = claims or claims_for(get_settings())
         self.clock = clock
         self.send = send
@@ -122,11 +129,15 @@ class Scheduler:
         """Send every schedule whose tick fell in (last check, `at`]; returns the new job ids."""
         at = at or self.clock()
         sent: list[str] = []
+        self.schedules = await current_schedules(self.base)
         for s in self.schedules:
             if s.cron is None:
                 continue
             tick = s.cron.last_between(self.checked_until, at)
             if tick is None:
+                continue
+            if s.paused:
+                log.info("schedule %s: tick %s not sent: the schedule is paused", s.name, tick.isoformat())
                 continue
             if not actor_exists(s.actor):
                 log.warning(
@@ -136,7 +147,7 @@ class Scheduler:
                     s.actor,
                 )
                 continue
-            if not await self.claims.claim(s.name, tick):
+            if not await claim_tick(s.name, tick) or not await self.claims.claim(s.name, tick):
                 log.info("schedule %s: tick %s was sent by another scheduler", s.name, tick.isoformat())
                 continue
             job_id = await self.send(s.actor, triggered_by="scheduled")
@@ -146,7 +157,11 @@ class Scheduler:
         return sent
 
     def next_wakeup(self) -> dt.datetime | None:
-        ticks = [s.cron.next_after(self.checked_until) for s in self.schedules if s.cron is not None]
+        ticks = [
+            s.cron.next_after(self.checked_until)
+            for s in self.schedules
+            if s.cron is not None and not s.paused
+        ]
         return min(ticks, default=None)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -162,6 +177,11 @@ class Scheduler:
                 await self.check_stalls()
             except Exception:
                 log.exception("scheduler: the stall detector failed")
+            try:
+                await settle_days()  # the /jobs charts read settled days from job_day and source_day
+                await settle_source_days()
+            except Exception:
+                log.exception("scheduler: settling the chart days failed")
             wake = self.next_wakeup()
             delay = min(MAX_SLEEP_S, self.stall_after / STALL_CHECKS_PER_TIMEOUT)
             if wake is not None:

@@ -156,6 +156,22 @@ def desktop_shots(page: Any) -> None:
     save(page, "fix-queue")
 
 
+def steer_shots(page: Any) -> None:
+    """The jobs pages an operator steers with: charts, schedules, a job tree."""
+    page.goto("/jobs")
+    page.locator("svg.chart").first.wait_for()
+    page.locator("section.job-charts").screenshot(path=str(OUT / "jobs-charts.png"))
+    print(f"  {(OUT / 'jobs-charts.png').relative_to(ROOT)}")
+    page.goto("/jobs/schedules")
+    save(page, "schedules")
+    page.goto("/jobs?kind=sync_spotify")
+    page.locator(".jobs-table a", has_text="sync_spotify").first.click()
+    page.wait_for_url("**/jobs/*")
+    page.goto(page.url.rstrip("/") + "/tree")
+    page.locator("li.tree-node").first.wait_for()
+    save(page, "job-tree")
+
+
 def fix_shots(page: Any) -> None:
     page.goto("/albums/broken")
     page.locator("tr", has_text=FIXED_ALBUM).locator("text=Fix").first.click()
@@ -190,8 +206,12 @@ def main() -> int:
             shots: list[tuple[dict[str, int], Callable[[Any], None]]] = [
                 (PHONE, phone_shots),
                 (DESKTOP, desktop_shots),
+                (DESKTOP, steer_shots),
                 (DESKTOP, fix_shots),
             ]
+            # `--only steer_shots,...`: retake some pictures and leave the others as they are.
+            only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
+            shots = [(v, take) for v, take in shots if only is None or take.__name__ in only]
             for viewport, take in shots:
                 context = browser.new_context(base_url=url, viewport=viewport)
                 context.set_default_timeout(20_000)

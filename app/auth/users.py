@@ -227,3 +227,10 @@ async def logout(token: str | None) -> None:
     if token:
         sessions.forget(token)
         await AdminSession.remove_session(token)
+
+
+async def user_exists(name_or_id: str) -> bool:
+    """An admin with this username (or numeric id) exists (the /jobs `user` filter checks it)."""
+    if name_or_id.isdigit():
+        return bool(await AdminUser.exists().where(AdminUser.id == int(name_or_id)))
+    return bool(await AdminUser.exists().where(AdminUser.username == name_or_id))

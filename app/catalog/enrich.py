@@ -118,12 +118,19 @@ def proposed_fields(album: AlbumRow, found: AlbumInput) -> dict[str, FieldValue]
     return proposed
 
 
+class AlbumGone(NotFound):
+    """The album was deleted since the run was sent (e.g. a retry of an old failure): no retry helps."""
+
+    retryable = False
+    error_code = "ALBUM_NOT_FOUND"
+
+
 async def enrich_album(album_id: uuid.UUID) -> EnrichmentResult:
     """Enrich one album from MusicBrainz; writes one ENRICHED row (or NO_DATA_AVAILABLE/SKIPPED)."""
     started = time.monotonic()
     album = cast(AlbumRow | None, await Album.select().where(Album.id == album_id).first())
     if album is None:
-        raise NotFound(f"There is no album {album_id}.")
+        raise AlbumGone(f"There is no album {album_id} (deleted since the run was sent?).")
     await Album.update({Album.enrichment_status: "IN_PROGRESS"}).where(Album.id == album_id)
     with counting_calls() as calls:
         release = await find_release(album, await _album_artist_names(album_id))

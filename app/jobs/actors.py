@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 from dramatiq.errors import ActorNotFound
 
+from app.jobs import calls
+
 
 class ActorName(StrEnum):
     """Every actor declared in tasks/actors.py that app code sends (wire() checks each is declared)."""
@@ -20,6 +22,7 @@ class ActorName(StrEnum):
     ENRICH_ALBUM = "enrich_album"
     ENRICH_ARTIST = "enrich_artist"
     CACHE_COVER = "cache_cover"
+    BULK_JOBS = "bulk_jobs"
 
 
 class UnknownActor(LookupError):
@@ -41,6 +44,7 @@ def wire(broker: Broker) -> None:
     """Make `broker` the one the app sends on; every ActorName must be declared on it."""
     global _broker
     _broker = broker
+    calls.install()  # upstream calls made inside jobs go on the record from now on
     missing = [name.value for name in ActorName if not _declared(name)]
     if missing:
         raise UnknownActor(", ".join(missing))

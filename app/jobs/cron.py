@@ -1,15 +1,20 @@
 """Five-field cron expressions (minute hour day-of-month month day-of-week), evaluated in UTC.
 
-Fields take `*`, numbers, ranges `a-b`, steps `*/n` and `a-b/n`, lists `a,b`, month and weekday
-names (`jan`, `mon`); weekday 0 and 7 are Sunday. As in Vixie cron, when both day fields are
-restricted a day matching either one fires. Macros: @yearly @annually @monthly @weekly @daily
-@midnight @hourly.
+croniter does the parsing and the arithmetic (names, ranges, steps, lists, `7` as Sunday, the Vixie
+rule that a day matching either restricted day field fires); cron-descriptor says it in words.
+Neither names the field that is wrong, so `Cron.parse` checks each field on its own first and the
+error says which one (`minute: '61' is outside 0-59`, `cron: '@every-day' is not a cron macro`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+from cron_descriptor import Options, get_description  # type: ignore[import-untyped]
+from croniter import CroniterBadCronError, CroniterBadDateError, CroniterError, croniter
 
 MACROS = {
     "@yearly": "0 0 1 1 *",
@@ -20,132 +25,118 @@ MACROS = {
     "@midnight": "0 0 * * *",
     "@hourly": "0 * * * *",
 }
-MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
-# (name, low, high, names starting at `low`)
+# (name, low, high)
 FIELDS = (
-    ("minute", 0, 59, None),
-    ("hour", 0, 23, None),
-    ("day of month", 1, 31, None),
-    ("month", 1, 12, MONTHS),
-    ("day of week", 0, 7, WEEKDAYS),
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day of month", 1, 31),
+    ("month", 1, 12),
+    ("day of week", 0, 7),
 )
-# Longest gap between two fires of a valid expression (29 February, on a given weekday: 28 years).
-SEARCH_DAYS = 366 * 29
+NAMES = re.compile(r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|thu|fri|sat)$", re.I)
 
 
 class CronError(ValueError):
     pass
 
 
-def _value(text: str, low: int, names: list[str] | None, what: str) -> int:
-    if names and text.lower() in names:
-        return names.index(text.lower()) + low
-    if not text.isdigit():
-        raise CronError(f"{what}: {text!r} is not a number")
-    return int(text)
+def _why(part: str, what: str, low: int, high: int) -> str:
+    """Why croniter refused one field, in words naming the field."""
+    for piece in part.split(","):
+        body, _, step = piece.partition("/")
+        if step and (not step.isdigit() or int(step) == 0):
+            return f"{what}: step {step!r} must be a positive number"
+        for value in body.split("-"):
+            if value == "*" or NAMES.match(value):
+                continue
+            if not value.isdigit():
+                return f"{what}: {value!r} is not a number"
+            if not low <= int(value) <= high:
+                return f"{what}: {piece!r} is outside {low}-{high}"
+    return f"{what}: {part!r} is outside {low}-{high}"
 
 
-def _field(text: str, low: int, high: int, names: list[str] | None, what: str) -> frozenset[int]:
-    values: set[int] = set()
-    for part in text.split(","):
-        body, _, step_text = part.partition("/")
-        step = 1
-        if step_text:
-            if not step_text.isdigit() or int(step_text) == 0:
-                raise CronError(f"{what}: step {step_text!r} must be a positive number")
-            step = int(step_text)
-        if body == "*":
-            start, end = low, high
-        elif "-" in body:
-            a, _, b = body.partition("-")
-            start, end = _value(a, low, names, what), _value(b, low, names, what)
-        else:
-            start = _value(body, low, names, what)
-            end = high if step_text else start
-        if not (low <= start <= high and low <= end <= high) or start > end:
-            raise CronError(f"{what}: {part!r} is outside {low}-{high}")
-        values.update(range(start, end + 1, step))
-    return frozenset(values)
+def _check_fields(expression: str, text: str) -> None:
+    parts = text.split()
+    if len(parts) != 5:
+        raise CronError(f"cron: {expression!r}: a cron expression has 5 fields, not {len(parts)}")
+    for i, (part, (what, low, high)) in enumerate(zip(parts, FIELDS, strict=True)):
+        alone = " ".join(part if j == i else "*" for j in range(5))
+        try:
+            croniter(alone)
+        except CroniterError:
+            raise CronError(_why(part, what, low, high)) from None
+        for a, b in re.findall(r"(\d+)-(\d+)", part):
+            if int(a) > int(b):  # croniter would wrap around; cron means nothing by it
+                raise CronError(f"{what}: {a}-{b} is outside {low}-{high} (a range runs low to high)")
 
 
 @dataclass(frozen=True)
 class Cron:
     expression: str
-    minutes: frozenset[int]
-    hours: frozenset[int]
-    days: frozenset[int]
-    months: frozenset[int]
-    weekdays: frozenset[int]  # 0 = Sunday
-    any_day: bool
-    any_weekday: bool
+    text: str  # the five fields (a macro spelt out)
 
     @classmethod
     def parse(cls, expression: str) -> Cron:
-        text = MACROS.get(expression.strip().lower(), expression.strip())
-        parts = text.split()
-        if len(parts) != 5:
-            raise CronError(f"{expression!r}: a cron expression has 5 fields, not {len(parts)}")
-        minutes, hours, days, months, weekdays = (
-            _field(part, low, high, names, what)
-            for part, (what, low, high, names) in zip(parts, FIELDS, strict=True)
-        )
-        cron = cls(
-            expression=expression.strip(),
-            minutes=minutes,
-            hours=hours,
-            days=days,
-            months=months,
-            weekdays=frozenset(d % 7 for d in weekdays),
-            any_day=parts[2] == "*",
-            any_weekday=parts[4] == "*",
-        )
-        cron.next_after(dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))  # raises if it never fires
+        """Read `expression`; a CronError names the field that is wrong."""
+        stripped = expression.strip()
+        if stripped.startswith("@"):
+            if stripped.lower() not in MACROS:
+                raise CronError(f"cron: {stripped!r} is not a cron macro; use one of {', '.join(MACROS)}")
+            text = MACROS[stripped.lower()]
+        else:
+            text = " ".join(stripped.split())
+            _check_fields(expression, text)
+        try:
+            croniter(text)
+        except CroniterBadCronError as exc:  # a combination the field checks let through
+            raise CronError(f"cron: {stripped!r}: {exc}") from None
+        cron = cls(expression=stripped, text=text)
+        cron.next_after(dt.datetime(2000, 1, 1, tzinfo=dt.UTC))  # raises if it never fires
         return cron
 
-    def _day_matches(self, day: dt.date) -> bool:
-        if day.month not in self.months:
-            return False
-        by_date = day.day in self.days
-        by_weekday = (day.isoweekday() % 7) in self.weekdays
-        if self.any_day or self.any_weekday:
-            return by_date and by_weekday
-        return by_date or by_weekday
-
-    def matches(self, when: dt.datetime) -> bool:
-        when = _utc(when)
-        return when.minute in self.minutes and when.hour in self.hours and self._day_matches(when.date())
+    def _iter(self, start: dt.datetime) -> croniter:
+        return croniter(self.text, _utc(start))
 
     def next_after(self, when: dt.datetime) -> dt.datetime:
         """The first fire time strictly after `when` (UTC, whole minutes)."""
-        start = _utc(when).replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
-        day = start.date()
-        for _ in range(SEARCH_DAYS):
-            if self._day_matches(day):
-                first_day = day == start.date()
-                for hour in sorted(self.hours):
-                    if first_day and hour < start.hour:
-                        continue
-                    for minute in sorted(self.minutes):
-                        if first_day and hour == start.hour and minute < start.minute:
-                            continue
-                        return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=dt.timezone.utc)
-            day += dt.timedelta(days=1)
-        raise CronError(f"{self.expression!r} never fires")
+        try:
+            return _utc(self._iter(when).get_next(dt.datetime))
+        except CroniterBadDateError:
+            raise CronError(f"cron: {self.expression!r} never fires") from None
+
+    def next_runs(self, when: dt.datetime, n: int = 5) -> list[dt.datetime]:
+        """The next `n` fire times after `when`."""
+        runs = self._iter(when)
+        return [_utc(runs.get_next(dt.datetime)) for _ in range(n)]
+
+    def matches(self, when: dt.datetime) -> bool:
+        return bool(croniter.match(self.text, _utc(when).replace(second=0, microsecond=0)))
 
     def last_between(self, after: dt.datetime, until: dt.datetime) -> dt.datetime | None:
         """The latest fire time in (after, until], or None."""
-        tick = self.next_after(after)
-        if tick > _utc(until):
+        # get_prev is strictly before its start: start just past `until` so a tick on it counts.
+        start = _utc(until).replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+        try:
+            tick = _utc(self._iter(start).get_prev(dt.datetime))
+        except CroniterBadDateError:
             return None
-        while True:
-            following = self.next_after(tick)
-            if following > _utc(until):
-                return tick
-            tick = following
+        return tick if _utc(after) < tick <= _utc(until) else None
+
+    def words(self) -> str:
+        """The expression in words, e.g. "Every 6 hours" (UTC)."""
+        options = Options()
+        options.use_24hour_time_format = True
+        return str(get_description(self.text, options))
+
+    def ticks(self, after: dt.datetime, until: dt.datetime) -> Iterator[dt.datetime]:
+        """Every fire time in (after, until]."""
+        runs = self._iter(after)
+        while (tick := _utc(runs.get_next(dt.datetime))) <= _utc(until):
+            yield tick
 
 
 def _utc(when: dt.datetime) -> dt.datetime:
     if when.tzinfo is None:
-        return when.replace(tzinfo=dt.timezone.utc)
-    return when.astimezone(dt.timezone.utc)
+        return when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC)

@@ -56,8 +56,13 @@ async def enqueue(
     user_id: int | None = None,
     username: str | None = None,
     retry_of: str | None = None,
+    parent_job_id: str | None = None,
+    root_job_id: str | None = None,
 ) -> str:
-    """Send `actor_name(*args, **kwargs)` as a root job; its Job row exists when this returns."""
+    """Send `actor_name(*args, **kwargs)` as a root job; its Job row exists when this returns.
+
+    With `root_job_id` (and `parent_job_id`) it joins that tree instead ("retry the failed branch").
+    """
     if triggered_by not in TRIGGERS:
         raise ValueError(f"triggered_by must be one of {', '.join(TRIGGERS)}")
     actor = find_actor(actor_name)
@@ -71,14 +76,18 @@ async def enqueue(
         args=tuple(args), kwargs=dict(kwargs or {}), **{k: v for k, v in options.items() if v is not None}
     )
     job_id = message.message_id
-    # A root of its own, whatever job (a web request, the CLI) is running around this call.
-    message.options["root_job_id"] = job_id
+    # A root of its own (or the tree it is told to join), whatever job (a web request, the CLI) is
+    # running around this call: the context middleware leaves a message carrying a root alone.
+    message.options["root_job_id"] = root_job_id or job_id
+    if parent_job_id:
+        message.options["parent_job_id"] = parent_job_id
     spec = JobSpec(
         job_id=job_id,
         actor=actor_name,
         args=list(message.args),
         kwargs=dict(message.kwargs),
-        root_job_id=job_id,
+        parent_job_id=parent_job_id,
+        root_job_id=root_job_id or job_id,
         triggered_by=triggered_by,
         user_id=user_id,
         username=username,

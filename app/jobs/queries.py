@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import json
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from piccolo.columns.combination import WhereRaw
+from piccolo.querystring import QueryString
 
+from app.jobs.filters import SOURCE_KINDS, JobFilter
 from app.jobs.rows import JobRow
 from app.jobs.tables import JOB_STATUSES, Job
 from app.llamalog.filters import FilterError
@@ -48,11 +51,58 @@ class JobPage:
     next_cursor: str | None
 
 
+def job_conditions(f: JobFilter) -> list[Any]:
+    """The WHERE terms of a filter (each served by an index in the job_filters migration)."""
+    terms: list[Any] = []
+    if f.status:
+        terms.append(Job.status == f.status)
+    if f.kind:
+        terms.append(Job.kind == f.kind)
+    if f.source:
+        terms.append(Job.kind.is_in([str(k) for k in SOURCE_KINDS[f.source]]))
+    if f.user:
+        terms.append(Job.user_id == int(f.user) if f.user.isdigit() else Job.username == f.user)
+    if f.since:
+        terms.append(Job.created_at >= f.since)
+    if f.until:
+        terms.append(Job.created_at < f.until)
+    if f.arg:
+        terms.append(Job.arg == f.arg)
+    if f.roots_only:
+        terms.append(Job.parent_job_id.is_null())
+    return terms
+
+
+def _where(query: Any, terms: list[Any]) -> Any:
+    for term in terms:
+        query = query.where(term)
+    return query
+
+
+def _after(cursor: str) -> Any:
+    after = JobCursor.decode(cursor)
+    job_id: Any = after.job_id if Job._meta.db.engine_type == "postgres" else str(after.job_id)
+    return WhereRaw("(created_at, job_id) < ({}, {})", after.created_at, job_id)
+
+
+async def search_jobs(f: JobFilter, *, cursor: str | None = None, limit: int = 50) -> JobPage:
+    """One keyset page of runs matching `f`, newest first (one statement; no count)."""
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    terms = job_conditions(f)
+    if cursor:
+        terms.append(_after(cursor))
+    query = _where(Job.select().output(load_json=True), terms)
+    rows = await query.order_by(Job.created_at, Job.job_id, ascending=False).limit(limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = JobCursor(rows[-1]["created_at"], rows[-1]["job_id"]).encode() if more else None
+    return JobPage(rows=rows, next_cursor=next_cursor)
+
+
 async def list_jobs(
     *,
     status: str | None = None,
     kind: str | None = None,
-    triggered_by: str | None = None,
     roots_only: bool = False,
     cursor: str | None = None,
     limit: int = 50,
@@ -60,29 +110,48 @@ async def list_jobs(
     """One page of runs, newest first; `next_cursor` continues after the last row."""
     if status is not None and status not in JOB_STATUSES:
         raise FilterError(f"status: unknown value {status!r} (one of {', '.join(JOB_STATUSES)})")
-    limit = max(1, min(int(limit), MAX_LIMIT))
-    query = Job.select().output(load_json=True)
-    if status:
-        query = query.where(Job.status == status)
-    if kind:
-        query = query.where(Job.kind == kind)
-    if triggered_by:
-        query = query.where(Job.triggered_by == triggered_by)
-    if roots_only:
-        query = query.where(Job.parent_job_id.is_null())
-    if cursor:
-        after = JobCursor.decode(cursor)
-        job_id: uuid.UUID | str = (
-            after.job_id if Job._meta.db.engine_type == "postgres" else str(after.job_id)
+    match = JobFilter(status=status, kind=kind, roots_only=roots_only)
+    return await search_jobs(match, cursor=cursor, limit=limit)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """How many runs match: counted exactly up to a cap, estimated by the planner past it."""
+
+    count: int
+    exact: bool
+    at_least: bool = False  # SQLite past the cap: only "more than `count`" is known
+
+    @property
+    def words(self) -> str:
+        if self.exact:
+            return f"{self.count:,}"
+        return f"more than {self.count:,}" if self.at_least else f"about {self.count:,}"
+
+
+async def estimate_matching(f: JobFilter, *, cap: int = 1000) -> Estimate:
+    """Runs matching `f`: a bounded count (never a full COUNT(*)); past `cap`, the planner's guess
+    on Postgres (EXPLAIN), a bounded count up to `cap` on SQLite (it has no row estimate)."""
+    db: Any = Job._meta.db
+    terms = job_conditions(f)
+    inner = _where(Job.select(Job.job_id), terms).limit(cap + 1).querystrings[0]
+    rows = await db.run_querystring(QueryString("SELECT count(*) AS n FROM ({}) AS capped", inner))
+    counted = int(rows[0]["n"])
+    if counted <= cap:
+        return Estimate(counted, exact=True)
+    if db.engine_type != "postgres":
+        return Estimate(cap, exact=False, at_least=True)
+    if not terms:
+        rows = await db.run_querystring(
+            QueryString("SELECT reltuples::bigint AS n FROM pg_class WHERE relname = 'job'")
         )
-        query = query.where(WhereRaw("(created_at, job_id) < ({}, {})", after.created_at, job_id))
-    rows = cast(
-        list[JobRow], await query.order_by(Job.created_at, Job.job_id, ascending=False).limit(limit + 1)
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = JobCursor(rows[-1]["created_at"], rows[-1]["job_id"]).encode() if more else None
-    return JobPage(rows=rows, next_cursor=next_cursor)
+        return Estimate(max(cap, int(rows[0]["n"])), exact=False)
+    plain = _where(Job.select(Job.job_id), terms).querystrings[0]
+    rows = await db.run_querystring(QueryString("EXPLAIN (FORMAT JSON) {}", plain))
+    plan = rows[0]["QUERY PLAN"]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return Estimate(max(cap, int(plan[0]["Plan"]["Plan Rows"])), exact=False)
 
 
 async def get_job(job_id: str | uuid.UUID) -> JobRow | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from app.db import ColumnUpdates
+from app.jobs.filters import arg_text
 from app.jobs.progress import COUNT_FIELDS, take_pending
 from app.jobs.tables import UNFINISHED_STATUSES, Job, JobStatus
 from app.json_types import JSONValue
@@ -56,6 +57,7 @@ class JobSpec:
             user_id=self.user_id,
             username=self.username,
             retry_of=_uuid(self.retry_of),
+            arg=arg_text(self.args, self.kwargs),
             **values,
         )
 
@@ -239,10 +241,11 @@ def _pending_values(job_id: str) -> ColumnUpdates:
 
 async def abandon_unfinished(reason: str) -> int:
     """Mark runs that can no longer finish (their in-memory broker is gone) as cancelled."""
+    # One statement, however many there are (a list of ids would overflow the driver's parameters).
     unfinished = list(UNFINISHED_STATUSES)
-    rows = await Job.select(Job.job_id).where(Job.status.is_in(unfinished))
-    if rows:
-        await Job.update({Job.status: "cancelled", Job.finished_at: now(), Job.error: reason}).where(
-            Job.job_id.is_in([r["job_id"] for r in rows]) & Job.status.is_in(unfinished)
-        )
+    rows = (
+        await Job.update({Job.status: "cancelled", Job.finished_at: now(), Job.error: reason})
+        .where(Job.status.is_in(unfinished))
+        .returning(Job.job_id)
+    )
     return len(rows)

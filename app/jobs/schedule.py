@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import NamedTuple, cast
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple, cast
 
 from app.config import Settings, get_settings
 from app.jobs.cron import Cron, CronError
 from app.jobs.launch import User, enqueue
 from app.jobs.rows import JobRow
 from app.jobs.runs import now
-from app.jobs.tables import Job
+from app.jobs.tables import Job, JobSchedule
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Schedule:
     expression: str
     cron: Cron | None
     error: str | None = None
+    paused: bool = False  # stored in job_schedule (app/jobs/schedule_state.py)
 
 
 class ScheduledRun(NamedTuple):
@@ -46,6 +47,26 @@ def configured_schedules(settings: Settings | None = None) -> list[Schedule]:
     ]
 
 
+def _apply(base: Schedule, row: dict[str, Any] | None) -> Schedule:
+    if row is None:
+        return base
+    schedule = replace(base, paused=bool(row["paused"]))
+    if row["cron"] and row["cron"] != base.expression:
+        try:
+            schedule = replace(schedule, expression=row["cron"], cron=Cron.parse(row["cron"]), error=None)
+        except CronError as exc:  # stored before a stricter parser: shown with its error, off
+            schedule = replace(schedule, expression=row["cron"], cron=None, error=str(exc))
+    return schedule
+
+
+async def current_schedules(base: list[Schedule] | None = None) -> list[Schedule]:
+    """The schedules (settings by default) with their stored cron and paused state (one query)."""
+    base = configured_schedules() if base is None else base
+    rows = await JobSchedule.select().where(JobSchedule.name.is_in([s.name for s in base])) if base else []
+    by_name = {r["name"]: r for r in rows}
+    return [_apply(s, by_name.get(s.name)) for s in base]
+
+
 def find_schedule(name: str) -> Schedule:
     for schedule in configured_schedules():
         if name in (schedule.name, schedule.actor):
@@ -66,15 +87,22 @@ async def last_job(actor: str) -> JobRow | None:
 
 async def next_runs(at: dt.datetime | None = None) -> list[ScheduledRun]:
     """For each schedule: name, cron expression, next fire time (None when off) and its latest run."""
+    return (await schedule_overview(at))[0]
+
+
+async def schedule_overview(at: dt.datetime | None = None) -> tuple[list[ScheduledRun], set[str]]:
+    """next_runs, and the names of the paused schedules."""
     settings = get_settings()
     at = at or now()
-    runs = []
-    for schedule in configured_schedules(settings):
+    runs, paused = [], set()
+    for schedule in await current_schedules(configured_schedules(settings)):
         next_at = None
-        if schedule.cron is not None and settings.scheduler_enabled:
+        if schedule.cron is not None and settings.scheduler_enabled and not schedule.paused:
             next_at = schedule.cron.next_after(at)
         runs.append(ScheduledRun(schedule.name, schedule.expression, next_at, await last_job(schedule.actor)))
-    return runs
+        if schedule.paused:
+            paused.add(schedule.name)
+    return runs, paused
 
 
 async def run_now(name: str, user: User) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import logging
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -48,6 +49,37 @@ class CallCount:
 _calls: ContextVar[CallCount | None] = ContextVar("llamalog_api_calls", default=None)
 # Query parameters of an upstream request.
 QueryParams: TypeAlias = Mapping[str, str | int]
+
+
+@dataclass(frozen=True)
+class CallReport:
+    """One attempt at one upstream request, as the call observer hears of it."""
+
+    source: str
+    status: int | None  # None: no answer (timeout, connection error)
+    latency_ms: float  # the request itself
+    wait_ms: float  # waiting for a turn from the rate limiter
+
+
+CallObserver = Callable[[CallReport], Awaitable[None]]
+_observer: CallObserver | None = None
+log = logging.getLogger("llamalog.sources")
+
+
+def observe_calls(observer: CallObserver | None) -> None:
+    """Hear of every upstream attempt (the jobs package records them per job); None stops it."""
+    global _observer
+    _observer = observer
+
+
+async def _report(report: CallReport) -> None:
+    observer = _observer
+    if observer is None:
+        return
+    try:
+        await observer(report)
+    except Exception:  # recording a call must never fail the call
+        log.exception("call observer failed for %s", report.source)
 
 
 @contextmanager
@@ -151,8 +183,10 @@ async def request_json(
         if calls is not None:
             calls.add(source)
         error: SourceError | None
+        timing = _Timing()
+        status: int | None = None
         try:
-            response = await _send(http, method, url, params, headers, data, limiter)
+            response = await _send(http, method, url, params, headers, data, limiter, timing)
         except httpx.TooManyRedirects:
             error = UnsafeUrl(f"too many redirects from {url}", source=source, url=url)
         except httpx.TimeoutException as exc:
@@ -160,15 +194,26 @@ async def request_json(
         except httpx.TransportError as exc:
             error = UpstreamUnavailable(f"{type(exc).__name__} on {url}: {exc}", source=source, url=url)
         else:
+            status = response.status_code
             error = error_for(response, source)
-            if error is None:
-                return decode_json(response, source)
+        await _report(CallReport(source, status, timing.latency_ms(), timing.wait_ms))
+        if error is None:
+            return decode_json(response, source)
         error.attempts = attempt
         pause = policy.pause(error, attempt) if error.retryable else None
         if pause is None or attempt == policy.attempts:
             raise error
         await asyncio.sleep(pause)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+@dataclass
+class _Timing:
+    wait_ms: float = 0.0
+    sent_at: float = field(default_factory=time.monotonic)
+
+    def latency_ms(self) -> float:
+        return (time.monotonic() - self.sent_at) * 1000
 
 
 async def _send(
@@ -179,8 +224,10 @@ async def _send(
     headers: dict[str, str] | None,
     data: dict[str, str] | None,
     limiter: Limiter | None,
+    timing: _Timing,
 ) -> httpx.Response:
     if limiter is None:
+        timing.sent_at = time.monotonic()
         return await http.request(method, url, params=params, headers=headers, data=data)
 
     async def trace(event: str, info: dict[str, object]) -> None:
@@ -188,7 +235,10 @@ async def _send(
         if event.endswith("send_request_headers.complete"):
             await limiter.sent()
 
+    waited = time.monotonic()
     await limiter.acquire()
+    timing.sent_at = time.monotonic()
+    timing.wait_ms = (timing.sent_at - waited) * 1000
     try:
         return await http.request(
             method, url, params=params, headers=headers, data=data, extensions={"trace": trace}

@@ -65,7 +65,7 @@ async def test_jobs_page_lists_runs_with_progress_counts_and_schedule(client: An
         and spotify["title"] == "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET are not set"
     )
     # a running job keeps the list refreshing
-    assert page.one("#runs")["hx-trigger"] == "every 2s"
+    assert page.one("#runs")["hx-trigger"] == "every 2s, refresh"
 
 
 async def test_runs_block_for_htmx_and_polling_stops_when_idle(client: Any) -> None:
@@ -121,7 +121,10 @@ async def test_job_page_shows_progress_tree_and_rows(client: Any) -> None:
     page = html(client.get(f"/jobs/{root['job_id']}"))
     assert page.count("header.top nav") == 1 and page.text("main h1").startswith("sync_spotify")
     poll = page.one("#job-progress")
-    assert (poll["hx-get"], poll["hx-trigger"]) == (f"/jobs/{root['job_id']}?part=progress", "every 1s")
+    assert (poll["hx-get"], poll["hx-trigger"]) == (
+        f"/jobs/{root['job_id']}?part=progress",
+        "every 1s, refresh",
+    )
     assert page.one(f'.job-tree a[href="/jobs/{child["job_id"]}"]').text == "enrich_album"  # the tree
     assert page.count("#log-rows tr.log-row") == 4  # its rows
     assert "From The Job" in page.texts("#log-rows td.entity a")
