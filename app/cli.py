@@ -1,4 +1,5 @@
-"""The `llama` command: serve, worker, scheduler, migrate, createadmin, sync, enrich, demo, import-log."""
+"""The `llama` command: serve, worker, scheduler, migrate, createadmin, sync, enrich, demo, import-log,
+prune."""
 
 from __future__ import annotations
 
@@ -134,6 +135,22 @@ def cmd_import_log(args: argparse.Namespace) -> int:
     return run_import_log(args, sys.stdout, sys.stderr)
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    from app.jobs.log_maintenance import maintain_log
+    from app.llamalog.retention import RetentionError
+
+    try:
+        report = asyncio.run(maintain_log(dry_run=args.dry_run, triggered_by="manual"))
+    except RetentionError as exc:
+        print(f"llama prune: {exc}", file=sys.stderr)
+        return 2
+    for line in report.lines():
+        print(line)
+    if report.job_id:
+        print(f"on the record as job {report.job_id}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo,
     "migrate": cmd_migrate,
@@ -144,6 +161,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sync": cmd_sync,
     "enrich": cmd_enrich,
     "import-log": cmd_import_log,
+    "prune": cmd_prune,
 }
 
 
@@ -190,6 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--dry-run", action="store_true", help="report what it would do; write nothing")
     imports.add_argument("--strict", action="store_true", help="refuse the file if any row is unreadable")
     imports.add_argument("--entity-map", default=None, help="JSON file: legacy entity id -> catalog UUID")
+    prune = sub.add_parser(
+        "prune", help="remove log rows past their category's retention (LOG_RETENTION_*), as a job"
+    )
+    prune.add_argument("--dry-run", action="store_true", help="say what would go; remove nothing")
     return parser
 
 

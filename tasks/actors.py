@@ -14,6 +14,7 @@ import dramatiq
 
 from app.catalog import artist_enrich, covers, enrich, job_failures, sync
 from app.jobs import actors as app_actors
+from app.jobs import log_maintenance
 from tasks.broker import get_broker
 from tasks.retry_policy import JOB_OPTIONS, SYNC_TIME_LIMIT_MS
 
@@ -62,6 +63,12 @@ async def enrich_artist(artist_id: str) -> None:
 @dramatiq.actor(broker=broker, queue_name="covers", on_final_failure=job_failures.cover_failed, **JOB_OPTIONS)
 async def cache_cover(album_id: str) -> None:
     await covers.cache_cover(album_id)
+
+
+@dramatiq.actor(broker=broker, queue_name="maintenance", time_limit=SYNC_TIME_LIMIT_MS, **JOB_OPTIONS)
+async def maintain_log() -> None:
+    """The scheduled log maintenance: partitions kept ahead, then the retention prune."""
+    await log_maintenance.maintain_log(triggered_by="scheduled")
 
 
 # The app sends on this broker from now on; wire() checks every ActorName is declared above.

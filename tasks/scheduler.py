@@ -25,6 +25,7 @@ from app.jobs.launch import actor_exists, enqueue
 from app.jobs.runs import now as utcnow
 from app.jobs.schedule import Schedule, configured_schedules
 from app.jobs.stalls import StallAction, check_stalls
+from app.llamalog.partitions import ensure_partitions
 
 log = logging.getLogger("llamalog.scheduler")
 
@@ -151,6 +152,12 @@ class Scheduler:
         """Fire ticks until `stop` is set."""
         for line in self.describe():
             log.info("schedule %s", line)
+        try:  # the log's monthly partitions, a few months ahead (idempotent, safe in every scheduler)
+            created = await ensure_partitions()
+            if created:
+                log.info("scheduler: created log partitions %s", ", ".join(created))
+        except Exception:
+            log.exception("scheduler: creating the log's partitions failed")
         while not stop.is_set():
             try:
                 await self.fire_due()

@@ -20,6 +20,7 @@ class ActorName(StrEnum):
     ENRICH_ALBUM = "enrich_album"
     ENRICH_ARTIST = "enrich_artist"
     CACHE_COVER = "cache_cover"
+    MAINTAIN_LOG = "maintain_log"
 
 
 class UnknownActor(LookupError):
