@@ -38,11 +38,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from app.config import get_settings
 
     settings = get_settings()
+    workers = args.workers
+    if workers < 1:
+        print("llama serve: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if workers > 1 and settings.embedded:
+        print(
+            "llama serve: --workers > 1 needs REDIS_URL: without it jobs, the scheduler and the login "
+            "throttle live inside one process (embedded mode), and several processes would each run "
+            "their own. Set REDIS_URL and run `llama worker` and `llama scheduler` beside the server.",
+            file=sys.stderr,
+        )
+        return 2
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
+        workers=workers if workers > 1 else None,
         log_level="info",
         proxy_headers=False,
     )
@@ -175,6 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the admin site (embedded workers without REDIS_URL)")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (more than 1 needs REDIS_URL; see the README)",
+    )
     worker = sub.add_parser("worker", help="run a Dramatiq worker (needs REDIS_URL)")
     worker.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
     worker.add_argument(
