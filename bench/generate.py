@@ -132,7 +132,9 @@ async def load_postgres(database_url: str, p: Plan) -> dict[str, float]:
             timings[f"copy_{table}"] = time.perf_counter() - started
         started = time.perf_counter()
         for index in indexes:
-            await conn.execute(index["ddl"])
+            # A partitioned table's index reads back as `ON ONLY` (the parent alone): build it on
+            # every partition, as the migration did.
+            await conn.execute(index["ddl"].replace(" ON ONLY ", " ON "))
         timings["indexes"] = time.perf_counter() - started
         await conn.execute("SELECT setval('llama_log_id_seq', (SELECT max(id) FROM llama_log))")
         started = time.perf_counter()
