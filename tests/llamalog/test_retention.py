@@ -13,12 +13,15 @@ import pytest
 
 from app.cli import main as llama
 from app.db import transaction
+from app.jobs.actors import ActorName
+from app.jobs.launch import enqueue
 from app.jobs.log_maintenance import JOB_KIND, maintain_log
 from app.jobs.tables import Job
 from app.llamalog import partitions, retention
 from app.llamalog.retention import ProtectedRetention, RetentionError, policy_from
 from app.llamalog.tables import LlamaLog
 from tests.conftest import TEST_DB
+from tests.jobs.harness import WorkerControl, job_in, wait_until, worker_fixture
 
 NOW = dt.datetime.now(dt.UTC)
 OLD_MONTH = partitions.month_start(NOW - dt.timedelta(days=1000))
@@ -170,3 +173,19 @@ async def test_a_retention_that_would_drop_created_rows_needs_the_override(
     report = await maintain_log()
     assert report.per_category()["CREATED"] == 1
     assert await LlamaLog.count().where(LlamaLog.category == "CREATED") == 1
+
+
+worker = worker_fixture("maintenance")
+
+
+async def test_the_scheduled_maintain_log_actor_prunes_and_keeps_its_report(worker: WorkerControl) -> None:
+    kept_ids, expired_ids = await populate()
+    job_id = await enqueue(ActorName.MAINTAIN_LOG, triggered_by="scheduled")
+    await worker.drain()
+    job = await wait_until(lambda: job_in(job_id, "succeeded"), what="the maintain_log job")
+    assert job["triggered_by"] == "scheduled"
+    summary = job["summary"] if isinstance(job["summary"], dict) else json.loads(job["summary"])
+    assert summary["prune"]["total"] == len(expired_ids)
+    assert summary["prune"]["per_category"] == {"CACHED": 8, "FAILED": 6, "ENRICHED": 2}
+    assert set(await snapshot()) == kept_ids
+    assert await Job.count().where(Job.kind == JOB_KIND) == 0  # the actor's own Job row holds the report
