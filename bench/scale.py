@@ -62,37 +62,47 @@ async def sizes() -> dict[str, Any]:
 
 
 async def prune_month() -> dict[str, Any]:
-    """DELETE of one full month's rows (rolled back) vs DETACH + DROP of its partition (committed)."""
+    """Two neighbouring full months of about the same size: one removed by DELETE (committed) and the
+    VACUUM that actually frees its rows and their entries in the 11 indexes, the other by DETACH +
+    DROP of its partition. A DELETE alone only marks rows dead (its cost comes back as vacuum work
+    and bloat), so both figures are reported; the target compares the whole removal."""
     from app.llamalog.partitions import monthly_partitions
 
     listed = [p for p in await monthly_partitions() if p.end <= dt.datetime.now(dt.UTC)]
-    month = listed[1] if len(listed) > 1 else listed[0]  # the oldest is partly filled
+    deleted_month, dropped_month = listed[1], listed[2]  # the oldest month is partly filled
     conn = await _conn()
     try:
-        rows = await conn.fetchval(f"SELECT COUNT(*) FROM {month.name}")  # noqa: S608
-        bounds = (month.start, month.end)
-        tr = conn.transaction()
-        await tr.start()
+        delete_rows = await conn.fetchval(f"SELECT COUNT(*) FROM {deleted_month.name}")  # noqa: S608
+        drop_rows = await conn.fetchval(f"SELECT COUNT(*) FROM {dropped_month.name}")  # noqa: S608
+        await conn.execute(f"VACUUM (ANALYZE) {deleted_month.name}")  # a clean start for the timed vacuum
         started = time.perf_counter()
-        deleted = await conn.execute(
-            "DELETE FROM llama_log WHERE created_at >= $1 AND created_at < $2", *bounds
+        await conn.execute(
+            "DELETE FROM llama_log WHERE created_at >= $1 AND created_at < $2",
+            deleted_month.start,
+            deleted_month.end,
         )
         delete_s = time.perf_counter() - started
-        await tr.rollback()
+        started = time.perf_counter()
+        await conn.execute(f"VACUUM {deleted_month.name}")
+        vacuum_s = time.perf_counter() - started
         started = time.perf_counter()
         async with conn.transaction():
-            await conn.execute(f"ALTER TABLE llama_log DETACH PARTITION {month.name}")
-            await conn.execute(f"DROP TABLE {month.name}")
+            await conn.execute(f"ALTER TABLE llama_log DETACH PARTITION {dropped_month.name}")
+            await conn.execute(f"DROP TABLE {dropped_month.name}")
         drop_s = time.perf_counter() - started
     finally:
         await conn.close()
     return {
-        "month": month.start.strftime("%Y-%m"),
-        "rows": rows,
-        "deleted": int(deleted.split()[-1]),
+        "deleted_month": deleted_month.start.strftime("%Y-%m"),
+        "delete_rows": delete_rows,
+        "dropped_month": dropped_month.start.strftime("%Y-%m"),
+        "rows": drop_rows,
+        "removed_rows": delete_rows + drop_rows,
         "delete_s": round(delete_s, 3),
+        "vacuum_s": round(vacuum_s, 3),
         "drop_s": round(drop_s, 4),
-        "ratio": round(delete_s / drop_s, 1),
+        "ratio": round((delete_s + vacuum_s) / drop_s, 1),
+        "delete_only_ratio": round(delete_s / drop_s, 1),
     }
 
 
@@ -115,31 +125,44 @@ async def conversion() -> dict[str, Any]:
     return {"to_one_table_s": round(unpartition_s, 1), "to_partitions_s": round(partition_s, 1)}
 
 
+def prune_row(prune: dict[str, Any], where: str) -> dict[str, Any]:
+    return {
+        "benchmark": (
+            f"Prune one month: DROP partition ({prune['dropped_month']}, {prune['rows']:,} rows) vs "
+            f"DELETE + VACUUM ({prune['deleted_month']}, {prune['delete_rows']:,} rows) ({where})"
+        ),
+        "measured": (
+            f"{prune['ratio']}x faster ({prune['drop_s'] * 1000:.1f} ms vs "
+            f"{prune['delete_s'] * 1000:.0f} ms DELETE + {prune['vacuum_s'] * 1000:.0f} ms VACUUM; "
+            f"the DELETE alone: {prune['delete_only_ratio']}x)"
+        ),
+        "target": f"≥ {TARGET_DROP_VS_DELETE:.0f}x",
+        "met": prune["ratio"] >= TARGET_DROP_VS_DELETE,
+    }
+
+
+def run_prune_only(name: str) -> dict[str, Any]:
+    """Only the month prune (drops two months of the database)."""
+    before = asyncio.run(sizes())
+    prune = asyncio.run(prune_month())
+    where = f"Postgres, {before['rows']:,} rows in {before['partitions']} partitions"
+    return {"name": name, "sizes": before, "prune_month": prune, "table": [prune_row(prune, where)]}
+
+
 def run(name: str, rounds: int, warmup: int) -> dict[str, Any]:
     before = asyncio.run(sizes())
     paged = pages.run(f"{name}-pages", rounds, warmup, 0.9)
     prune = asyncio.run(prune_month())
     convert = asyncio.run(conversion())
     after = asyncio.run(sizes())
-    assert after["rows"] == before["rows"] - prune["rows"], (before, after, prune)
+    assert after["rows"] == before["rows"] - prune["removed_rows"], (before, after, prune)
     where = f"Postgres, {before['rows']:,} rows in {before['partitions']} partitions"
     table = [
         {**row, "benchmark": row["benchmark"].replace("Postgres, ", "partitioned, Postgres, ")}
         for row in paged["table"]
     ]
     table += [
-        {
-            "benchmark": (
-                f"Prune one month ({prune['month']}, {prune['rows']:,} rows): "
-                f"DROP partition vs DELETE ({where})"
-            ),
-            "measured": (
-                f"{prune['ratio']}x faster "
-                f"({prune['drop_s'] * 1000:.1f} ms vs {prune['delete_s'] * 1000:.0f} ms)"
-            ),
-            "target": f"≥ {TARGET_DROP_VS_DELETE:.0f}x",
-            "met": prune["ratio"] >= TARGET_DROP_VS_DELETE,
-        },
+        prune_row(prune, where),
         {
             "benchmark": f"Conversion of the whole log to monthly partitions ({after['rows']:,} rows)",
             "measured": f"{convert['to_partitions_s']} s (back to one table: {convert['to_one_table_s']} s)",
@@ -177,8 +200,12 @@ def main() -> None:
     parser.add_argument("--name", default="scale")
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--prune-only", action="store_true", help="only the month prune (drops 2 months)")
     args = parser.parse_args()
-    print(json.dumps(run(args.name, args.rounds, args.warmup)))
+    if args.prune_only:
+        print(json.dumps(run_prune_only(args.name)))
+    else:
+        print(json.dumps(run(args.name, args.rounds, args.warmup)))
 
 
 if __name__ == "__main__":
