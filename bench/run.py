@@ -130,7 +130,7 @@ def plan(smoke: bool) -> tuple[list[Step], set[str]]:
             )
         )
         steps.append(
-            ("load", "bench.load", ["--clients", "5", "--seconds", "3"], {"DATABASE_URL": scale_db}, 300)
+            ("load", "bench.load", ["--clients", "5", "--seconds", "2"], {"DATABASE_URL": scale_db}, 300)
         )
     scratch = {work_db} | ({scale_db} if pg and smoke else set())
     if smoke:
