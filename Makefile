@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install demo serve test test-sqlite test-postgres check format bench bench-smoke browser-deps screenshots clean
+.PHONY: install demo serve test test-sqlite test-postgres check format bench bench-smoke bench-scale browser-deps screenshots clean
 
 install: $(STAMP)
 
@@ -52,6 +52,11 @@ bench: install
 
 bench-smoke: install
 	$(BIN)/python -m bench.run --smoke
+
+# The partitioned log at 10M rows and the 50-admin load test (Postgres; Redis for 2 processes); not in
+# CI. SCALE_SIZE=scale-2m for a 2M-row run; LOAD_CLIENTS / LOAD_SECONDS bound the load test.
+bench-scale: install
+	$(BIN)/python -m bench.run --scale
 
 # The README's PNGs (docs/screenshots/) at 1280 px and 390 px, from the demo's data in a scratch database.
 screenshots: install browser-deps

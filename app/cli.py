@@ -1,4 +1,5 @@
-"""The `llama` command: serve, worker, scheduler, migrate, createadmin, sync, enrich, demo, import-log."""
+"""The `llama` command: serve, worker, scheduler, migrate, createadmin, sync, enrich, demo, import-log,
+prune."""
 
 from __future__ import annotations
 
@@ -37,11 +38,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from app.config import get_settings
 
     settings = get_settings()
+    workers = args.workers
+    if workers < 1:
+        print("llama serve: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if workers > 1 and settings.embedded:
+        print(
+            "llama serve: --workers > 1 needs REDIS_URL: without it jobs, the scheduler and the login "
+            "throttle live inside one process (embedded mode), and several processes would each run "
+            "their own. Set REDIS_URL and run `llama worker` and `llama scheduler` beside the server.",
+            file=sys.stderr,
+        )
+        return 2
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
+        workers=workers if workers > 1 else None,
         log_level="info",
         proxy_headers=False,
     )
@@ -134,6 +148,22 @@ def cmd_import_log(args: argparse.Namespace) -> int:
     return run_import_log(args, sys.stdout, sys.stderr)
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    from app.jobs.log_maintenance import maintain_log
+    from app.llamalog.retention import RetentionError
+
+    try:
+        report = asyncio.run(maintain_log(dry_run=args.dry_run, triggered_by="manual"))
+    except RetentionError as exc:
+        print(f"llama prune: {exc}", file=sys.stderr)
+        return 2
+    for line in report.lines():
+        print(line)
+    if report.job_id:
+        print(f"on the record as job {report.job_id}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo,
     "migrate": cmd_migrate,
@@ -144,6 +174,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sync": cmd_sync,
     "enrich": cmd_enrich,
     "import-log": cmd_import_log,
+    "prune": cmd_prune,
 }
 
 
@@ -157,6 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the admin site (embedded workers without REDIS_URL)")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (more than 1 needs REDIS_URL; see the README)",
+    )
     worker = sub.add_parser("worker", help="run a Dramatiq worker (needs REDIS_URL)")
     worker.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
     worker.add_argument(
@@ -190,6 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--dry-run", action="store_true", help="report what it would do; write nothing")
     imports.add_argument("--strict", action="store_true", help="refuse the file if any row is unreadable")
     imports.add_argument("--entity-map", default=None, help="JSON file: legacy entity id -> catalog UUID")
+    prune = sub.add_parser(
+        "prune", help="remove log rows past their category's retention (LOG_RETENTION_*), as a job"
+    )
+    prune.add_argument("--dry-run", action="store_true", help="say what would go; remove nothing")
     return parser
 
 

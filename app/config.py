@@ -42,6 +42,8 @@ class Settings:
     http_max_retry_after: float
     spotify_sync_cron: str
     musicbrainz_sync_cron: str
+    # Partitions ahead + retention prune of the log (app/jobs/log_maintenance.py), daily by default.
+    log_maintenance_cron: str
     scheduler_enabled: bool
     embedded_worker: bool
     console_log: bool
@@ -90,6 +92,7 @@ def get_settings() -> Settings:
         http_max_retry_after=_float("HTTP_MAX_RETRY_AFTER", 30.0),
         spotify_sync_cron=env("SPOTIFY_SYNC_CRON", "0 */6 * * *"),
         musicbrainz_sync_cron=env("MUSICBRAINZ_SYNC_CRON", "30 3 * * *"),
+        log_maintenance_cron=env("LOG_MAINTENANCE_CRON", "15 4 * * *"),
         scheduler_enabled=env("SCHEDULER_ENABLED", "1") not in ("0", "false", "no"),
         # Embedded mode only: 0 keeps worker threads and the scheduler out of `llama serve` (tests).
         embedded_worker=env("EMBEDDED_WORKER", "1") not in ("0", "false", "no"),

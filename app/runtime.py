@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from app.auth import session_sync
 from app.config import get_settings
 
 if TYPE_CHECKING:
@@ -104,5 +105,5 @@ async def stop_embedded() -> None:
         await asyncio.to_thread(stop_worker, worker, 10_000)
 
 
-STARTUP_HOOKS: list[Callable[[], Awaitable[None]]] = [start_embedded]
-SHUTDOWN_HOOKS: list[Callable[[], Awaitable[None]]] = [stop_embedded]
+STARTUP_HOOKS: list[Callable[[], Awaitable[None]]] = [start_embedded, session_sync.start]
+SHUTDOWN_HOOKS: list[Callable[[], Awaitable[None]]] = [stop_embedded, session_sync.stop]

@@ -32,6 +32,10 @@ SIZES = {
     "full": Size("full", albums=50_000, log_rows=1_000_000, chain_rows=500),
     "sqlite": Size("sqlite", albums=10_000, log_rows=200_000, chain_rows=500),
     "smoke": Size("smoke", albums=100, log_rows=2_000, chain_rows=100),
+    # `make bench-scale` (bench/scale.py): two years of log in monthly partitions.
+    "scale": Size("scale", albums=200_000, log_rows=10_000_000, chain_rows=500, days=730),
+    "scale-2m": Size("scale-2m", albums=40_000, log_rows=2_000_000, chain_rows=500, days=730),
+    "scale-smoke": Size("scale-smoke", albums=200, log_rows=20_000, chain_rows=100, days=400),
 }
 
 LOG_COLUMNS = (

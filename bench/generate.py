@@ -125,13 +125,16 @@ async def load_postgres(database_url: str, p: Plan) -> dict[str, float]:
         )
         for index in indexes:
             await conn.execute(f"DROP INDEX {index['name']}")
+        await _month_partitions(conn, p)
         for table, columns, rows in _loads(p):
             started = time.perf_counter()
             await conn.copy_records_to_table(table, columns=list(columns), records=rows)
             timings[f"copy_{table}"] = time.perf_counter() - started
         started = time.perf_counter()
         for index in indexes:
-            await conn.execute(index["ddl"])
+            # A partitioned table's index reads back as `ON ONLY` (the parent alone): build it on
+            # every partition, as the migration did.
+            await conn.execute(index["ddl"].replace(" ON ONLY ", " ON "))
         timings["indexes"] = time.perf_counter() - started
         await conn.execute("SELECT setval('llama_log_id_seq', (SELECT max(id) FROM llama_log))")
         started = time.perf_counter()
@@ -142,6 +145,24 @@ async def load_postgres(database_url: str, p: Plan) -> dict[str, float]:
     finally:
         await conn.close()
     return timings
+
+
+async def _month_partitions(conn: Any, p: Plan) -> None:
+    """A partition for every month of the plan (as the scheduler keeps them), so no row lands in the
+    default partition of the partitioned llama_log."""
+    from app.llamalog.partitions import add_months, month_start, partition_for
+
+    kind = await conn.fetchval("SELECT relkind::text FROM pg_class WHERE relname = 'llama_log'")
+    if kind != "p":
+        return
+    month = month_start(p.start)
+    while month < p.end:
+        part = partition_for(month)
+        await conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {part.name} PARTITION OF llama_log FOR VALUES FROM "
+            f"('{part.start.isoformat()}') TO ('{part.end.isoformat()}')"
+        )
+        month = add_months(month, 1)
 
 
 async def load_sqlite(database_url: str, p: Plan) -> dict[str, float]:

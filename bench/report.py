@@ -6,7 +6,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-ORDER = ("pages-postgres", "pages-sqlite", "enrich", "limiter", "live", "sync")
+ORDER = (
+    "pages-postgres",
+    "pages-sqlite",
+    "enrich",
+    "limiter",
+    "live",
+    "sync",
+    "scale",
+    "scale-prune",
+    "load",
+)
 MARK = {True: "✅ met", False: "❌ missed", None: ""}
 
 

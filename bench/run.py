@@ -122,10 +122,56 @@ def plan(smoke: bool) -> tuple[list[Step], set[str]]:
             1800,
         )
     )
-    scratch = {work_db, jobs_db}
+    scale_db = f"{PG_BASE}/llama_bench_scale_smoke_{run_id}"
+    if pg and smoke:  # the partitioned-log bench (`make bench-scale`) at a tiny size: the harness works
+        steps.append(
+            (
+                "generate-scale",
+                "bench.generate",
+                ["--size", "scale-smoke", "--database-url", scale_db],
+                {},
+                300,
+            )
+        )
+        steps.append(
+            (
+                "scale",
+                "bench.scale",
+                ["--name", "scale", "--rounds", "5", "--warmup", "1"],
+                {"DATABASE_URL": scale_db},
+                300,
+            )
+        )
+        steps.append(
+            ("load", "bench.load", ["--clients", "5", "--seconds", "2"], {"DATABASE_URL": scale_db}, 300)
+        )
+    scratch = {work_db, jobs_db} | ({scale_db} if pg and smoke else set())
     if smoke:
         scratch |= {sqlite_db, pg_db} if pg else {sqlite_db}
     return steps, scratch
+
+
+def scale_plan() -> tuple[list[Step], set[str]]:
+    """`make bench-scale`: generate SCALE_SIZE (default `scale`: 10M rows), then the scale bench and the
+    load test on it. The database keeps its name (`--reuse` skips the generation); the scale bench
+    drops one month and converts the table twice, so a second run measures one month fewer."""
+    if not _postgres_up():
+        raise SystemExit(f"bench-scale needs Postgres at {PG_BASE}")
+    size = os.environ.get("SCALE_SIZE", "scale")
+    db = f"{PG_BASE}/llama_bench_scale"
+    clients, seconds = os.environ.get("LOAD_CLIENTS", "50"), os.environ.get("LOAD_SECONDS", "60")
+    steps: list[Step] = [
+        ("generate-scale", "bench.generate", ["--size", size, "--database-url", db], {}, 6 * 3600),
+        ("load", "bench.load", ["--clients", clients, "--seconds", seconds], {"DATABASE_URL": db}, 1800),
+        (
+            "scale",
+            "bench.scale",
+            ["--name", "scale", "--rounds", "60", "--warmup", "5"],
+            {"DATABASE_URL": db},
+            6 * 3600,
+        ),
+    ]
+    return steps, set()
 
 
 def drop_databases(urls: set[str]) -> None:
@@ -145,6 +191,9 @@ def main() -> None:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--full", action="store_true")
     mode.add_argument("--smoke", action="store_true")
+    mode.add_argument(
+        "--scale", action="store_true", help="the partitioned log at SCALE_SIZE (default 10M rows; Postgres)"
+    )
     parser.add_argument("--only", help="comma-separated result names to run (others keep their files)")
     parser.add_argument("--reuse", action="store_true", help="skip generation (the databases exist)")
     args = parser.parse_args()
@@ -154,7 +203,7 @@ def main() -> None:
     started = time.monotonic()
     timings: dict[str, Any] = {}
     failures: list[str] = []
-    steps, scratch = plan(args.smoke)
+    steps, scratch = scale_plan() if args.scale else plan(args.smoke)
     try:
         for name, module, margs, env, timeout in steps:
             if name.startswith("generate"):

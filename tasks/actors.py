@@ -16,7 +16,7 @@ import dramatiq
 
 from app.catalog import artist_enrich, covers, enrich, job_failures, sync
 from app.jobs import actors as app_actors
-from app.jobs import bulk
+from app.jobs import bulk, log_maintenance
 from tasks.broker import get_broker
 from tasks.retry_policy import JOB_OPTIONS, SYNC_TIME_LIMIT_MS
 
@@ -70,6 +70,12 @@ async def cache_cover(album_id: str) -> None:
 @dramatiq.actor(broker=broker, queue_name="bulk", max_retries=0)
 async def bulk_jobs(action: str, selection: dict[str, list[str] | dict[str, str]]) -> None:
     await bulk.run_bulk(action, selection)
+
+
+@dramatiq.actor(broker=broker, queue_name="maintenance", time_limit=SYNC_TIME_LIMIT_MS, **JOB_OPTIONS)
+async def maintain_log() -> None:
+    """The scheduled log maintenance: partitions kept ahead, then the retention prune."""
+    await log_maintenance.maintain_log(triggered_by="scheduled")
 
 
 # The app sends on this broker from now on; wire() checks every ActorName is declared above.

@@ -32,6 +32,7 @@ from app.jobs.runs import now as utcnow
 from app.jobs.schedule import Schedule, configured_schedules, current_schedules
 from app.jobs.schedule_state import claim_tick
 from app.jobs.stalls import StallAction, check_stalls
+from app.llamalog.partitions import ensure_partitions
 
 log = logging.getLogger("llamalog.scheduler")
 
@@ -168,6 +169,12 @@ class Scheduler:
         """Fire ticks until `stop` is set."""
         for line in self.describe():
             log.info("schedule %s", line)
+        try:  # the log's monthly partitions, a few months ahead (idempotent, safe in every scheduler)
+            created = await ensure_partitions()
+            if created:
+                log.info("scheduler: created log partitions %s", ", ".join(created))
+        except Exception:
+            log.exception("scheduler: creating the log's partitions failed")
         while not stop.is_set():
             try:
                 await self.fire_due()

@@ -137,7 +137,7 @@ async def clean_db(database: str) -> AsyncIterator[None]:
         tasks.broker._broker.flush_all()
     from app.auth.users import sessions, throttle
 
-    throttle._failures.clear()
+    await throttle.reset()
     sessions.clear()
     yield
 

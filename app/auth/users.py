@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import hmac
 import threading
 import time
+import uuid
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from typing import Any
 
 from piccolo.querystring import QueryString
 
+from app.auth.session_sync import publish_logout
 from app.auth.tables import AdminSession, AdminUser
 from app.column_limits import column_problem
 from app.config import get_settings
@@ -40,7 +43,12 @@ class LoginThrottled(Exception):
 
 
 class LoginThrottle:
-    """Failed logins per client address and per username in a sliding window (in memory)."""
+    """Failed logins per client address and per username in a sliding window.
+
+    In memory for one process; with REDIS_URL in Redis (one sorted set of failure times per key), so
+    every `llama serve --workers N` process and every server behind a balancer count the same
+    failures: N processes never give an attacker N times the guesses.
+    """
 
     def __init__(self, limit: int = MAX_FAILURES, window: float = FAILURE_WINDOW_S) -> None:
         self.limit = limit
@@ -54,7 +62,64 @@ class LoginThrottle:
             times.popleft()
         return times
 
-    def check(self, *keys: str) -> None:
+    @staticmethod
+    def _redis_url() -> str:
+        return get_settings().redis_url
+
+    def _redis_key(self, key: str) -> str:
+        return f"{get_settings().redis_namespace}:login-failures:{key}"
+
+    async def check(self, *keys: str) -> None:
+        """Raise LoginThrottled when any key has `limit` failures in the window."""
+        if self._redis_url():
+            await self._check_redis(keys)
+        else:
+            self._check_memory(keys)
+
+    async def fail(self, *keys: str) -> None:
+        if self._redis_url():
+            now = time.time()
+            async with _redis_client() as client, client.pipeline(transaction=True) as pipe:
+                for key in keys:
+                    name = self._redis_key(key)
+                    pipe.zadd(name, {f"{now}:{uuid.uuid4().hex}": now})
+                    pipe.expire(name, int(self.window) + 1)
+                await pipe.execute()
+        else:
+            self._fail_memory(keys)
+
+    async def clear(self, *keys: str) -> None:
+        if self._redis_url():
+            async with _redis_client() as client:
+                await client.delete(*(self._redis_key(key) for key in keys))
+        else:
+            self._clear_memory(keys)
+
+    async def reset(self) -> None:
+        """Forget every failure (tests)."""
+        with self._lock:
+            self._failures.clear()
+        if self._redis_url():
+            async with _redis_client() as client:
+                names = [name async for name in client.scan_iter(match=self._redis_key("*"))]
+                if names:
+                    await client.delete(*names)
+
+    async def _check_redis(self, keys: tuple[str, ...]) -> None:
+        now = time.time()
+        async with _redis_client() as client:
+            for key in keys:
+                name = self._redis_key(key)
+                async with client.pipeline(transaction=True) as pipe:
+                    pipe.zremrangebyscore(name, "-inf", now - self.window)
+                    pipe.zcard(name)
+                    pipe.zrange(name, 0, 0, withscores=True)
+                    _, count, oldest = await pipe.execute()
+                if count >= self.limit:
+                    first = float(oldest[0][1]) if oldest else now
+                    raise LoginThrottled(int(self.window - (now - first)) + 1)
+
+    def _check_memory(self, keys: tuple[str, ...]) -> None:
         now = time.monotonic()
         with self._lock:
             for key in keys:
@@ -62,19 +127,26 @@ class LoginThrottle:
                 if len(times) >= self.limit:
                     raise LoginThrottled(int(self.window - (now - times[0])) + 1)
 
-    def fail(self, *keys: str) -> None:
+    def _fail_memory(self, keys: tuple[str, ...]) -> None:
         now = time.monotonic()
         with self._lock:
             for key in keys:
                 self._recent(key, now).append(now)
 
-    def clear(self, *keys: str) -> None:
+    def _clear_memory(self, keys: tuple[str, ...]) -> None:
         with self._lock:
             for key in keys:
                 self._failures.pop(key, None)
 
 
 throttle = LoginThrottle()
+
+
+def _redis_client() -> Any:
+    """A client for one operation (logins and logouts are rare; no client outlives its event loop)."""
+    import redis.asyncio
+
+    return redis.asyncio.Redis.from_url(get_settings().redis_url)
 
 
 async def create_admin(username: str, password: str) -> int:
@@ -103,15 +175,15 @@ async def login(username: str, password: str, client: str) -> str:
     if problem:
         raise ValueError(f"username: {problem}")
     keys = (f"ip:{client}", f"user:{username.lower()}")
-    throttle.check(*keys)
+    await throttle.check(*keys)
     user = await _verify_password(username, password)
     if user is None:
-        throttle.fail(*keys)
+        await throttle.fail(*keys)
         raise ValueError("wrong username or password")
     if not user["active"] or not user["admin"]:
-        throttle.fail(*keys)
+        await throttle.fail(*keys)
         raise ValueError("this account may not use the admin")
-    throttle.clear(f"user:{username.lower()}")
+    await throttle.clear(f"user:{username.lower()}")
     expiry = dt.datetime.now() + dt.timedelta(days=SESSION_DAYS)
     session = await AdminSession.create_session(
         user_id=user["id"], expiry_date=expiry, max_expiry_date=expiry + dt.timedelta(days=7)
@@ -189,6 +261,12 @@ class SessionCache:
     def forget(self, token: str) -> None:
         self._entries.pop(token, None)
 
+    def forget_digest(self, token_digest: str) -> None:
+        """Forget the session whose token hashes to `token_digest` (a logout in another process)."""
+        for token in list(self._entries):
+            if hashlib.sha256(token.encode()).hexdigest() == token_digest:
+                self._entries.pop(token, None)
+
     def clear(self) -> None:
         self._entries.clear()
 
@@ -227,6 +305,7 @@ async def logout(token: str | None) -> None:
     if token:
         sessions.forget(token)
         await AdminSession.remove_session(token)
+        await publish_logout(token)
 
 
 async def user_exists(name_or_id: str) -> bool:

@@ -35,10 +35,15 @@ async def estimated_count(table: str) -> TableCount:
     if table not in COUNTED_TABLES:
         raise ValueError(f"unknown table {table!r}")
     if get_settings().is_postgres:
+        # A partitioned table (llama_log) has no statistics of its own: add up its partitions'.
         rows = await Album.raw(
-            "SELECT reltuples::bigint AS n FROM pg_class WHERE relname = {} AND relkind = 'r'", table
+            "SELECT SUM(GREATEST(c.reltuples, 0))::bigint AS n FROM pg_class c "
+            "WHERE (c.relname = {} AND c.relkind = 'r') OR c.oid IN (SELECT i.inhrelid FROM pg_inherits i "
+            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = {} AND p.relkind = 'p')",
+            table,
+            table,
         )
-        estimate = int(rows[0]["n"]) if rows else -1
+        estimate = int(rows[0]["n"]) if rows and rows[0]["n"] is not None else -1
         if estimate >= EXACT_BELOW:
             return TableCount(estimate, True)
     rows = await Album.raw(f"SELECT COUNT(*) AS n FROM {table}")  # noqa: S608 - table is whitelisted

@@ -23,6 +23,7 @@ class ActorName(StrEnum):
     ENRICH_ARTIST = "enrich_artist"
     CACHE_COVER = "cache_cover"
     BULK_JOBS = "bulk_jobs"
+    MAINTAIN_LOG = "maintain_log"
 
 
 class UnknownActor(LookupError):

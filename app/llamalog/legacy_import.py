@@ -170,8 +170,10 @@ async def _write(batch: list[dict[str, Any]], report: ImportReport) -> None:
         }
         fresh = {values["import_key"]: values for values in batch if values["import_key"] not in present}
         if fresh:
+            # No conflict target: on Postgres's partitioned llama_log the unique index is
+            # (import_key, created_at), on SQLite (import_key); DO NOTHING honours either.
             await LlamaLog.insert(*(LlamaLog(**values) for values in fresh.values())).on_conflict(
-                target=LlamaLog.import_key, action="DO NOTHING"
+                action="DO NOTHING"
             )
     report.added += len(fresh)
     report.already_there += len(batch) - len(fresh)

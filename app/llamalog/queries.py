@@ -136,6 +136,10 @@ async def fetch_page(
     if flt.cursor is not None:
         clauses.append(f'("created_at", "id") {"<" if newest_first else ">"} ({{}}, {{}})')
         values.extend([flt.cursor.created_at, flt.cursor.id])
+        # The same bound on created_at alone (implied by the row comparison): Postgres prunes the
+        # monthly partitions on it, which it cannot do from a row comparison.
+        clauses.append(f'"created_at" {"<=" if newest_first else ">="} {{}}')
+        values.append(flt.cursor.created_at)
     if after_id is not None:
         clauses.append('"id" > {}')
         values.append(after_id)

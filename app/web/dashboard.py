@@ -9,6 +9,7 @@ from litestar.types import ControllerRouterHandler
 from app.catalog import dashboard as dash
 from app.catalog.job_actions import retry_failed_job, retryable_jobs
 from app.column_limits import column_problem
+from app.llamalog.partitions import default_partition_strays
 from app.llamalog.tables import CATEGORIES, LlamaLog
 from app.not_found import NotFound
 from app.web.activity_chart import build_chart
@@ -33,6 +34,8 @@ async def dashboard(request: Request, retried: str | None = None) -> Response[st
         "retryable": await retryable_jobs(failures),
         "jobs": await dash.running_jobs(20),
         "retried": retried,
+        # Log rows dated outside every monthly partition (Postgres): shown only when there are some.
+        "strays": await default_partition_strays(),
     }
     return render(request, "dashboard.html", context)
 

@@ -1,0 +1,164 @@
+"""Monthly partitions of llama_log on Postgres (SQLite keeps one table).
+
+llama_log is `PARTITION BY RANGE (created_at)` with one partition per calendar month (UTC), named
+`llama_log_pYYYYMM`, and a default partition `llama_log_default` that catches any row whose month
+has no partition yet (a row dated far in the past or future): a row is never refused for lack of a
+partition, and `default_partition_rows()` says when strays are there (the dashboard shows it).
+
+`ensure_partitions()` (the scheduler calls it at start and with every log maintenance run) creates the
+partitions from last month to a few months ahead. Each run takes a transaction-scoped advisory lock
+and creates with IF NOT EXISTS, so two schedulers never create the same partition twice. If the
+default partition already holds rows of a month being created, those rows are moved into the new
+partition in the same transaction (Postgres refuses a new partition whose rows sit in the default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from app.db import engine, transaction
+
+TABLE = "llama_log"
+DEFAULT_PARTITION = "llama_log_default"
+MONTHS_AHEAD = 3
+# pg_advisory_xact_lock key of partition maintenance (creating, dropping, moving strays): any constant
+# works as long as every process uses the same one.
+LOCK_KEY = 0x11A3A_106
+_NAME = re.compile(r"^llama_log_p(\d{4})(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Partition:
+    name: str
+    start: dt.datetime  # inclusive, first instant of the month (UTC)
+    end: dt.datetime  # exclusive, first instant of the next month
+
+
+def month_start(at: dt.datetime) -> dt.datetime:
+    at = at.astimezone(dt.UTC) if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    return dt.datetime(at.year, at.month, 1, tzinfo=dt.UTC)
+
+
+def add_months(month: dt.datetime, n: int) -> dt.datetime:
+    index = month.year * 12 + month.month - 1 + n
+    return dt.datetime(index // 12, index % 12 + 1, 1, tzinfo=dt.UTC)
+
+
+def partition_for(month: dt.datetime) -> Partition:
+    start = month_start(month)
+    return Partition(f"llama_log_p{start.year:04d}{start.month:02d}", start, add_months(start, 1))
+
+
+def _literal(at: dt.datetime) -> str:
+    """A timestamptz literal for DDL (partition bounds cannot be bound parameters)."""
+    return "'" + at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S+00") + "'"
+
+
+def is_postgres() -> bool:
+    return engine().engine_type == "postgres"
+
+
+async def is_partitioned() -> bool:
+    """True when llama_log is a partitioned table (Postgres after the partitioning migration)."""
+    if not is_postgres():
+        return False
+    rows = await engine().run_ddl(f"SELECT relkind::text AS kind FROM pg_class WHERE relname = '{TABLE}'")
+    return bool(rows) and rows[0]["kind"] == "p"
+
+
+async def monthly_partitions() -> list[Partition]:
+    """The monthly partitions attached to llama_log, oldest first (empty when not partitioned)."""
+    if not is_postgres():
+        return []
+    rows = await engine().run_ddl(
+        "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        f"WHERE i.inhparent = '{TABLE}'::regclass"
+    )
+    found = []
+    for row in rows:
+        match = _NAME.match(row["name"])
+        if match:
+            found.append(partition_for(dt.datetime(int(match[1]), int(match[2]), 1, tzinfo=dt.UTC)))
+    return sorted(found, key=lambda p: p.start)
+
+
+async def _exists(name: str) -> bool:
+    rows = await engine().run_ddl(f"SELECT to_regclass('{name}') IS NOT NULL AS found")
+    return bool(rows[0]["found"])
+
+
+async def create_partition(partition: Partition) -> bool:
+    """Create one month's partition (moving its strays out of the default); False if it was there.
+
+    Call inside a transaction holding the advisory lock (`ensure_partitions` does).
+    """
+    db = engine()
+    if await _exists(partition.name):
+        return False
+    start, end = _literal(partition.start), _literal(partition.end)
+    strays = await db.run_ddl(
+        f"SELECT COUNT(*) AS n FROM {DEFAULT_PARTITION} WHERE created_at >= {start} AND created_at < {end}"
+    )
+    if not strays[0]["n"]:
+        await db.run_ddl(
+            f"CREATE TABLE IF NOT EXISTS {partition.name} PARTITION OF {TABLE} "
+            f"FOR VALUES FROM ({start}) TO ({end})"
+        )
+        return True
+    await db.run_ddl(f"CREATE TABLE {partition.name} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+    await db.run_ddl(
+        f"WITH moved AS (DELETE FROM {DEFAULT_PARTITION} WHERE created_at >= {start} AND created_at < {end} "
+        f"RETURNING *) INSERT INTO {partition.name} SELECT * FROM moved"
+    )
+    await db.run_ddl(
+        f"ALTER TABLE {TABLE} ATTACH PARTITION {partition.name} FOR VALUES FROM ({start}) TO ({end})"
+    )
+    return True
+
+
+async def lock() -> None:
+    """The partition maintenance lock, held until the current transaction ends."""
+    await engine().run_ddl(f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
+
+
+async def ensure_partitions(months_ahead: int = MONTHS_AHEAD, *, now: dt.datetime | None = None) -> list[str]:
+    """Partitions from last month to `months_ahead` months ahead; returns the names created.
+
+    A no-op on SQLite and on an unpartitioned table. Safe to run from any number of processes.
+    """
+    if not await is_partitioned():
+        return []
+    current = month_start(now or dt.datetime.now(dt.UTC))
+    created = []
+    for offset in range(-1, months_ahead + 1):
+        partition = partition_for(add_months(current, offset))
+        async with transaction():
+            await lock()
+            if await create_partition(partition):
+                created.append(partition.name)
+    return created
+
+
+@dataclass(frozen=True)
+class Strays:
+    rows: int
+    oldest: dt.datetime | None
+    newest: dt.datetime | None
+
+
+async def default_partition_strays() -> Strays:
+    """The rows in the default partition (no month partition for their date) and their date range."""
+    if not await is_partitioned():
+        return Strays(0, None, None)
+    rows = await engine().run_ddl(
+        f"SELECT COUNT(*) AS n, MIN(created_at) AS oldest, MAX(created_at) AS newest FROM {DEFAULT_PARTITION}"
+    )
+    return Strays(int(rows[0]["n"]), rows[0]["oldest"], rows[0]["newest"])
+
+
+async def default_partition_rows() -> int:
+    """Rows caught by the default partition: 0 is healthy; more means rows dated outside every month
+    partition (far past or future). 0 on SQLite. `llama audit` and the dashboard report it."""
+    return (await default_partition_strays()).rows

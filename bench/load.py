@@ -1,0 +1,396 @@
+"""Many admins at once: concurrent clients browse the log, album pages and timelines while a sync and
+an enrichment run, against `llama serve --workers 1` and `--workers 2` (loopback only, bounded).
+
+    DATABASE_URL=postgres://…/llama_bench_scale python -m bench.load --clients 50 --seconds 60
+
+Each client is one keep-alive connection (a small asyncio HTTP/1.1 client, so the load generator
+spends little of the 2 cores) logged in with its own session, picking pages at random: /logs page 1,
+filtered (category; category + dates; operation; text), deep (a cursor half-way down the log), an
+album page and an album's timeline. Meanwhile a thread of this process runs the real Spotify sync and
+the real enrichment against the local fake upstream, writing the catalog and the log. Reported per
+page: requests, errors, p50/p95/p99, and the unloaded median (the same page, one client, before the
+load); throughput per server count. Two processes need Redis (serve refuses --workers 2 without it);
+without Redis only one process is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from bench import upstream
+from bench.servers import ROOT, free_port
+
+REDIS = os.environ.get("LLAMA_BENCH_REDIS", "redis://127.0.0.1:6379/13")
+TARGET_P95 = 5.0
+TARGET_SCALE = 1.3
+# Mean pause between one admin's clicks while browsing (0.5-1.5x this); the saturation phase has none.
+THINK_S = 1.0
+
+
+async def _targets(clients: int) -> dict[str, Any]:
+    """Sessions, album ids and the log pages to visit, from the generated database."""
+    from piccolo.querystring import QueryString
+
+    from app.auth.users import login
+    from app.db import engine
+
+    db = engine()
+
+    async def q(sql: str, *values: Any) -> list[dict[str, Any]]:
+        return list(await db.run_querystring(QueryString(sql, *values)))
+
+    meta = json.loads((await q("SELECT data FROM bench_meta"))[0]["data"])
+    start, end = dt.datetime.fromisoformat(meta["start"]), dt.datetime.fromisoformat(meta["end"])
+    middle = start + (end - start) / 2
+    at = await q(
+        "SELECT created_at, id FROM llama_log WHERE created_at < {} "
+        "ORDER BY created_at DESC, id DESC LIMIT 1",
+        middle,
+    )
+    from app.llamalog.filters import Cursor
+
+    cursor = Cursor(at[0]["created_at"], at[0]["id"]).encode()
+    albums = [str(r["id"]) for r in await q("SELECT id FROM album ORDER BY created_at DESC LIMIT 300")]
+    albums += [meta["showcase_album"]]
+    tokens = [
+        await login(meta["admin"]["username"], meta["admin"]["password"], f"load-{i}") for i in range(clients)
+    ]
+    since, until = (end - dt.timedelta(days=30)).date(), (end - dt.timedelta(days=20)).date()
+    pages = {
+        "logs_page1": ["/logs"],
+        "logs_filtered": [
+            "/logs?" + urlencode({"category": "ENRICHED"}),
+            "/logs?" + urlencode({"category": "FAILED", "since": since, "until": until}),
+            "/logs?" + urlencode({"operation": "track:created:*"}),
+            "/logs?" + urlencode({"entity_type": "ARTIST", "status": "SUCCESS"}),
+        ],
+        "logs_deep": ["/logs?" + urlencode({"cursor": cursor})],
+        "album": [f"/albums/{a}" for a in albums],
+        "timeline": [f"/timeline/album/{a}" for a in albums],
+    }
+    return {"meta": meta, "tokens": tokens, "pages": pages}
+
+
+class Conn:
+    """One keep-alive HTTP/1.1 connection: GET, read the status and the whole body."""
+
+    def __init__(self, port: int, cookie: str) -> None:
+        self.port, self.cookie = port, cookie
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: id={self.cookie}\r\n\r\n"
+        self.writer.write(request.encode())
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        headers = {
+            k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)
+        }
+        if "content-length" in headers:
+            await self.reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding") == "chunked":
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
+                await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        if headers.get("connection") == "close":
+            await self.close()
+        return status
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+async def _unloaded(port: int, targets: dict[str, Any], n: int) -> dict[str, float]:
+    conn = Conn(port, targets["tokens"][0])
+    medians = {}
+    for kind, paths in targets["pages"].items():
+        times = []
+        for i in range(n):
+            started = time.perf_counter()
+            status = await conn.get(paths[i % len(paths)])
+            times.append((time.perf_counter() - started) * 1000)
+            assert status == 200, f"{kind}: {status}"
+        medians[kind] = statistics.median(times)
+    await conn.close()
+    return medians
+
+
+async def _load(
+    port: int, targets: dict[str, Any], clients: int, seconds: float, think: float
+) -> dict[str, Any]:
+    samples: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, list[str]] = defaultdict(list)
+    deadline = time.monotonic() + seconds
+    kinds = list(targets["pages"])
+
+    async def client(index: int) -> None:
+        rng = random.Random(index)
+        conn = Conn(port, targets["tokens"][index])
+        while time.monotonic() < deadline:
+            kind = rng.choice(kinds)
+            path = rng.choice(targets["pages"][kind])
+            started = time.perf_counter()
+            try:
+                status = await conn.get(path)
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                errors[kind].append(type(exc).__name__)
+                await conn.close()
+                continue
+            elapsed = (time.perf_counter() - started) * 1000
+            if status != 200:
+                errors[kind].append(str(status))
+            else:
+                samples[kind].append(elapsed)
+            if think:  # a person reads the page before the next click
+                await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
+        await conn.close()
+
+    started = time.monotonic()
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    return {"samples": samples, "errors": errors, "seconds": time.monotonic() - started}
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * p))], 1) if ordered else 0.0
+
+
+@contextmanager
+def llama_serve(processes: int, env: dict[str, str]) -> Iterator[int]:
+    port = free_port()
+    log = Path(tempfile.gettempdir()) / f"llama-bench-load-{port}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--workers", str(processes), "--port", str(port)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"llama serve exited:\n{log.read_text()[-3000:]}")
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"llama serve did not listen:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        time.sleep(1.0 * processes)  # every worker process up
+        yield port
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+class Background(threading.Thread):
+    """A Spotify sync, then enrichment of albums one after another, until stopped (own event loop)."""
+
+    def __init__(self, root: Path, made: dict[str, Any]) -> None:
+        super().__init__(daemon=True)
+        self.root, self.made = root, made
+        self.stop = threading.Event()
+        self.counts: dict[str, int] = defaultdict(int)
+        self.error: str | None = None
+
+    def run(self) -> None:
+        try:
+            asyncio.run(self._work())
+        except Exception as exc:  # noqa: BLE001 - reported in the result, never hidden
+            self.error = repr(exc)
+
+    async def _work(self) -> None:
+        import tasks.actors  # noqa: F401 - the jobs a sync enqueues need the actors wired
+        from app.catalog.sync import sync_spotify
+        from app.llamalog.context import JobContext, job_scope
+        from bench.enrich import _album, _enrich
+
+        with job_scope(JobContext.new_root(triggered_by="scheduled")):
+            result = await sync_spotify(max_albums=len(self.made["albums"]))
+        self.counts["synced_albums"] = len(result.created)
+        for index, mbid in enumerate(self.made["releases"]):
+            if self.stop.is_set():
+                break
+            album_id = await _album(mbid, index)
+            await _enrich(album_id)
+            self.counts["enriched_albums"] += 1
+
+
+def measure(processes: int, targets: dict[str, Any], clients: int, seconds: float, fake_env: dict[str, str],
+            root: Path, made: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    env = {"SCHEDULER_ENABLED": "0", "LLAMALOG_CONSOLE": "0", "REDIS_URL": REDIS,
+           "REDIS_NAMESPACE": f"llama-bench-load-{os.getpid()}", **fake_env}  # fmt: skip
+    with llama_serve(processes, env) as port:
+        unloaded = asyncio.run(_unloaded(port, targets, 10))
+        background = Background(root, made)
+        background.start()
+        browse = asyncio.run(_load(port, targets, clients, seconds, THINK_S))
+        saturate = asyncio.run(_load(port, targets, clients, seconds, 0.0))
+        background.stop.set()
+        background.join(timeout=120)
+    return {
+        "processes": processes,
+        "clients": clients,
+        "browse": _phase(browse, unloaded, targets),
+        "saturate": _phase(saturate, unloaded, targets),
+        "background": {**background.counts, "error": background.error},
+    }
+
+
+def _phase(loaded: dict[str, Any], unloaded: dict[str, float], targets: dict[str, Any]) -> dict[str, Any]:
+    pages = {}
+    total = 0
+    for kind in targets["pages"]:
+        values = loaded["samples"].get(kind, [])
+        total += len(values)
+        pages[kind] = {
+            "requests": len(values),
+            "errors": len(loaded["errors"].get(kind, [])),
+            "error_kinds": sorted(set(loaded["errors"].get(kind, []))),
+            "p50_ms": _pct(values, 0.5),
+            "p95_ms": _pct(values, 0.95),
+            "p99_ms": _pct(values, 0.99),
+            "unloaded_median_ms": round(unloaded[kind], 1),
+            "p95_over_unloaded": round(_pct(values, 0.95) / unloaded[kind], 1) if unloaded[kind] else None,
+        }
+    return {
+        "seconds": round(loaded["seconds"], 1),
+        "requests": total,
+        "errors": sum(p["errors"] for p in pages.values()),
+        "rps": round(total / loaded["seconds"], 1),
+        "pages": pages,
+    }
+
+
+def _redis_up() -> bool:
+    host_port = REDIS.split("//", 1)[1].split("/")[0]
+    host, _, port = host_port.partition(":")
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((host, int(port or 6379))) == 0
+
+
+def one_run(processes: int, clients: int, seconds: float) -> dict[str, Any]:
+    """One server count, in a process of its own (settings and upstream clients read once per process)."""
+    from app.demo.fake_process import FakeUpstreamProcess
+
+    root = Path(tempfile.mkdtemp(prefix="llama-bench-load-"))
+    # Fresh upstream ids each run, so every run's sync creates albums.
+    made = upstream.build(root, albums=max(5, int(seconds)), releases=max(5, int(seconds)), tracks=12,
+                          seed=processes + int(time.time()))  # fmt: skip
+    with FakeUpstreamProcess(root=root) as fake:
+        fake_env = {**fake.env(), "MUSICBRAINZ_RATE": "0"}
+        os.environ.update(fake_env)
+        targets = asyncio.run(_targets(clients))
+        result = measure(processes, targets, clients, seconds, fake_env, root, made)
+    return {**result, "log_rows": targets["meta"]["log_rows"]}
+
+
+def run(clients: int, seconds: float) -> dict[str, Any]:
+    runs = []
+    for processes in [1, 2] if _redis_up() else [1]:
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.load", "--clients", str(clients), "--seconds", str(seconds),
+             "--processes", str(processes)],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+            timeout=seconds * 3 + 600,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"load run with {processes} processes failed:\n{done.stderr[-3000:]}")
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    rows = runs[0]["log_rows"]
+    where = f"{clients} clients, {seconds:.0f} s, {rows:,}-row log, sync + enrichment running"
+    table = []
+    for run_ in runs:
+        for phase, words in (
+            ("browse", f"browsing, ~{THINK_S:.0f} s between clicks"),
+            ("saturate", "no pause"),
+        ):
+            r = {**run_[phase], "processes": run_["processes"]}
+            logs = [r["pages"][k] for k in ("logs_page1", "logs_filtered", "logs_deep")]
+            worst = max(p["p95_over_unloaded"] or 0 for p in logs)
+            table.append({
+            "benchmark": (f"Load, {words}, {r['processes']} server process{'es' * (r['processes'] > 1)} "
+                          f"({where})"),
+            "measured": (
+                f"{r['rps']} req/s, {r['errors']} errors; /logs p50/p95/p99 "
+                + ", ".join(f"{k.removeprefix('logs_')} {p['p50_ms']}/{p['p95_ms']}/{p['p99_ms']} ms"
+                            for k, p in r["pages"].items() if k.startswith("logs_"))
+                + f"; p95 album {r['pages']['album']['p95_ms']} ms, "
+                + f"timeline {r['pages']['timeline']['p95_ms']} ms"
+                + f"; worst /logs p95 = {worst}x its unloaded median"
+            ),
+            "target": f"0 errors, /logs p95 ≤ {TARGET_P95:.0f}x unloaded median" if phase == "browse"
+                      else "0 errors",
+            "met": r["errors"] == 0 and (worst <= TARGET_P95 or phase != "browse"),
+        })  # fmt: skip
+    if len(runs) == 2:
+        one, two = runs[0]["saturate"]["rps"], runs[1]["saturate"]["rps"]
+        gain = round(two / one, 2) if one else 0.0
+        table.append({
+            "benchmark": f"Load, no pause, 2 server processes vs 1 ({where})",
+            "measured": f"{gain}x the requests per second ({two} vs {one})",
+            "target": f"≥ {TARGET_SCALE}x",
+            "met": gain >= TARGET_SCALE,
+        })  # fmt: skip
+    return {
+        "name": "load",
+        "database": "postgres" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite",
+        "runs": runs,
+        "redis": _redis_up(),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "table": table,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--processes", type=int, default=None, help="one run with this many (internal)")
+    args = parser.parse_args()
+    if args.processes:
+        print(json.dumps(one_run(args.processes, args.clients, args.seconds)))
+    else:
+        print(json.dumps(run(args.clients, args.seconds)))
+
+
+if __name__ == "__main__":
+    main()

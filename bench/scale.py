@@ -1,0 +1,212 @@
+"""The partitioned log at scale (`make bench-scale`; Postgres only; not in CI).
+
+    DATABASE_URL=postgres://…/llama_bench_scale python -m bench.scale --name scale --rounds 60
+
+On a database made by `bench.generate --size scale` (10M rows over two years, one partition a month)
+or a smaller size: table and index sizes; /logs page 1, filtered, deep (90 % down) and a chain of 500
+against the framework floor (bench.pages, the same harness as the 1M bench); the prune of one month,
+DELETE of its rows (in a transaction rolled back) side by side with DETACH + DROP of its partition
+(committed: the month is gone afterwards); then the conversion of the whole table, partitioned →
+one table (the migration backwards) → partitioned (forwards), each timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import io
+import json
+import os
+import time
+from typing import Any
+
+from bench import pages
+
+MIGRATION = "2026-12-07T12:00:00:000000"
+TARGET_DROP_VS_DELETE = 100.0
+
+
+async def _conn() -> Any:
+    import asyncpg
+
+    return await asyncpg.connect(os.environ["DATABASE_URL"])
+
+
+async def sizes() -> dict[str, Any]:
+    conn = await _conn()
+    try:
+        row = await conn.fetchrow(
+            """SELECT COUNT(*) AS partitions, SUM(pg_table_size(inhrelid)) AS table_bytes,
+                      SUM(pg_indexes_size(inhrelid)) AS index_bytes
+               FROM pg_inherits WHERE inhparent = 'llama_log'::regclass"""
+        )
+        indexes = await conn.fetch(
+            """SELECT pi.indexrelid::regclass::text AS name,
+                      (SELECT SUM(pg_relation_size(i.inhrelid)) FROM pg_inherits i
+                        WHERE i.inhparent = pi.indexrelid) AS bytes
+               FROM pg_index pi WHERE pi.indrelid = 'llama_log'::regclass ORDER BY 2 DESC"""
+        )
+        rows = await conn.fetchval("SELECT COUNT(*) FROM llama_log")
+    finally:
+        await conn.close()
+    mb = 1024 * 1024
+    return {
+        "rows": rows,
+        "partitions": int(row["partitions"]),
+        "table_mb": round(float(row["table_bytes"] or 0) / mb, 1),
+        "indexes_mb": round(float(row["index_bytes"] or 0) / mb, 1),
+        "per_index_mb": {r["name"]: round(float(r["bytes"] or 0) / mb, 1) for r in indexes},
+    }
+
+
+async def prune_month() -> dict[str, Any]:
+    """Two neighbouring full months of about the same size: one removed by DELETE (committed) and the
+    VACUUM that actually frees its rows and their entries in the 11 indexes, the other by DETACH +
+    DROP of its partition. A DELETE alone only marks rows dead (its cost comes back as vacuum work
+    and bloat), so both figures are reported; the target compares the whole removal."""
+    from app.llamalog.partitions import monthly_partitions
+
+    listed = [p for p in await monthly_partitions() if p.end <= dt.datetime.now(dt.UTC)]
+    deleted_month, dropped_month = listed[1], listed[2]  # the oldest month is partly filled
+    conn = await _conn()
+    try:
+        delete_rows = await conn.fetchval(f"SELECT COUNT(*) FROM {deleted_month.name}")  # noqa: S608
+        drop_rows = await conn.fetchval(f"SELECT COUNT(*) FROM {dropped_month.name}")  # noqa: S608
+        await conn.execute(f"VACUUM (ANALYZE) {deleted_month.name}")  # a clean start for the timed vacuum
+        started = time.perf_counter()
+        await conn.execute(
+            "DELETE FROM llama_log WHERE created_at >= $1 AND created_at < $2",
+            deleted_month.start,
+            deleted_month.end,
+        )
+        delete_s = time.perf_counter() - started
+        started = time.perf_counter()
+        await conn.execute(f"VACUUM {deleted_month.name}")
+        vacuum_s = time.perf_counter() - started
+        started = time.perf_counter()
+        async with conn.transaction():
+            await conn.execute(f"ALTER TABLE llama_log DETACH PARTITION {dropped_month.name}")
+            await conn.execute(f"DROP TABLE {dropped_month.name}")
+        drop_s = time.perf_counter() - started
+    finally:
+        await conn.close()
+    return {
+        "deleted_month": deleted_month.start.strftime("%Y-%m"),
+        "delete_rows": delete_rows,
+        "dropped_month": dropped_month.start.strftime("%Y-%m"),
+        "rows": drop_rows,
+        "removed_rows": delete_rows + drop_rows,
+        "delete_s": round(delete_s, 3),
+        "vacuum_s": round(vacuum_s, 3),
+        "drop_s": round(drop_s, 4),
+        "ratio": round((delete_s + vacuum_s) / drop_s, 1),
+        "delete_only_ratio": round(delete_s / drop_s, 1),
+    }
+
+
+async def conversion() -> dict[str, Any]:
+    from piccolo.apps.migrations.commands.backwards import run_backwards
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from app.migrate import use_piccolo_conf
+
+    use_piccolo_conf()
+    with contextlib.redirect_stdout(io.StringIO()):
+        started = time.perf_counter()
+        back = await run_backwards(app_name="llamalog", migration_id=MIGRATION, auto_agree=True)
+        unpartition_s = time.perf_counter() - started
+        assert back.success, back.message
+        started = time.perf_counter()
+        forward = await run_forwards(app_name="llamalog", migration_id="all")
+        partition_s = time.perf_counter() - started
+        assert forward.success, forward.message
+    return {"to_one_table_s": round(unpartition_s, 1), "to_partitions_s": round(partition_s, 1)}
+
+
+def prune_row(prune: dict[str, Any], where: str) -> dict[str, Any]:
+    return {
+        "benchmark": (
+            f"Prune one month: DROP partition ({prune['dropped_month']}, {prune['rows']:,} rows) vs "
+            f"DELETE + VACUUM ({prune['deleted_month']}, {prune['delete_rows']:,} rows) ({where})"
+        ),
+        "measured": (
+            f"{prune['ratio']}x faster ({prune['drop_s'] * 1000:.1f} ms vs "
+            f"{prune['delete_s'] * 1000:.0f} ms DELETE + {prune['vacuum_s'] * 1000:.0f} ms VACUUM; "
+            f"the DELETE alone: {prune['delete_only_ratio']}x)"
+        ),
+        "target": f"≥ {TARGET_DROP_VS_DELETE:.0f}x",
+        "met": prune["ratio"] >= TARGET_DROP_VS_DELETE,
+    }
+
+
+def run_prune_only(name: str) -> dict[str, Any]:
+    """Only the month prune (drops two months of the database)."""
+    before = asyncio.run(sizes())
+    prune = asyncio.run(prune_month())
+    where = f"Postgres, {before['rows']:,} rows in {before['partitions']} partitions"
+    return {"name": name, "sizes": before, "prune_month": prune, "table": [prune_row(prune, where)]}
+
+
+def run(name: str, rounds: int, warmup: int) -> dict[str, Any]:
+    before = asyncio.run(sizes())
+    paged = pages.run(f"{name}-pages", rounds, warmup, 0.9)
+    prune = asyncio.run(prune_month())
+    convert = asyncio.run(conversion())
+    after = asyncio.run(sizes())
+    assert after["rows"] == before["rows"] - prune["removed_rows"], (before, after, prune)
+    where = f"Postgres, {before['rows']:,} rows in {before['partitions']} partitions"
+    table = [
+        {**row, "benchmark": row["benchmark"].replace("Postgres, ", "partitioned, Postgres, ")}
+        for row in paged["table"]
+    ]
+    table += [
+        prune_row(prune, where),
+        {
+            "benchmark": f"Conversion of the whole log to monthly partitions ({after['rows']:,} rows)",
+            "measured": f"{convert['to_partitions_s']} s (back to one table: {convert['to_one_table_s']} s)",
+            "target": "(reported)",
+            "met": None,
+        },
+        {
+            "benchmark": f"llama_log size ({where})",
+            "measured": f"table {before['table_mb']} MB, indexes {before['indexes_mb']} MB",
+            "target": "(reported)",
+            "met": None,
+        },
+    ]
+    return {
+        "name": name,
+        "database": "postgres",
+        "sizes": before,
+        "sizes_after": after,
+        "pages": {
+            k: paged[k] for k in ("dataset", "deep_depth", "cases", "comparisons", "queries_per_request")
+        },
+        "queries_constant": paged["queries_constant"],
+        "queries_per_request": paged["queries_per_request"],
+        "prune_month": prune,
+        "conversion": convert,
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "table": table,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--name", default="scale")
+    parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--prune-only", action="store_true", help="only the month prune (drops 2 months)")
+    args = parser.parse_args()
+    if args.prune_only:
+        print(json.dumps(run_prune_only(args.name)))
+    else:
+        print(json.dumps(run(args.name, args.rounds, args.warmup)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""Monthly partitions of llama_log (Postgres): the conversion keeps every row, strays land in the
+default partition, partitions are kept ahead once, and the log's queries still use their indexes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import io
+import uuid
+from typing import Any
+
+import pytest
+from piccolo.apps.migrations.commands.backwards import run_backwards
+from piccolo.apps.migrations.commands.forwards import run_forwards
+
+from app.db import engine, transaction
+from app.llamalog import partitions
+from app.llamalog.filters import Cursor, LogFilter
+from app.llamalog.queries import list_logs
+from app.llamalog.tables import LlamaLog
+from tests.conftest import TEST_DB
+from tests.factories import manual_album
+
+CONVERSION = "2026-12-07T12:00:00:000000"
+postgres_only = pytest.mark.skipif(TEST_DB != "postgres", reason="SQLite keeps one llama_log table")
+
+
+async def fingerprint() -> tuple[int, str]:
+    """Row count and a SHA-256 over every column of every row, in id order."""
+    rows = await engine().run_ddl("SELECT * FROM llama_log ORDER BY id")
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(repr(sorted(row.items())).encode())
+    return len(rows), digest.hexdigest()
+
+
+def _raw_row(at: dt.datetime, n: int, key: str) -> str:
+    sources = "ARRAY['MUSICBRAINZ']::varchar[]" if TEST_DB == "postgres" else "'[\"MUSICBRAINZ\"]'"
+    stamp = at.strftime("%Y-%m-%d %H:%M:%S+00:00")
+    return (
+        f"('{stamp}', 'ALBUM', '{uuid.uuid4()}', 'ENRICHED', 'album:enriched:musicbrainz', {sources}, "
+        f'\'SUCCESS\', \'{{"n": {n}, "text": "é ☃ \\"q\\""}}\', \'{key}:{n}\')'
+    )
+
+
+async def insert_spread(count: int, *, start: dt.datetime, days: int, key: str = "legacy") -> None:
+    values = ", ".join(
+        _raw_row(start + dt.timedelta(days=days * i / count, seconds=i), i, key) for i in range(count)
+    )
+    await engine().run_ddl(
+        "INSERT INTO llama_log (created_at, entity_type, entity_id, category, operation, sources, status, "
+        f"metadata, import_key) VALUES {values}"
+    )
+
+
+async def _migrate(direction: str) -> None:
+    with contextlib.redirect_stdout(io.StringIO()):
+        if direction == "back":
+            result = await run_backwards(app_name="llamalog", migration_id=CONVERSION, auto_agree=True)
+        else:
+            result = await run_forwards(app_name="llamalog", migration_id="all")
+    assert result.success, result.message
+
+
+async def test_conversion_of_a_populated_log_keeps_every_row() -> None:
+    await manual_album(title="Logged before the conversion", artist="Someone")
+    await _migrate("back")
+    assert not await partitions.is_partitioned()
+    # Rows over three years, and two strays: one in 1990, one in 2090.
+    await insert_spread(1500, start=dt.datetime(2024, 1, 15, tzinfo=dt.UTC), days=3 * 365)
+    for stray in (dt.datetime(1990, 5, 1, tzinfo=dt.UTC), dt.datetime(2090, 5, 1, tzinfo=dt.UTC)):
+        await insert_spread(1, start=stray, days=1, key=f"stray:{stray.year}")
+    before = await fingerprint()
+    assert before[0] > 1500
+    await _migrate("forward")
+    assert await fingerprint() == before
+    if TEST_DB != "postgres":
+        assert await partitions.default_partition_rows() == 0
+        return
+    assert await partitions.is_partitioned()
+    months = await partitions.monthly_partitions()
+    assert len(months) >= 36
+    assert await partitions.default_partition_rows() == 2
+    strays = await partitions.default_partition_strays()
+    assert strays.oldest is not None and strays.oldest.year == 1990
+    assert strays.newest is not None and strays.newest.year == 2090
+    # Every partition carries every index of the parent (primary key, 9 indexes, import_key).
+    rows = await engine().run_ddl(
+        "SELECT c.relname AS name, COUNT(x.indexrelid) AS n FROM pg_inherits i "
+        "JOIN pg_class c ON c.oid = i.inhrelid LEFT JOIN pg_index x ON x.indrelid = c.oid "
+        "WHERE i.inhparent = 'llama_log'::regclass GROUP BY c.relname"
+    )
+    assert {row["n"] for row in rows} == {11}, rows
+    # New rows keep numbering after the copied ones, and land in their month.
+    created = await manual_album(title="Logged after the conversion", artist="Someone else")
+    newest = await LlamaLog.select(LlamaLog.id).where(LlamaLog.album_id == created.id).first()
+    assert newest is not None and newest["id"] > before[0]
+
+
+async def test_legacy_import_keys_stay_unique_after_the_conversion() -> None:
+    at = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+    await insert_spread(3, start=at, days=1)
+    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+        await insert_spread(1, start=at, days=1)  # legacy:0 at the same instant again
+    assert await LlamaLog.count() == 3
+
+
+@postgres_only
+async def test_a_stray_row_lands_in_the_default_partition_and_moves_when_its_month_is_made() -> None:
+    far = dt.datetime(2091, 2, 3, tzinfo=dt.UTC)
+    await insert_spread(2, start=far, days=1)
+    assert await partitions.default_partition_rows() == 2
+    async with transaction():
+        await partitions.lock()
+        assert await partitions.create_partition(partitions.partition_for(far))
+    assert await partitions.default_partition_rows() == 0
+    assert await LlamaLog.count() == 2
+    rows = await engine().run_ddl("SELECT COUNT(*) AS n FROM llama_log_p209102")
+    assert rows[0]["n"] == 2
+    await engine().run_ddl("DROP TABLE llama_log_p209102")
+
+
+@postgres_only
+async def test_partitions_are_kept_ahead_once_by_concurrent_schedulers() -> None:
+    later = dt.datetime(2093, 6, 10, tzinfo=dt.UTC)
+    try:
+        first, second = await asyncio.gather(
+            partitions.ensure_partitions(3, now=later), partitions.ensure_partitions(3, now=later)
+        )
+        expected = {f"llama_log_p2093{m:02d}" for m in range(5, 10)}
+        assert set(first) | set(second) == expected
+        assert not set(first) & set(second)
+        assert await partitions.ensure_partitions(3, now=later) == []
+    finally:
+        for name in ("llama_log_p209305", "llama_log_p209306", "llama_log_p209307", "llama_log_p209308"):
+            await engine().run_ddl(f"DROP TABLE IF EXISTS {name}")
+        await engine().run_ddl("DROP TABLE IF EXISTS llama_log_p209309")
+
+
+async def _plan(sql: str) -> str:
+    async with transaction():  # one connection: the SET holds for the EXPLAIN
+        await engine().run_ddl("SET LOCAL enable_seqscan = off")  # tiny tables: CAN an index serve?
+        rows = await engine().run_ddl("EXPLAIN " + sql)
+    return "\n".join(row["QUERY PLAN"] for row in rows)
+
+
+@postgres_only
+async def test_lookups_by_id_and_keyset_pages_use_indexes_and_prune() -> None:
+    await insert_spread(600, start=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), days=365)
+    await engine().run_ddl("ANALYZE llama_log")
+    by_id = await _plan("SELECT * FROM llama_log WHERE id = 42")
+    assert "Seq Scan" not in by_id, by_id
+    page = await list_logs(LogFilter(limit=50))
+    assert len(page.rows) == 50 and page.next_cursor is not None
+    deep = Cursor(dt.datetime(2025, 3, 1, tzinfo=dt.UTC), 1)
+    deeper = await list_logs(LogFilter(limit=50, cursor=deep))
+    assert all(row["created_at"] < deep.created_at for row in deeper.rows)
+    plan = await _plan(
+        "SELECT id FROM llama_log WHERE (created_at, id) < ('2025-03-01+00', 1) "
+        "AND created_at <= '2025-03-01+00' ORDER BY created_at DESC, id DESC LIMIT 51"
+    )
+    assert "llama_log_p202506" not in plan and "llama_log_p202502" in plan, plan
+
+
+@postgres_only
+async def test_the_dashboard_reports_strays_and_estimates_the_partitioned_log(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.catalog import dashboard
+
+    assert "log-strays" not in client.get("/").text
+    await insert_spread(3, start=dt.datetime(1995, 1, 1, tzinfo=dt.UTC), days=1)
+    page = client.get("/").text
+    assert 'id="log-strays"' in page and "3 log rows" in page and "1995-01-01" in page
+    await insert_spread(40, start=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), days=200, key="more")
+    await engine().run_ddl("ANALYZE llama_log")
+    monkeypatch.setattr(dashboard, "EXACT_BELOW", 10)
+    assert await dashboard.estimated_count("llama_log") == dashboard.TableCount(43, True)
