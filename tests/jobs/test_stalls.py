@@ -61,7 +61,9 @@ async def test_a_running_job_whose_worker_went_silent_is_stalled_and_can_be_retr
     assert row.text_of(".pill.stalled") == "stalled"
     assert row.text_of(".small.error").startswith("no heartbeat since")
     assert row.text_of(".progress-cell .muted") == "74 / 157"
-    assert row.one("form")["action"] == f"/jobs/{silent}/retry"
+    # A stalled run can be retried, and (no heartbeat past its limit) failed by hand.
+    assert row.one("form:not(.fail-stuck)")["action"] == f"/jobs/{silent}/retry"
+    assert row.one("form.fail-stuck")["action"] == f"/jobs/{silent}/fail"
 
     token = {"_csrf_token": client.cookies.get("llama_csrf")}
     answer = client.post(f"/jobs/{silent}/retry", data=token, follow_redirects=False)
