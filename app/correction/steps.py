@@ -12,6 +12,7 @@ from app.correction.cover import queue_cover
 from app.correction.current import CurrentAlbum, load_current
 from app.correction.failed import record_failed_correction
 from app.correction.lookup import candidate_by_key
+from app.correction.matching import Matching, current_matching
 from app.correction.preview import Preview, build_preview
 from app.correction.scoring import Score, rank
 from app.correction.search import SearchQuery, find_candidates
@@ -24,6 +25,7 @@ class CandidateList:
     query: SearchQuery
     ranked: list[tuple[Candidate, Score]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    matching: Matching = field(default_factory=Matching)
 
 
 def default_query(album: CurrentAlbum, query: SearchQuery) -> SearchQuery:
@@ -38,15 +40,21 @@ async def search_for_album(album_id: Any, query: SearchQuery) -> CandidateList:
     album = await load_current(album_id)
     query = default_query(album, query)
     outcome = await find_candidates(query)
+    matching = await current_matching()
     return CandidateList(
-        album=album, query=query, ranked=rank(album, outcome.candidates), notes=outcome.notes
+        album=album,
+        query=query,
+        ranked=rank(album, outcome.candidates, matching.weights),
+        notes=outcome.notes,
+        matching=matching,
     )
 
 
 async def preview_for_album(album_id: Any, key: str, *, discogs_id: str | None = None) -> Preview:
     """The full candidate (fetched once, then cached) next to the album as it is now."""
     candidate = await candidate_by_key(key, discogs_id=discogs_id)
-    preview = build_preview(await load_current(album_id), candidate)
+    matching = await current_matching()
+    preview = build_preview(await load_current(album_id), candidate, weights=matching.weights)
     mbid = next((f for f in preview.fields if f.name == "musicbrainz_id" and f.takeable), None)
     owner = await release_owner(mbid.proposed, album_id) if mbid else None
     if mbid and owner:
@@ -71,12 +79,14 @@ async def apply_picks(
     """
     try:
         candidate = await candidate_by_key(key, discogs_id=discogs_id)
+        matching = await current_matching()
         result = await apply_candidate(
             album_id,
             candidate,
             expected_version=expected_version,
             take_fields=take_fields,
             take_tracks=take_tracks,
+            weights=matching.weights,
         )
     except (SourceError, ValueError, VersionConflict) as exc:
         await record_failed_correction(album_id, key, exc, take_fields=take_fields, take_tracks=take_tracks)

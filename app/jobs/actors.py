@@ -20,6 +20,9 @@ class ActorName(StrEnum):
     ENRICH_ALBUM = "enrich_album"
     ENRICH_ARTIST = "enrich_artist"
     CACHE_COVER = "cache_cover"
+    REFRESH_FIX_QUEUE = "refresh_fix_queue"
+    PREFETCH_CANDIDATES = "prefetch_candidates"
+    BULK_APPLY = "bulk_apply"
 
 
 class UnknownActor(LookupError):
