@@ -18,7 +18,22 @@ from app.catalog.validation import ValidationError
 from app.config import ROOT, get_settings
 from app.db import engine
 from app.llamalog.filters import FilterError
-from app.web import admin_db, album, albums, api, auth, dashboard, entities, fix, jobs, logs, timeline, tracks
+from app.web import (
+    admin_db,
+    album,
+    albums,
+    api,
+    auth,
+    dashboard,
+    entities,
+    fix,
+    fix_queue,
+    jobs,
+    logs,
+    matching_settings,
+    timeline,
+    tracks,
+)
 from app.web.errors import bad_request, forbidden, http_error, server_error
 from app.web.security_headers import security_headers
 from app.web.templating import template_config
@@ -59,6 +74,8 @@ def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
         *album.ROUTES,
         *tracks.ROUTES,
         *fix.ROUTES,
+        *fix_queue.ROUTES,
+        *matching_settings.ROUTES,
         *logs.ROUTES,
         *timeline.ROUTES,
         *entities.ROUTES,

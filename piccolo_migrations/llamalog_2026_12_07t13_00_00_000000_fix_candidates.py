@@ -92,7 +92,7 @@ async def forwards():
         column_class_name="Integer",
         column_class=Integer,
         params={
-            "default": 90,
+            "default": 78,
             "null": False,
             "primary_key": False,
             "unique": False,

@@ -16,7 +16,7 @@ from typing import Any
 from app.correction.scoring import LABELS, WEIGHTS
 from app.correction.tables import MatchingChange, MatchingSettings
 
-DEFAULT_STRONG = 90
+DEFAULT_STRONG = 78
 DEFAULT_ASK_GAP = 3
 WEIGHT_RANGE = (0, 50)
 STRONG_RANGE = (50, 100)

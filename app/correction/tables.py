@@ -59,7 +59,7 @@ class MatchingSettings(Table, tablename="matching_settings"):
 
     id = Integer(primary_key=True)
     weights = JSON(default="{}")
-    strong_threshold = Integer(default=90)
+    strong_threshold = Integer(default=78)
     ask_gap = Integer(default=3)
     version = Integer(default=1)
     updated_at = Timestamptz(default=TimestamptzNow())
