@@ -204,3 +204,7 @@ async def matching_ids(qq: QueueQuery, limit: int) -> list[uuid.UUID]:
         .limit(limit)
     )
     return [row["id"] for row in rows]
+
+
+async def match_of(album_id: Any) -> dict[str, Any] | None:
+    return await FixMatch.select().where(FixMatch.album_id == album_id).first()

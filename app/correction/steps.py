@@ -14,8 +14,9 @@ from app.correction.failed import record_failed_correction
 from app.correction.lookup import candidate_by_key
 from app.correction.matching import Matching, current_matching
 from app.correction.preview import Preview, build_preview
-from app.correction.scoring import Score, rank
+from app.correction.scoring import Loss, Score, lost_against, rank, score
 from app.correction.search import SearchQuery, find_candidates
+from app.correction.why import runner_up_for
 from app.sources.errors import SourceError
 
 
@@ -26,6 +27,13 @@ class CandidateList:
     ranked: list[tuple[Candidate, Score]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     matching: Matching = field(default_factory=Matching)
+
+    @property
+    def runner_up_losses(self) -> list[Loss]:
+        """Where #2 lost points against #1 ("why this match")."""
+        if len(self.ranked) < 2:
+            return []
+        return lost_against(self.ranked[0][1], self.ranked[1][1])
 
 
 def default_query(album: CurrentAlbum, query: SearchQuery) -> SearchQuery:
@@ -80,6 +88,8 @@ async def apply_picks(
     try:
         candidate = await candidate_by_key(key, discogs_id=discogs_id)
         matching = await current_matching()
+        applied = score(await load_current(album_id), candidate, matching.weights)
+        runner_up = await runner_up_for(album_id, key, applied)
         result = await apply_candidate(
             album_id,
             candidate,
@@ -87,6 +97,7 @@ async def apply_picks(
             take_fields=take_fields,
             take_tracks=take_tracks,
             weights=matching.weights,
+            why={"runner_up": runner_up} if runner_up else None,
         )
     except (SourceError, ValueError, VersionConflict) as exc:
         await record_failed_correction(album_id, key, exc, take_fields=take_fields, take_tracks=take_tracks)
