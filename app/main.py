@@ -31,6 +31,7 @@ from app.web import (
     jobs,
     logs,
     matching_settings,
+    run_changes,
     timeline,
     tracks,
 )
@@ -76,6 +77,7 @@ def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
         *fix.ROUTES,
         *fix_queue.ROUTES,
         *matching_settings.ROUTES,
+        *run_changes.ROUTES,
         *logs.ROUTES,
         *timeline.ROUTES,
         *entities.ROUTES,

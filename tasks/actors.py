@@ -13,7 +13,7 @@ from __future__ import annotations
 import dramatiq
 
 from app.catalog import artist_enrich, covers, enrich, job_failures, sync
-from app.correction import bulk, prefetch
+from app.correction import bulk, prefetch, run_revert
 from app.correction import job_failures as correction_failures
 from app.jobs import actors as app_actors
 from app.jobs.actors import ActorName
@@ -92,6 +92,17 @@ async def prefetch_candidates(album_id: str) -> None:
 )
 async def bulk_apply(batch_id: str) -> None:
     await bulk.run_batch(batch_id)
+
+
+@dramatiq.actor(
+    broker=broker,
+    queue_name="fix",
+    time_limit=SYNC_TIME_LIMIT_MS,
+    on_final_failure=correction_failures.revert_run_failed,
+    **JOB_OPTIONS,
+)
+async def revert_run(run_id: str) -> None:
+    await run_revert.revert_run(run_id)
 
 
 # The app sends on this broker from now on; wire() checks every ActorName is declared above.

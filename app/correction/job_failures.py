@@ -51,3 +51,11 @@ async def bulk_apply_failed(failure: JobFailure) -> None:
     await record_job_failure(
         failure, entity_type="ALBUM", entity_id=None, operation="album:failed:bulk-apply"
     )
+
+
+@durable_hook
+async def revert_run_failed(failure: JobFailure) -> None:
+    """The revert of a run gave up (each album already committed or rolled back on its own)."""
+    await record_job_failure(
+        failure, entity_type="ALBUM", entity_id=None, operation="album:failed:revert-run"
+    )

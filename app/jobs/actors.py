@@ -23,6 +23,7 @@ class ActorName(StrEnum):
     REFRESH_FIX_QUEUE = "refresh_fix_queue"
     PREFETCH_CANDIDATES = "prefetch_candidates"
     BULK_APPLY = "bulk_apply"
+    REVERT_RUN = "revert_run"
 
 
 class UnknownActor(LookupError):
