@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-ORDER = ("pages-postgres", "pages-sqlite", "enrich", "limiter", "live", "sync")
+ORDER = ("pages-postgres", "pages-sqlite", "enrich", "limiter", "live", "sync", "fix-many")
 MARK = {True: "✅ met", False: "❌ missed", None: ""}
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from app.catalog.tables import Album
 from app.correction.matching import Matching, save_matching
-from app.correction.scoring import reweigh, score_from_dict
+from app.correction.scoring import points_for, reweigh, score_from_dict
 from app.correction.stored import loads
 from app.correction.strength import Verdict, classify
 from app.correction.tables import FixCandidate, FixMatch, MatchStrength
@@ -56,19 +56,31 @@ class RankingPreview:
     corrections: int = 0
 
 
-def _ranked(rows: list[dict[str, Any]], weights: dict[str, int]) -> list[Ranked]:
+def _ranked(rows: list[dict[str, Any]], weights: dict[str, int], *, full: bool = False) -> list[Ranked]:
+    """Stored candidates re-scored under `weights`, best first (ties keep their old order).
+
+    The preview needs only totals: summed straight from the stored fractions; `full` rebuilds each
+    breakdown for storing."""
     out = []
     for row in rows:
-        rescored = reweigh(score_from_dict(loads(row["breakdown"]) or {}).components, weights)
+        stored = row.get("_loaded")
+        if stored is None:
+            stored = row["_loaded"] = loads(row["breakdown"]) or {}
+        if full:
+            rescored = reweigh(score_from_dict(stored).components, weights)
+            total, breakdown = rescored.total, _as_dict(rescored)
+        else:
+            total = sum(points_for(weights[c["key"]], c["fraction"]) for c in stored.get("components") or ())
+            breakdown = {}
         out.append(
             Ranked(
                 key=row["candidate_key"],
                 source=row["source"],
                 title=row["title"],
-                total=rescored.total,
+                total=total,
                 position=int(row["position"]),
                 row_id=int(row["id"]),
-                breakdown=_as_dict(rescored),
+                breakdown=breakdown,
             )
         )
     return sorted(out, key=lambda r: (-r.total, r.position))
@@ -202,7 +214,7 @@ async def rescore_stored(matching: Matching) -> int:
     grouped = await _stored_by_album()
     async with transaction():
         for album_id, rows in grouped.items():
-            ranked = _ranked(rows, matching.weights)
+            ranked = _ranked(rows, matching.weights, full=True)
             for position, r in enumerate(ranked, start=1):
                 await FixCandidate.update(
                     {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from difflib import SequenceMatcher
+from rapidfuzz.fuzz import ratio
 
 from app.catalog.names import fold
 
@@ -25,9 +25,11 @@ def text_similarity(a: str | None, b: str | None, *, drop_featuring: bool = Fals
         return 1.0 if (a or "").strip().casefold() == (b or "").strip().casefold() else 0.0
     if left == right:
         return 1.0
-    direct = SequenceMatcher(None, left, right).ratio()
-    sorted_words = SequenceMatcher(None, " ".join(sorted(left.split())), " ".join(sorted(right.split())))
-    return max(direct, sorted_words.ratio())
+    # rapidfuzz's ratio (Indel similarity) in place of difflib's: the same 0–1 scale, in C (aligning
+    # two tracklists compares every pair, and a bulk apply aligns a thousand of them).
+    direct = ratio(left, right) / 100
+    sorted_words = ratio(" ".join(sorted(left.split())), " ".join(sorted(right.split()))) / 100
+    return max(direct, sorted_words)
 
 
 def duration_closeness(a: int | None, b: int | None) -> float | None:
