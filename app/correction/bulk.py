@@ -11,6 +11,7 @@ skipped as a conflict, with its FAILED row.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import uuid
@@ -30,11 +31,12 @@ from app.correction.scoring import Score, lost_against, score_from_dict
 from app.correction.stored import candidate_from, loads
 from app.correction.strength import Verdict
 from app.correction.tables import BulkItem, BulkItemStatus, FixCandidate, FixMatch, MatchStrength
-from app.db import transaction
+from app.db import engine, transaction
 from app.jobs.tables import Job
 from app.llamalog.context import get_current_job, job_scope
 
 MAX_BATCH = 5000
+PARALLEL = 4  # albums applied side by side on Postgres
 CHILD_KIND = "bulk_apply_album"
 
 
@@ -157,6 +159,7 @@ async def preview_batch(album_ids: list[uuid.UUID], matching: Matching | None = 
         sorted({t.candidate.musicbrainz_id for t in tops.values() if t.candidate.musicbrainz_id})
     )
     out = BatchPreview()
+    owned = dict(owned)
     for album_id in album_ids:
         album, match, top = albums.get(album_id), matches.get(album_id), tops.get(album_id)
         if album is None:
@@ -180,6 +183,8 @@ async def preview_batch(album_ids: list[uuid.UUID], matching: Matching | None = 
             out.not_taken.append((album_id, title, "nothing to take: no gap the candidate fills"))
             continue
         out.albums.append(entry)
+        if "musicbrainz_id" in entry.take_fields and top.candidate.musicbrainz_id:
+            owned[top.candidate.musicbrainz_id] = album_id  # one album per release, in a batch too
     return out
 
 
@@ -323,7 +328,10 @@ async def run_batch(batch_id: str | uuid.UUID) -> BatchOutcome:
     tops = await _tops([i["album_id"] for i in items]) if items else {}
     outcome = BatchOutcome()
     total = len(items)
-    for done, item in enumerate(items, start=1):
+    done = 0
+
+    async def one(item: dict[str, Any]) -> None:
+        nonlocal done
         if item["status"] != BulkItemStatus.pending:
             outcome.skipped += 1
         else:
@@ -337,7 +345,14 @@ async def run_batch(batch_id: str | uuid.UUID) -> BatchOutcome:
             elif status == BulkItemStatus.failed:
                 outcome.failed += 1
                 await job_count(failures=1)
+        done += 1
         await job_progress(done, total)
+
+    # Albums are independent transactions: on Postgres a few run side by side (each its own
+    # connection); SQLite takes one writer at a time anyway.
+    width = PARALLEL if engine().engine_type == "postgres" else 1
+    for start in range(0, total, width):
+        await asyncio.gather(*(one(item) for item in items[start : start + width]))
     return outcome
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rapidfuzz.fuzz import ratio
 
 from app.catalog.names import fold
@@ -11,6 +13,12 @@ CLOSE_MS = 3_000
 LOOSE_MS = 15_000
 
 
+@lru_cache(maxsize=8192)
+def _folded(text: str, drop_featuring: bool) -> str:
+    # Aligning two tracklists compares every pair: each title is folded once, not once per pair.
+    return fold(text, drop_featuring=drop_featuring)
+
+
 def text_similarity(a: str | None, b: str | None, *, drop_featuring: bool = False) -> float | None:
     """Folded (case, accents, punctuation, `&`/and) similarity; word order does not matter much.
 
@@ -18,8 +26,8 @@ def text_similarity(a: str | None, b: str | None, *, drop_featuring: bool = Fals
     """
     if not (a or "").strip() or not (b or "").strip():
         return None
-    left = fold(a or "", drop_featuring=drop_featuring)
-    right = fold(b or "", drop_featuring=drop_featuring)
+    left = _folded(a or "", drop_featuring)
+    right = _folded(b or "", drop_featuring)
     if not left or not right:
         # Titles made only of punctuation ("+", "÷") fold to nothing: compare them as written.
         return 1.0 if (a or "").strip().casefold() == (b or "").strip().casefold() else 0.0
