@@ -150,6 +150,7 @@ async def test_next_runs(crons: None) -> None:
     assert [(r.name, r.cron, r.next_at) for r in runs] == [
         ("spotify", "0 */6 * * *", dt.datetime(2026, 11, 23, 12, 0, tzinfo=UTC)),
         ("musicbrainz", "not a cron", None),
+        ("fix-queue", "45 * * * *", dt.datetime(2026, 11, 23, 9, 45, tzinfo=UTC)),
     ]
     name, cron, next_at, last_job = runs[0]  # a plain tuple too
     assert last_job is not None and str(last_job["job_id"]) == latest.job_id and last_job["user_id"] == 4
@@ -159,4 +160,4 @@ async def test_next_runs(crons: None) -> None:
 async def test_next_runs_when_the_scheduler_is_off(crons: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SCHEDULER_ENABLED", "0")
     get_settings.cache_clear()
-    assert [r.next_at for r in await next_runs()] == [None, None]
+    assert [r.next_at for r in await next_runs()] == [None, None, None]
