@@ -148,3 +148,25 @@ async def test_a_run_delivered_again_applies_no_album_twice_and_lists_conflicts(
     assert (
         item is not None and item["status"] == "conflict" and "changed since the preview" in item["message"]
     )
+
+
+async def test_keyset_pages_cover_the_queue_once_and_selected_albums_preview_alone(
+    upstream: Any, worker: Any, client: Any
+) -> None:
+    broken = await seeded(worker)
+    seen: list[str] = []
+    url: str | None = "/albums/broken?limit=2"
+    while url:
+        html = client.get(url).text
+        seen += [album_id for album_id, _, _ in rows(html).values()]
+        found = re.search(r'href="([^"]+)" rel="next"', html)
+        url = unescape(found[1]) if found else None
+        assert "OFFSET" not in (url or "")
+    assert sorted(seen) == sorted(str(v) for v in broken.values())
+    token = {"_csrf_token": client.cookies.get("llama_csrf") or ""}
+    picked = [str(broken["Sneakin’"]), str(broken["Yeezus"])]
+    preview = client.post("/albums/broken/bulk/preview", data={"album": picked, **token}).text
+    assert re.findall(r'name="entry" value="([0-9a-f-]{36}):', preview) == [picked[0]]
+    assert re.findall(r'<li data-album="([0-9a-f-]{36})">', preview) == [picked[1]]
+    bad = client.post("/albums/broken/bulk/preview", data={"album": "not-an-id", **token})
+    assert bad.status_code == 400 and "album: &#39;not-an-id&#39; is not an album id" in bad.text
