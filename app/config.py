@@ -44,6 +44,7 @@ class Settings:
     musicbrainz_sync_cron: str
     # Partitions ahead + retention prune of the log (app/jobs/log_maintenance.py), daily by default.
     log_maintenance_cron: str
+    fix_queue_cron: str
     scheduler_enabled: bool
     embedded_worker: bool
     console_log: bool
@@ -93,6 +94,8 @@ def get_settings() -> Settings:
         spotify_sync_cron=env("SPOTIFY_SYNC_CRON", "0 */6 * * *"),
         musicbrainz_sync_cron=env("MUSICBRAINZ_SYNC_CRON", "30 3 * * *"),
         log_maintenance_cron=env("LOG_MAINTENANCE_CRON", "15 4 * * *"),
+        # Candidates found ahead for the fix queue: only albums new or changed since the last round.
+        fix_queue_cron=env("FIX_QUEUE_CRON", "45 * * * *"),
         scheduler_enabled=env("SCHEDULER_ENABLED", "1") not in ("0", "false", "no"),
         # Embedded mode only: 0 keeps worker threads and the scheduler out of `llama serve` (tests).
         embedded_worker=env("EMBEDDED_WORKER", "1") not in ("0", "false", "no"),

@@ -8,6 +8,13 @@ from piccolo.table import Table
 from app.auth.tables import AdminSession, AdminUser
 from app.catalog.tables import Album, AlbumArtist, Artist, Track, TrackArtist
 from app.config import ROOT
+from app.correction.tables import (
+    BulkItem,
+    FixCandidate,
+    FixMatch,
+    MatchingChange,
+    MatchingSettings,
+)
 from app.jobs.tables import Job, JobDay, JobSchedule, JobScheduleChange, SourceDay, UpstreamCall
 from app.llamalog.tables import LlamaLog
 
@@ -26,6 +33,11 @@ TABLES: list[type[Table]] = [
     UpstreamCall,
     SourceDay,
     LlamaLog,
+    FixMatch,
+    FixCandidate,
+    MatchingSettings,
+    MatchingChange,
+    BulkItem,
 ]
 
 APP_CONFIG = AppConfig(

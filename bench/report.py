@@ -16,6 +16,7 @@ ORDER = (
     "scale",
     "scale-prune",
     "load",
+    "fix-many",
 )
 MARK = {True: "✅ met", False: "❌ missed", None: ""}
 

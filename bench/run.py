@@ -107,6 +107,8 @@ def plan(smoke: bool) -> tuple[list[Step], set[str]]:
     steps.append(
         ("sync", "bench.sync", ["--albums", "5" if smoke else "200"], {"DATABASE_URL": work_db}, 600)
     )
+    fix_many = ["--albums", "30" if smoke else "1000"]
+    steps.append(("fix-many", "bench.fix_many", fix_many, {"DATABASE_URL": work_db}, 900))
     live = ["--clients", "5", "--rows", "6", "--idle", "1"] if smoke else ["--clients", "50", "--rows", "60"]
     steps.append(("live", "bench.live", live, {"DATABASE_URL": work_db}, 600))
     # /jobs with many job rows (1M on Postgres, else SQLite) against a bare handler; 90-day charts.

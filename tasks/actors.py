@@ -15,8 +15,13 @@ import uuid
 import dramatiq
 
 from app.catalog import artist_enrich, covers, enrich, job_failures, sync
+from app.correction import bulk, prefetch, run_revert
+from app.correction import job_failures as correction_failures
 from app.jobs import actors as app_actors
-from app.jobs import bulk, log_maintenance
+from app.jobs import bulk as job_bulk
+from app.jobs import log_maintenance
+from app.jobs.actors import ActorName
+from app.jobs.launch import enqueue_child
 from tasks.broker import get_broker
 from tasks.retry_policy import JOB_OPTIONS, SYNC_TIME_LIMIT_MS
 
@@ -32,6 +37,7 @@ broker = get_broker()
 )
 async def sync_spotify() -> None:
     await sync.sync_spotify()
+    await enqueue_child(ActorName.REFRESH_FIX_QUEUE)
 
 
 @dramatiq.actor(
@@ -43,6 +49,7 @@ async def sync_spotify() -> None:
 )
 async def sync_musicbrainz(days: int = sync.MUSICBRAINZ_WINDOW_DAYS) -> None:
     await sync.sync_musicbrainz(days=days)
+    await enqueue_child(ActorName.REFRESH_FIX_QUEUE)
 
 
 @dramatiq.actor(
@@ -69,13 +76,48 @@ async def cache_cover(album_id: str) -> None:
 
 @dramatiq.actor(broker=broker, queue_name="bulk", max_retries=0)
 async def bulk_jobs(action: str, selection: dict[str, list[str] | dict[str, str]]) -> None:
-    await bulk.run_bulk(action, selection)
+    await job_bulk.run_bulk(action, selection)
 
 
 @dramatiq.actor(broker=broker, queue_name="maintenance", time_limit=SYNC_TIME_LIMIT_MS, **JOB_OPTIONS)
 async def maintain_log() -> None:
     """The scheduled log maintenance: partitions kept ahead, then the retention prune."""
     await log_maintenance.maintain_log(triggered_by="scheduled")
+
+
+@dramatiq.actor(broker=broker, queue_name="fix", **JOB_OPTIONS)
+async def refresh_fix_queue() -> None:
+    """Queue a prefetch for every album of the fix queue whose candidates are missing or stale."""
+    await prefetch.queue_stale()
+
+
+@dramatiq.actor(
+    broker=broker, queue_name="fix", on_final_failure=correction_failures.prefetch_failed, **JOB_OPTIONS
+)
+async def prefetch_candidates(album_id: str) -> None:
+    await prefetch.prefetch_album(album_id)
+
+
+@dramatiq.actor(
+    broker=broker,
+    queue_name="fix",
+    time_limit=SYNC_TIME_LIMIT_MS,
+    on_final_failure=correction_failures.bulk_apply_failed,
+    **JOB_OPTIONS,
+)
+async def bulk_apply(batch_id: str) -> None:
+    await bulk.run_batch(batch_id)
+
+
+@dramatiq.actor(
+    broker=broker,
+    queue_name="fix",
+    time_limit=SYNC_TIME_LIMIT_MS,
+    on_final_failure=correction_failures.revert_run_failed,
+    **JOB_OPTIONS,
+)
+async def revert_run(run_id: str) -> None:
+    await run_revert.revert_run(run_id)
 
 
 # The app sends on this broker from now on; wire() checks every ActorName is declared above.

@@ -98,6 +98,11 @@ def database() -> Iterator[str]:
 
 
 DATA_TABLES = [
+    "fix_candidate",
+    "fix_match",
+    "matching_settings",
+    "matching_change",
+    "bulk_item",
     "llama_log",
     "track_artist",
     "album_artist",

@@ -192,6 +192,30 @@ def fix_shots(page: Any) -> None:
     save(page, "fix-applied")
 
 
+def many_shots(page: Any) -> None:
+    """Fixing many albums: the queue's match strengths, the batch preview, the run, tuning, undo."""
+    page.goto("/albums/broken")
+    page.locator("td.match-cell").first.wait_for()
+    save(page, "fix-queue")
+    page.click("button[name='all']")
+    page.wait_for_url("**/bulk/preview")
+    save(page, "bulk-preview")
+    page.click("form.bulk-preview button[type='submit']")
+    page.locator(".bulk-run[data-status='succeeded']").wait_for()
+    save(page, "bulk-run")
+    page.goto("/settings/matching")
+    page.fill("#strong_threshold", "70")
+    page.click("button:has-text('Preview the ranking')")
+    page.locator("#ranking .ranking-summary").wait_for()
+    save(page, "matching")
+    page.goto("/jobs")
+    page.locator(".jobs-table a", has_text="sync_spotify").first.click()
+    page.wait_for_url("**/jobs/*")
+    page.goto(page.url.rstrip("/") + "/changes")
+    page.locator(".run-changes").wait_for()
+    save(page, "run-changes", full=False)
+
+
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
@@ -208,6 +232,7 @@ def main() -> int:
                 (DESKTOP, desktop_shots),
                 (DESKTOP, steer_shots),
                 (DESKTOP, fix_shots),
+                (DESKTOP, many_shots),
             ]
             # `--only steer_shots,...`: retake some pictures and leave the others as they are.
             only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None

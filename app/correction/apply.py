@@ -9,6 +9,7 @@ nothing is written.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,6 +149,8 @@ async def apply_candidate(
     take_fields: set[str] | frozenset[str],
     take_tracks: set[str] | frozenset[str],
     candidate_score: Score | None = None,
+    weights: Mapping[str, int] | None = None,
+    why: dict[str, Any] | None = None,
 ) -> ApplyResult:
     """Write the picked fields and tracks of `candidate` onto the album, all or nothing."""
     async with transaction():
@@ -158,7 +161,7 @@ async def apply_candidate(
         album = await load_current(album_id)
         if album.version != expected_version:
             raise VersionConflict(album.row, {"_version": expected_version})
-        preview = build_preview(album, candidate, candidate_score)
+        preview = build_preview(album, candidate, candidate_score, weights)
         unknown = set(take_fields) - {f.name for f in preview.fields}
         if unknown:
             raise ApplyError(f"not a field of the preview: {', '.join(sorted(unknown))}")
@@ -176,7 +179,7 @@ async def apply_candidate(
             raise ApplyError("two tracks would share a slot: " + "; ".join(clashes))
         path = operation_path(candidate)
         ops = _track_ops(preview.tracks, take, path)
-        metadata = _metadata(preview, preview.score, ops)
+        metadata = {**_metadata(preview, preview.score, ops), **(why or {})}
         titles = track_titles(ops)
         track_log_ids = await write_track_ops(album_id, ops, sources=candidate.sources)
         update = await update_album(

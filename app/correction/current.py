@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from app.catalog.rows import AlbumRow, TrackRow
 from app.catalog.tables import Album, AlbumArtist, Track
@@ -57,7 +58,44 @@ async def load_current(album_id: uuid.UUID) -> CurrentAlbum:
         .where(AlbumArtist.album == album_id)
         .order_by(AlbumArtist.position)
     )
+    return CurrentAlbum(
+        row=row, tracks=tuple(tracks), artist_credit=_credit(credits), artist_count=len(credits)
+    )
+
+
+async def load_many_current(album_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, CurrentAlbum]:
+    """Many albums as `load_current` reads one, in three queries whatever their number."""
+    if not album_ids:
+        return {}
+    rows = cast(list[AlbumRow], await Album.select().where(Album.id.is_in(list(album_ids))))
+    tracks: dict[uuid.UUID, list[TrackRow]] = {row["id"]: [] for row in rows}
+    for track in (
+        await Track.select()
+        .where(Track.album.is_in(list(tracks)))
+        .order_by(Track.disc_number)
+        .order_by(Track.track_number)
+    ):
+        tracks[track["album"]].append(cast(TrackRow, track))
+    credits: dict[uuid.UUID, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+    for link in (
+        await AlbumArtist.select(AlbumArtist.album, AlbumArtist.artist.name, AlbumArtist.join_phrase)
+        .where(AlbumArtist.album.is_in(list(tracks)))
+        .order_by(AlbumArtist.position)
+    ):
+        credits[link["album"]].append(link)
+    return {
+        row["id"]: CurrentAlbum(
+            row=row,
+            tracks=tuple(tracks[row["id"]]),
+            artist_credit=_credit(credits[row["id"]]),
+            artist_count=len(credits[row["id"]]),
+        )
+        for row in rows
+    }
+
+
+def _credit(credits: list[dict[str, Any]]) -> str:
     credit = "".join(f"{c['artist.name']}{c['join_phrase'] or ''}" for c in credits)
     if credits and not any(c["join_phrase"] for c in credits[:-1]):
         credit = ", ".join(c["artist.name"] for c in credits)
-    return CurrentAlbum(row=row, tracks=tuple(tracks), artist_credit=credit, artist_count=len(credits))
+    return credit

@@ -7,6 +7,7 @@ unless the admin ticks it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,7 +130,12 @@ def default_tracks(pairs: list[TrackPair]) -> frozenset[str]:
     return frozenset(take)
 
 
-def build_preview(album: CurrentAlbum, candidate: Candidate, candidate_score: Score | None = None) -> Preview:
+def build_preview(
+    album: CurrentAlbum,
+    candidate: Candidate,
+    candidate_score: Score | None = None,
+    weights: Mapping[str, int] | None = None,
+) -> Preview:
     """Every field and every track, current next to proposed, with the default picks."""
     fields = tuple(
         field_diff(name, label, album.row.get(name), getattr(candidate, attr), name in album.locked)
@@ -139,7 +145,7 @@ def build_preview(album: CurrentAlbum, candidate: Candidate, candidate_score: Sc
     return Preview(
         album=album,
         candidate=candidate,
-        score=candidate_score or score(album, candidate),
+        score=candidate_score or score(album, candidate, weights),
         fields=fields,
         tracks=tuple(pairs),
         take_tracks=default_tracks(pairs),

@@ -238,6 +238,12 @@ async def revert(
     rows = await rows_to_revert(log_id=log_id, job_id=job_id)
     if album_id is not None:
         rows = [row for row in rows if str(row["album_id"]) == str(album_id)]
+    return await revert_rows(rows, reverted_job=job_id)
+
+
+async def revert_rows(rows: list[dict[str, Any]], *, reverted_job: Any = None) -> RevertResult:
+    """Undo `rows` (newest first, JSON decoded, all about one album) in one transaction."""
+    job_id = reverted_job
     undoable = [row for row in rows if _action(row)]
     if not undoable:
         raise NothingToRevert("nothing in that correction can be reverted")

@@ -22,7 +22,8 @@ weight, so a gap neither rewards nor punishes a candidate. The breakdown sums ex
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from app.catalog.names import fold
@@ -66,10 +67,13 @@ class Component:
     points: int
     fraction: float | None  # None: data missing on a side, scored neutral
     explanation: str
+    # The raw values compared, as shown: the album's and the candidate's.
+    ours: str | None = None
+    theirs: str | None = None
 
     @property
     def percent(self) -> int:
-        return round(100 * self.points / self.weight)
+        return round(100 * self.points / self.weight) if self.weight else 0
 
 
 @dataclass(frozen=True)
@@ -82,14 +86,18 @@ class Score:
         return {"total": self.total, "components": [asdict(c) for c in self.components]}
 
 
+def points_for(weight: int, fraction: float | None) -> int:
+    """Half the weight when data is missing (neutral), else `round(weight × fraction)`."""
+    if fraction is None:
+        return weight // 2
+    return round(weight * max(0.0, min(1.0, fraction)))
+
+
 def _component(key: str, fraction: float | None, explanation: str) -> Component:
     weight = WEIGHTS[key]
     if fraction is None:
-        points = weight // 2
         explanation = f"{explanation}: neutral"
-    else:
-        points = round(weight * max(0.0, min(1.0, fraction)))
-    return Component(key, LABELS[key], weight, points, fraction, explanation)
+    return Component(key, LABELS[key], weight, points_for(weight, fraction), fraction, explanation)
 
 
 def _percent(fraction: float) -> str:
@@ -223,8 +231,52 @@ def _release_type(ours: str | None, theirs: str | None) -> Component:
     return found
 
 
-def score(album: CurrentAlbum, candidate: Candidate) -> Score:
-    """Score a candidate against the album; each component explains its points."""
+def _shown(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _length(ms: int | None) -> str | None:
+    if not ms:
+        return None
+    seconds = int(ms) // 1000
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def raw_values(album: CurrentAlbum, candidate: Candidate) -> dict[str, tuple[str | None, str | None]]:
+    """Per component, the album's and the candidate's value as compared (for "why this match")."""
+    row = album.row
+    ours_label = " ".join(v for v in (row.get("label"), row.get("catalog_number")) if v) or None
+    theirs_label = " ".join(v for v in (candidate.label, candidate.catalog_number) if v) or None
+    album_length = row.get("duration_ms") or sum(int(t.get("duration_ms") or 0) for t in album.tracks)
+    return {
+        "title": (_shown(row.get("title")), _shown(candidate.title)),
+        "artist": (_shown(album.artist_credit), _shown(candidate.artist_credit)),
+        "release_date": (_shown(row.get("release_date")), _shown(candidate.release_date)),
+        "track_count": (_shown(album.track_count), _shown(candidate.known_track_count)),
+        "durations": (_length(album_length), _length(candidate.duration_ms)),
+        "barcode": (_shown(row.get("barcode")), _shown(candidate.barcode)),
+        "label_catno": (ours_label, theirs_label),
+        "country": (_shown(row.get("release_country")), _shown(candidate.country)),
+        "release_type": (_shown(row.get("release_type")), _shown(candidate.release_type)),
+    }
+
+
+def reweigh(components: tuple[Component, ...], weights: Mapping[str, int] | None) -> Score:
+    """The same fractions under other weights (the tunable matching settings)."""
+    if weights is not None:
+        components = tuple(
+            replace(c, weight=weights[c.key], points=points_for(weights[c.key], c.fraction))
+            for c in components
+        )
+    return Score(total=sum(c.points for c in components), components=components)
+
+
+def score(album: CurrentAlbum, candidate: Candidate, weights: Mapping[str, int] | None = None) -> Score:
+    """Score a candidate against the album (default WEIGHTS, or `weights`); each component explains."""
+    return reweigh(_components(album, candidate), weights)
+
+
+def _components(album: CurrentAlbum, candidate: Candidate) -> tuple[Component, ...]:
     row = album.row
     components = (
         _text("title", row.get("title"), candidate.title),
@@ -237,10 +289,48 @@ def score(album: CurrentAlbum, candidate: Candidate) -> Score:
         _exact("country", row.get("release_country"), candidate.country, "country"),
         _release_type(row.get("release_type"), candidate.release_type),
     )
-    return Score(total=sum(c.points for c in components), components=components)
+    raw = raw_values(album, candidate)
+    return tuple(replace(c, ours=raw[c.key][0], theirs=raw[c.key][1]) for c in components)
 
 
-def rank(album: CurrentAlbum, candidates: list[Candidate]) -> list[tuple[Candidate, Score]]:
+def rank(
+    album: CurrentAlbum, candidates: list[Candidate], weights: Mapping[str, int] | None = None
+) -> list[tuple[Candidate, Score]]:
     """Best first; ties keep the search order."""
-    scored = [(candidate, score(album, candidate)) for candidate in candidates]
+    scored = [(candidate, score(album, candidate, weights)) for candidate in candidates]
     return sorted(scored, key=lambda item: -item[1].total)
+
+
+def score_from_dict(data: Mapping[str, Any]) -> Score:
+    """A Score stored by `as_dict` (the candidate table, a log row's metadata)."""
+    fields = set(Component.__dataclass_fields__)
+    components = tuple(
+        Component(**{k: v for k, v in c.items() if k in fields}) for c in data.get("components") or ()
+    )
+    return Score(total=int(data.get("total") or 0), components=components)
+
+
+@dataclass(frozen=True)
+class Loss:
+    """Where the runner-up earned fewer points than the top candidate."""
+
+    key: str
+    label: str
+    top_points: int
+    points: int
+    explanation: str
+
+    @property
+    def lost(self) -> int:
+        return self.top_points - self.points
+
+
+def lost_against(top: Score, runner_up: Score) -> list[Loss]:
+    """The components where `runner_up` lost points against `top`, the biggest loss first."""
+    by_key = {c.key: c for c in top.components}
+    losses = [
+        Loss(c.key, c.label, by_key[c.key].points, c.points, c.explanation)
+        for c in runner_up.components
+        if c.key in by_key and c.points < by_key[c.key].points
+    ]
+    return sorted(losses, key=lambda loss: -loss.lost)

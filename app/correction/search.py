@@ -63,6 +63,8 @@ class SearchQuery:
 class SearchOutcome:
     candidates: list[Candidate] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # "Discogs is disabled: …", "MusicBrainz: timeout"
+    # Upstream errors (not "disabled", not "not found"): (source, error_code, message).
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def read_pasted(text: str) -> Pasted | None:
@@ -134,7 +136,12 @@ def merge_candidates(found: list[Candidate]) -> list[Candidate]:
     return list(by_key.values())
 
 
-async def _guard(source: str, call: Awaitable[list[Candidate]], notes: list[str]) -> list[Candidate]:
+async def _guard(
+    source: str,
+    call: Awaitable[list[Candidate]],
+    notes: list[str],
+    failures: list[tuple[str, str, str]] | None = None,
+) -> list[Candidate]:
     try:
         return await call
     except SourceDisabled as exc:
@@ -143,6 +150,8 @@ async def _guard(source: str, call: Awaitable[list[Candidate]], notes: list[str]
         notes.append(f"{source}: not found")
     except SourceError as exc:
         notes.append(f"{source}: {exc.message} ({exc.error_code})")
+        if failures is not None:
+            failures.append((source, exc.error_code, exc.message))
     return []
 
 
@@ -222,7 +231,9 @@ async def find_candidates(query: SearchQuery) -> SearchOutcome:
     pasted = read_pasted(query.pasted)
     if not clients.discogs().enabled and not (pasted and pasted.kind.startswith(("mbid", "discogs"))):
         outcome.notes.append(f"Discogs is disabled: {clients.discogs().status().reason}")
-    results = await asyncio.gather(*(_guard(source, call, outcome.notes) for source, call in calls))
+    results = await asyncio.gather(
+        *(_guard(source, call, outcome.notes, outcome.failures) for source, call in calls)
+    )
     merged = merge_candidates([c for found in results for c in found])
     outcome.candidates = list(await asyncio.gather(*(_in_full(c, outcome.notes) for c in merged)))
     outcome.notes = list(dict.fromkeys(outcome.notes))

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from difflib import SequenceMatcher
+from functools import lru_cache
+
+from rapidfuzz.fuzz import ratio
 
 from app.catalog.names import fold
 
 # Durations this close are the same recording; beyond LOOSE_MS they are different ones.
 CLOSE_MS = 3_000
 LOOSE_MS = 15_000
+
+
+@lru_cache(maxsize=8192)
+def _folded(text: str, drop_featuring: bool) -> str:
+    # Aligning two tracklists compares every pair: each title is folded once, not once per pair.
+    return fold(text, drop_featuring=drop_featuring)
 
 
 def text_similarity(a: str | None, b: str | None, *, drop_featuring: bool = False) -> float | None:
@@ -18,16 +26,18 @@ def text_similarity(a: str | None, b: str | None, *, drop_featuring: bool = Fals
     """
     if not (a or "").strip() or not (b or "").strip():
         return None
-    left = fold(a or "", drop_featuring=drop_featuring)
-    right = fold(b or "", drop_featuring=drop_featuring)
+    left = _folded(a or "", drop_featuring)
+    right = _folded(b or "", drop_featuring)
     if not left or not right:
         # Titles made only of punctuation ("+", "÷") fold to nothing: compare them as written.
         return 1.0 if (a or "").strip().casefold() == (b or "").strip().casefold() else 0.0
     if left == right:
         return 1.0
-    direct = SequenceMatcher(None, left, right).ratio()
-    sorted_words = SequenceMatcher(None, " ".join(sorted(left.split())), " ".join(sorted(right.split())))
-    return max(direct, sorted_words.ratio())
+    # rapidfuzz's ratio (Indel similarity) in place of difflib's: the same 0–1 scale, in C (aligning
+    # two tracklists compares every pair, and a bulk apply aligns a thousand of them).
+    direct = ratio(left, right) / 100
+    sorted_words = ratio(" ".join(sorted(left.split())), " ".join(sorted(right.split()))) / 100
+    return max(direct, sorted_words)
 
 
 def duration_closeness(a: int | None, b: int | None) -> float | None:

@@ -12,9 +12,11 @@ from app.correction.cover import queue_cover
 from app.correction.current import CurrentAlbum, load_current
 from app.correction.failed import record_failed_correction
 from app.correction.lookup import candidate_by_key
+from app.correction.matching import Matching, current_matching
 from app.correction.preview import Preview, build_preview
-from app.correction.scoring import Score, rank
+from app.correction.scoring import Loss, Score, lost_against, rank, score
 from app.correction.search import SearchQuery, find_candidates
+from app.correction.why import runner_up_for
 from app.sources.errors import SourceError
 
 
@@ -24,6 +26,14 @@ class CandidateList:
     query: SearchQuery
     ranked: list[tuple[Candidate, Score]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    matching: Matching = field(default_factory=Matching)
+
+    @property
+    def runner_up_losses(self) -> list[Loss]:
+        """Where #2 lost points against #1 ("why this match")."""
+        if len(self.ranked) < 2:
+            return []
+        return lost_against(self.ranked[0][1], self.ranked[1][1])
 
 
 def default_query(album: CurrentAlbum, query: SearchQuery) -> SearchQuery:
@@ -38,15 +48,21 @@ async def search_for_album(album_id: uuid.UUID, query: SearchQuery) -> Candidate
     album = await load_current(album_id)
     query = default_query(album, query)
     outcome = await find_candidates(query)
+    matching = await current_matching()
     return CandidateList(
-        album=album, query=query, ranked=rank(album, outcome.candidates), notes=outcome.notes
+        album=album,
+        query=query,
+        ranked=rank(album, outcome.candidates, matching.weights),
+        notes=outcome.notes,
+        matching=matching,
     )
 
 
 async def preview_for_album(album_id: uuid.UUID, key: str, *, discogs_id: str | None = None) -> Preview:
     """The full candidate (fetched once, then cached) next to the album as it is now."""
     candidate = await candidate_by_key(key, discogs_id=discogs_id)
-    preview = build_preview(await load_current(album_id), candidate)
+    matching = await current_matching()
+    preview = build_preview(await load_current(album_id), candidate, weights=matching.weights)
     mbid = next((f for f in preview.fields if f.name == "musicbrainz_id" and f.takeable), None)
     owner = await release_owner(mbid.proposed, album_id) if mbid else None
     if mbid and owner:
@@ -71,12 +87,17 @@ async def apply_picks(
     """
     try:
         candidate = await candidate_by_key(key, discogs_id=discogs_id)
+        matching = await current_matching()
+        applied = score(await load_current(album_id), candidate, matching.weights)
+        runner_up = await runner_up_for(album_id, key, applied)
         result = await apply_candidate(
             album_id,
             candidate,
             expected_version=expected_version,
             take_fields=take_fields,
             take_tracks=take_tracks,
+            weights=matching.weights,
+            why={"runner_up": runner_up} if runner_up else None,
         )
     except (SourceError, ValueError, VersionConflict) as exc:
         await record_failed_correction(album_id, key, exc, take_fields=take_fields, take_tracks=take_tracks)

@@ -24,6 +24,10 @@ class ActorName(StrEnum):
     CACHE_COVER = "cache_cover"
     BULK_JOBS = "bulk_jobs"
     MAINTAIN_LOG = "maintain_log"
+    REFRESH_FIX_QUEUE = "refresh_fix_queue"
+    PREFETCH_CANDIDATES = "prefetch_candidates"
+    BULK_APPLY = "bulk_apply"
+    REVERT_RUN = "revert_run"
 
 
 class UnknownActor(LookupError):

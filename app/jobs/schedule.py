@@ -39,13 +39,14 @@ def _schedule(name: str, actor: str, expression: str) -> Schedule:
 
 
 def configured_schedules(settings: Settings | None = None) -> list[Schedule]:
-    """SPOTIFY_SYNC_CRON, MUSICBRAINZ_SYNC_CRON and LOG_MAINTENANCE_CRON; a bad expression is kept
-    with its error."""
+    """SPOTIFY_SYNC_CRON, MUSICBRAINZ_SYNC_CRON, LOG_MAINTENANCE_CRON and FIX_QUEUE_CRON; a bad
+    expression is kept with its error."""
     settings = settings or get_settings()
     return [
         _schedule("spotify", "sync_spotify", settings.spotify_sync_cron),
         _schedule("musicbrainz", "sync_musicbrainz", settings.musicbrainz_sync_cron),
         _schedule("log-maintenance", "maintain_log", settings.log_maintenance_cron),
+        _schedule("fix-queue", "refresh_fix_queue", settings.fix_queue_cron),
     ]
 
 

@@ -55,11 +55,6 @@ async def albums_page(request: Request) -> Response[str]:
     return await _album_list(request, broken=False)
 
 
-@get("/albums/broken", name="albums_broken")
-async def broken_albums_page(request: Request) -> Response[str]:
-    return await _album_list(request, broken=True)
-
-
 def _new_context(values: Mapping[str, object], errors: dict[str, str] | None = None) -> dict[str, object]:
     return {
         "values": values,
@@ -86,4 +81,5 @@ async def new_album_submit(request: Request, data: Form) -> Response[str]:
     return Redirect(f"/albums/{album_id}", status_code=303)
 
 
-ROUTES: list[ControllerRouterHandler] = [albums_page, broken_albums_page, new_album_form, new_album_submit]
+# /albums/broken (the needs-attention queue) is app/web/fix_queue.py.
+ROUTES: list[ControllerRouterHandler] = [albums_page, new_album_form, new_album_submit]

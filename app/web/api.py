@@ -12,6 +12,9 @@ from litestar.types import ControllerRouterHandler
 from app.catalog.detail import album_detail
 from app.catalog.listing import list_albums, parse_album_query
 from app.catalog.rows import AlbumDetail, ListedAlbum
+from app.correction.matching import current_matching
+from app.correction.queue import match_of, verdict_of
+from app.correction.why import stored_candidates
 from app.llamalog.chain import chain_scope
 from app.llamalog.filters import parse_filter
 from app.llamalog.queries import LogPage, fetch_page, list_logs
@@ -49,6 +52,23 @@ async def api_album(album_id: uuid.UUID) -> dict[str, Any]:
     return _album_json(album)
 
 
+@get("/api/albums/{album_id:uuid}/candidates", name="api_album_candidates", middleware=[inert_json])
+async def api_album_candidates(album_id: uuid.UUID) -> dict[str, Any]:
+    """The album's candidates found ahead, best first, with the match strength and "why this match":
+    per component weight, fraction, points and both raw values; for #2 on, where each lost against #1."""
+    matching = await current_matching()
+    match = await match_of(album_id)
+    if match is None and await album_detail(album_id) is None:
+        raise NotFound(f"There is no album {album_id}.")
+    verdict = verdict_of(match)
+    return {
+        "album_id": str(album_id),
+        "strength": verdict.strength.value if verdict else "pending",
+        "words": verdict.words(matching) if verdict else "not searched yet",
+        "candidates": await stored_candidates(album_id),
+    }
+
+
 def _params(request: Request) -> dict[str, list[str]]:
     return {key: request.query_params.getall(key) for key in request.query_params.keys()}
 
@@ -82,4 +102,4 @@ async def api_chain(request: Request, entity_type: str, entity_id: str) -> dict[
     return page_json(page, request)
 
 
-ROUTES: list[ControllerRouterHandler] = [api_albums, api_album, api_logs, api_chain]
+ROUTES: list[ControllerRouterHandler] = [api_albums, api_album, api_album_candidates, api_logs, api_chain]

@@ -113,6 +113,7 @@ async def _values() -> dict[str, Any]:
         "album_id": album.id,
         "track_id": track["id"],
         "log_id": log["id"],
+        "job_id": log["root_job_id"],
         "ident": [log["root_job_id"], artist["id"], track["id"]],
         "kind": ["album", "job"],
         "entity_type": "album",

@@ -49,6 +49,7 @@ async def _hostile() -> dict[str, Any]:
         "entity_type": "ALBUM",
         "entity_id": album.id,
         "log_id": 1,
+        "job_id": row["root_job_id"],
         "ident": [album.id, row["artist_id"], track_ids[1], row["root_job_id"]],
         "kind": ["album", "artist", "track", "job"],
         "name": "sync_spotify",

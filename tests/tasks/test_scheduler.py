@@ -151,6 +151,7 @@ async def test_next_runs(crons: None) -> None:
         ("spotify", "0 */6 * * *", dt.datetime(2026, 11, 23, 12, 0, tzinfo=UTC)),
         ("musicbrainz", "not a cron", None),
         ("log-maintenance", "15 4 * * *", dt.datetime(2026, 11, 24, 4, 15, tzinfo=UTC)),
+        ("fix-queue", "45 * * * *", dt.datetime(2026, 11, 23, 9, 45, tzinfo=UTC)),
     ]
     name, cron, next_at, last_job = runs[0]  # a plain tuple too
     assert last_job is not None and str(last_job["job_id"]) == latest.job_id and last_job["user_id"] == 4
