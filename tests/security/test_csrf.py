@@ -25,6 +25,7 @@ async def _values() -> dict[str, Any]:
         "track_id": track["id"],
         "log_id": log["id"],
         "ident": log["root_job_id"],
+        "job_id": log["root_job_id"],
         "name": "sync_spotify",
     }
 

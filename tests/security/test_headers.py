@@ -28,7 +28,7 @@ def assert_secured(response: Any) -> None:
 async def test_every_page_sends_the_headers_and_no_store(client: Any) -> None:
     album = await manual_album(title="Headed", tracks=tracklist(1))
     values = {"album_id": album.id, "track_id": "x", "log_id": 1, "ident": album.id, "kind": "album",
-              "entity_type": "album", "entity_id": album.id}  # fmt: skip
+              "entity_type": "album", "entity_id": album.id, "job_id": album.id}  # fmt: skip
     for path in routes("GET"):
         if path.endswith("/stream"):
             continue

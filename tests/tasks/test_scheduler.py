@@ -161,4 +161,4 @@ async def test_next_runs(crons: None) -> None:
 async def test_next_runs_when_the_scheduler_is_off(crons: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SCHEDULER_ENABLED", "0")
     get_settings.cache_clear()
-    assert [r.next_at for r in await next_runs()] == [None, None, None]
+    assert [r.next_at for r in await next_runs()] == [None, None, None, None]
