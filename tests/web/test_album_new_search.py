@@ -183,3 +183,21 @@ async def test_an_upstream_error_is_a_message_not_a_500(
     assert saved.status_code == 502
     assert "did not give the release" in html(saved).text_of("#search-error")
     assert await Album.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("key", "column", "source", "tracks"),
+    [
+        ("spotify:rp939yaauRq24DQAUDWpxT", "spotify_id", "SPOTIFY", 12),
+        ("discogs:1503102", "discogs_id", "DISCOGS", 3),
+    ],
+)
+async def test_saving_from_spotify_and_discogs(
+    upstream: Any, client: Any, key: str, column: str, source: str, tracks: int
+) -> None:
+    response = _add(client, key)
+    assert response.status_code == 303, response.text
+    album = await Album.select().where(getattr(Album, column) == key.split(":")[1]).first()
+    assert album is not None and album["source"] == source
+    assert await Track.count().where(Track.album == album["id"]) == tracks
+    assert _add(client, key).status_code == 409
