@@ -101,7 +101,8 @@ def _from_spotify(album: SpotifyAlbum) -> FoundRelease:
 async def _spotify(query: SearchQuery) -> list[FoundRelease]:
     if query.pasted or not clients.spotify().enabled:
         return []
-    text = f'album:"{query.title}"' + (f' artist:"{query.artist}"' if query.artist else "")
+    title, artist = query.title.replace('"', " "), query.artist.replace('"', " ")  # a quote ends the filter
+    text = f'album:"{title}"' + (f' artist:"{artist}"' if artist else "")
     page = await clients.spotify().search(text, limit=SEARCH_LIMIT)
     return [_from_spotify(album) for album in page.items if not album.malformed]
 

@@ -82,9 +82,11 @@ def _new_context(
     }
 
 
-def _search_status(found: ReleaseSearch) -> int:
-    # Every source failed and nothing came back: the upstream answer is the page's message.
-    return 502 if found.failures and not found.results else 200
+def _search_status(request: Request, found: ReleaseSearch) -> int:
+    """502 when every source failed and nothing came back (htmx swaps no 5xx: it gets the message as 200)."""
+    if found.failures and not found.results and not is_htmx(request):
+        return 502
+    return 200
 
 
 @get("/albums/new", name="album_new")
@@ -100,7 +102,7 @@ async def new_album_form(request: Request) -> Response[str]:
         context = _new_context({}, q=q, search_error=str(exc))
         return render(request, "album_new.html", context, block=block, status_code=400)
     context = _new_context({}, q=q, search=found)
-    return render(request, "album_new.html", context, block=block, status_code=_search_status(found))
+    return render(request, "album_new.html", context, block=block, status_code=_search_status(request, found))
 
 
 @post("/albums/new/add", name="album_new_add")

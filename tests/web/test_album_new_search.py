@@ -80,6 +80,15 @@ async def test_a_search_shows_results_from_every_fake_source(upstream: Any, clie
     assert block.count("header.top") == 0 and block.count("li.search-result") >= 1
 
 
+async def test_a_search_shows_discogs_results_with_label_and_tracks(upstream: Any, client: Any) -> None:
+    page = html(client.get("/albums/new", params={"q": "Rick Astley - Never Gonna Give You Up"}))
+    discogs = _results(page)["discogs:1503102"]
+    assert discogs["data-source"] == "DISCOGS"
+    assert discogs.text_of(".search-year") == "1987" and discogs.text_of(".search-label") == "RCA Victor"
+    assert discogs.text_of(".search-tracks") == "3"
+    assert "spotify:HkyL7kKH1FA0ifZpvdgBPI" in _results(page)
+
+
 async def test_saving_a_result_creates_album_artists_and_tracks_under_one_root(
     upstream: Any, client: Any, admin_user: int
 ) -> None:
@@ -179,6 +188,10 @@ async def test_an_upstream_error_is_a_message_not_a_500(
     response = client.get("/albums/new", params={"q": "Kat Moda"})
     assert response.status_code == 502
     assert "MusicBrainz" in html(response).text_of("#search-error")
+    hx = {"HX-Request": "true", "HX-Target": "search-results"}
+    swapped = client.get("/albums/new", params={"q": "Kat Moda"}, headers=hx)
+    assert swapped.status_code == 200  # htmx swaps no 5xx: the message must still show
+    assert "Nothing came back" in html(swapped).text_of("#search-error")
     saved = _add(client, KAT_MODA_KEY)
     assert saved.status_code == 502
     assert "did not give the release" in html(saved).text_of("#search-error")
