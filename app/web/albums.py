@@ -16,7 +16,6 @@ from app.catalog.tables import DATA_QUALITIES, ENRICHMENT_STATUSES
 from app.catalog.validation import RELEASE_TYPES, ValidationError
 from app.correction.release_search import (
     MAX_QUERY,
-    ReleaseSearch,
     SearchRefused,
     existing_album,
     release_in_full,
@@ -82,13 +81,6 @@ def _new_context(
     }
 
 
-def _search_status(request: Request, found: ReleaseSearch) -> int:
-    """502 when every source failed and nothing came back (htmx swaps no 5xx: it gets the message as 200)."""
-    if found.failures and not found.results and not is_htmx(request):
-        return 502
-    return 200
-
-
 @get("/albums/new", name="album_new")
 async def new_album_form(request: Request) -> Response[str]:
     """The search (MusicBrainz, Spotify, Discogs) when `q` is given, and the hand-entry form."""
@@ -102,7 +94,7 @@ async def new_album_form(request: Request) -> Response[str]:
         context = _new_context({}, q=q, search_error=str(exc))
         return render(request, "album_new.html", context, block=block, status_code=400)
     context = _new_context({}, q=q, search=found)
-    return render(request, "album_new.html", context, block=block, status_code=_search_status(request, found))
+    return render(request, "album_new.html", context, block=block, status_code=200)
 
 
 @post("/albums/new/add", name="album_new_add")
