@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.catalog.from_upstream import album_from_musicbrainz, album_from_spotify, musicbrainz_id, spotify_id
 from app.catalog.records import AlbumInput, ArtistInput, TrackInput, fitted_album
@@ -22,7 +22,7 @@ from app.sources.errors import InvalidRecord
 from app.sources.records import SpotifyAlbum
 
 MAX_QUERY = 200
-SOURCES = ("musicbrainz", "spotify", "discogs")
+SOURCE_NAMES = {"MUSICBRAINZ": "MusicBrainz", "SPOTIFY": "Spotify", "DISCOGS": "Discogs"}
 
 
 class SearchRefused(ValueError):
@@ -41,6 +41,10 @@ class FoundRelease:
     cover_url: str | None = None
     url: str | None = None
     in_catalog: uuid.UUID | None = None  # the album that already has this release
+
+    @property
+    def source_name(self) -> str:
+        return SOURCE_NAMES.get(self.source, self.source.title())
 
 
 @dataclass
@@ -139,8 +143,7 @@ async def search_releases(text: str) -> ReleaseSearch:
     results = [*others, *spotify]
     owners = await asyncio.gather(*(existing_album(r.key) for r in results))
     outcome.results = [
-        FoundRelease(**{**r.__dict__, "in_catalog": owner}) if owner else r
-        for r, owner in zip(results, owners, strict=True)
+        replace(r, in_catalog=owner) if owner else r for r, owner in zip(results, owners, strict=True)
     ]
     return outcome
 

@@ -16,6 +16,7 @@ from app.catalog.tables import DATA_QUALITIES, ENRICHMENT_STATUSES
 from app.catalog.validation import RELEASE_TYPES, ValidationError
 from app.correction.release_search import (
     MAX_QUERY,
+    SOURCE_NAMES,
     SearchRefused,
     existing_album,
     release_in_full,
@@ -113,7 +114,7 @@ async def new_album_from_search(request: Request, data: Form) -> Response[str]:
         context = _new_context({}, q=q, search_error=str(exc))
         return render(request, "album_new.html", context, status_code=400)
     except SourceError as exc:
-        source = exc.source.title() or "The source"
+        source = SOURCE_NAMES.get(exc.source, exc.source.title()) or "The source"
         message = f"{source} did not give the release: {exc.message} ({exc.error_code})."
         status = 404 if exc.error_code == "NOT_FOUND" else 502
         context = _new_context({}, q=q, search_error=message)
