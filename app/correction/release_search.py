@@ -18,7 +18,7 @@ from app.correction.candidates import Candidate
 from app.correction.lookup import lookup_discogs
 from app.correction.search import SEARCH_LIMIT, NotALookup, SearchQuery, _guard, find_candidates, read_pasted
 from app.sources import clients
-from app.sources.errors import InvalidRecord
+from app.sources.errors import InvalidRecord, SourceDisabled
 from app.sources.records import SpotifyAlbum
 
 MAX_QUERY = 200
@@ -103,8 +103,10 @@ def _from_spotify(album: SpotifyAlbum) -> FoundRelease:
 
 
 async def _spotify(query: SearchQuery) -> list[FoundRelease]:
-    if query.pasted or not clients.spotify().enabled:
+    if query.pasted:
         return []
+    if not clients.spotify().enabled:
+        raise SourceDisabled(clients.spotify().status().reason or "no credentials", source="SPOTIFY")
     title, artist = query.title.replace('"', " "), query.artist.replace('"', " ")  # a quote ends the filter
     text = f'album:"{title}"' + (f' artist:"{artist}"' if artist else "")
     page = await clients.spotify().search(text, limit=SEARCH_LIMIT)

@@ -250,3 +250,18 @@ async def test_a_musicbrainz_timeout_is_a_note_and_the_other_sources_still_answe
     assert saved.status_code == 502
     assert "(TIMEOUT)" in html(saved).text_of("#search-error")
     assert await Album.count() == 0
+
+
+async def test_a_disabled_spotify_is_a_note_and_the_others_answer(
+    upstream: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.config import get_settings
+    from app.sources import clients
+
+    monkeypatch.delenv("SPOTIFY_CLIENT_ID")
+    get_settings.cache_clear()
+    clients.reset()
+    page = html(client.get("/albums/new", params={"q": "Jeff Mills - Kat Moda"}))
+    assert any(n.startswith("Spotify is disabled") for n in page.texts("p.search-note"))
+    assert KAT_MODA_KEY in _results(page)
+    assert upstream.requests("spotify") == []
