@@ -13,7 +13,7 @@ import asyncio
 import re
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from app.correction.adapters import from_discogs_hit, from_musicbrainz
 from app.correction.candidates import Candidate, merge
@@ -35,6 +35,7 @@ _MBID_LIKE = re.compile(r"^[0-9a-zA-Z]{6,10}(?:-[0-9a-zA-Z]{2,6}){2,4}-?[0-9a-zA
 _LINK = re.compile(r"^(?:https?://|www\.|[\w.-]*(?:musicbrainz\.org|discogs\.com)/)", re.IGNORECASE)
 # Hits per source; each is fetched in full (MusicBrainz: one request a second), so keep it short.
 SEARCH_LIMIT = 5
+Found = TypeVar("Found")  # a candidate, or a search result of the add-from-search page
 
 
 class NotALookup(ValueError):
@@ -138,10 +139,10 @@ def merge_candidates(found: list[Candidate]) -> list[Candidate]:
 
 async def _guard(
     source: str,
-    call: Awaitable[list[Candidate]],
+    call: Awaitable[list[Found]],
     notes: list[str],
     failures: list[tuple[str, str, str]] | None = None,
-) -> list[Candidate]:
+) -> list[Found]:
     try:
         return await call
     except SourceDisabled as exc:
