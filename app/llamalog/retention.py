@@ -200,27 +200,65 @@ def _droppable(
     return bool(counts) and all(c in cutoffs and partition.end <= cutoffs[c] for c in counts)
 
 
+def _kept_categories(partition: partitions.Partition, cutoffs: dict[str, dt.datetime]) -> list[str]:
+    """Categories whose rows in this month must stay (kept forever, or not yet past retention)."""
+    return [c for c in CATEGORIES if c not in cutoffs or partition.end > cutoffs[c]]
+
+
+async def drop_partition(
+    partition: partitions.Partition, cutoffs: dict[str, dt.datetime], counts: dict[str, int] | None = None
+) -> dict[str, int] | None:
+    """Drop one month whose rows are all past retention; its rows per category, or None if it must stay.
+
+    The month is counted first (`counts`, or here), with no lock on llama_log beyond a plain read, so
+    the parent's exclusive lock, which DETACH needs, is held only for DETACH + DROP: milliseconds,
+    whatever the month's size. Under that lock one index probe checks that no row of a kept category
+    arrived since the count (a row dated months back, say); if one did, the transaction rolls back and
+    the month stays. DETACH ... CONCURRENTLY is refused by Postgres while the parent has a default
+    partition (ours catches strays), so it is the plain DETACH, under `lock_timeout`.
+    """
+    if counts is None:
+        counts = await _category_counts(partition.name)
+    if not _droppable(partition, counts, cutoffs):
+        return None
+    kept = _kept_categories(partition, cutoffs)
+    async with transaction():
+        await engine().run_ddl("SET LOCAL lock_timeout = '10s'")
+        await partitions.lock()
+        await engine().run_ddl(f"LOCK TABLE {partitions.TABLE} IN ACCESS EXCLUSIVE MODE")
+        if kept:
+            marks = ", ".join("{}" for _ in kept)
+            arrived = await _run(
+                f"SELECT 1 AS found FROM {partition.name} WHERE category IN ({marks}) LIMIT 1",  # noqa: S608
+                *kept,
+            )
+            if arrived:
+                raise _KeptRowArrived
+        await engine().run_ddl(f"ALTER TABLE {partitions.TABLE} DETACH PARTITION {partition.name}")
+        await engine().run_ddl(f"DROP TABLE {partition.name}")
+    return counts
+
+
+class _KeptRowArrived(Exception):
+    """Rolls the drop of a month back: a row of a kept category landed in it after the count."""
+
+
 async def _drop_partitions(report: PruneReport, cutoffs: dict[str, dt.datetime]) -> None:
     for partition in await partitions.monthly_partitions():
         if not cutoffs or partition.end > max(cutoffs.values()):
             break
-        if not _droppable(partition, await _category_counts(partition.name), cutoffs):
+        counts: dict[str, int] | None = await _category_counts(partition.name)
+        assert counts is not None
+        if not _droppable(partition, counts, cutoffs):
             continue
         month = partition.start.strftime("%Y-%m")
-        if report.dry_run:
-            counts = await _category_counts(partition.name)
-        else:
-            async with transaction():
-                await engine().run_ddl("SET LOCAL lock_timeout = '10s'")
-                await partitions.lock()
-                # DETACH needs the parent's exclusive lock anyway; taking it first means no row of a
-                # kept category can arrive between this count and the drop.
-                await engine().run_ddl(f"LOCK TABLE {partitions.TABLE} IN ACCESS EXCLUSIVE MODE")
-                counts = await _category_counts(partition.name)
-                if not _droppable(partition, counts, cutoffs):
-                    continue
-                await engine().run_ddl(f"ALTER TABLE {partitions.TABLE} DETACH PARTITION {partition.name}")
-                await engine().run_ddl(f"DROP TABLE {partition.name}")
+        if not report.dry_run:
+            try:
+                counts = await drop_partition(partition, cutoffs, counts)
+            except _KeptRowArrived:
+                counts = None
+            if counts is None:  # the month stays; its expired rows go in batches below
+                continue
         for category, rows in counts.items():
             report.add(month, category, rows)
         report.dropped_partitions.append(partition.name)
