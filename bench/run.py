@@ -130,7 +130,7 @@ def plan(smoke: bool) -> tuple[list[Step], set[str]]:
             (
                 "generate-scale",
                 "bench.generate",
-                ["--size", "scale-smoke", "--database-url", scale_db],
+                ["--size", "scale-fast-smoke", "--database-url", scale_db],
                 {},
                 300,
             )
