@@ -26,6 +26,10 @@ class Size:
     log_rows: int
     chain_rows: int
     days: int = 90
+    # Postgres only (bench.generate): rows made by SQL before the planned span, `fill_days` long, copied
+    # from the planned rows (the showcase album's chain excluded) with new ids and times.
+    fill_rows: int = 0
+    fill_days: int = 0
 
 
 SIZES = {
@@ -35,6 +39,26 @@ SIZES = {
     # `make bench-scale` (bench/scale.py): two years of log in monthly partitions.
     "scale": Size("scale", albums=200_000, log_rows=10_000_000, chain_rows=500, days=730),
     "scale-2m": Size("scale-2m", albums=40_000, log_rows=2_000_000, chain_rows=500, days=730),
+    # The same 10M rows, generated fast: 1M planned rows (the last 90 days) and 9M SQL-made rows over
+    # the 27 months before them (about 330k a month), ids following created_at throughout.
+    "scale-fast": Size(
+        "scale-fast",
+        albums=40_000,
+        log_rows=1_000_000,
+        chain_rows=500,
+        days=90,
+        fill_rows=9_000_000,
+        fill_days=820,
+    ),
+    "scale-fast-smoke": Size(
+        "scale-fast-smoke",
+        albums=200,
+        log_rows=10_000,
+        chain_rows=100,
+        days=60,
+        fill_rows=40_000,
+        fill_days=400,
+    ),
     "scale-smoke": Size("scale-smoke", albums=200, log_rows=20_000, chain_rows=100, days=400),
 }
 

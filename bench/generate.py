@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -39,14 +40,21 @@ TABLES = ("llama_log", "track", "album_artist", "album", "artist", "job")
 
 
 def _loads(p: Plan) -> list[tuple[str, tuple[str, ...], Any]]:
+    log = log_rows(p)
+    if p.size.fill_rows:  # the SQL-made rows take ids 1..fill_rows, before the planned ones
+        log = ((row[0] + p.size.fill_rows, *row[1:]) for row in log)
     return [
         ("artist", ARTIST_COLUMNS, catalog.artist_rows(p)),
         ("album", ALBUM_COLUMNS, catalog.album_rows(p)),
         ("album_artist", ALBUM_ARTIST_COLUMNS, catalog.album_artist_rows(p)),
         ("track", TRACK_COLUMNS, catalog.track_rows(p)),
         ("job", JOB_COLUMNS, catalog.job_rows(p)),
-        ("llama_log", LOG_COLUMNS, log_rows(p)),
+        ("llama_log", LOG_COLUMNS, log),
     ]
+
+
+def fill_start(p: Plan) -> dt.datetime:
+    return p.start - dt.timedelta(days=p.size.fill_days)
 
 
 def meta(p: Plan) -> dict[str, Any]:
@@ -55,10 +63,12 @@ def meta(p: Plan) -> dict[str, Any]:
         "version": GENERATOR_VERSION,
         "size": p.size.name,
         "albums": p.size.albums,
-        "log_rows": p.size.log_rows,
+        "log_rows": p.size.log_rows + p.size.fill_rows,
+        "planned_rows": p.size.log_rows,
+        "sql_rows": p.size.fill_rows,
         "chain_rows": p.size.chain_rows,
         "showcase_album": str(shown.id),
-        "start": p.start.isoformat(),
+        "start": fill_start(p).isoformat(),
         "end": p.end.isoformat(),
         "admin": {"username": "admin", "password": ADMIN_PASSWORD},
     }
@@ -130,6 +140,10 @@ async def load_postgres(database_url: str, p: Plan) -> dict[str, float]:
             started = time.perf_counter()
             await conn.copy_records_to_table(table, columns=list(columns), records=rows)
             timings[f"copy_{table}"] = time.perf_counter() - started
+        if p.size.fill_rows:
+            started = time.perf_counter()
+            await _fill_log(conn, p)
+            timings["sql_fill_llama_log"] = time.perf_counter() - started
         started = time.perf_counter()
         for index in indexes:
             # A partitioned table's index reads back as `ON ONLY` (the parent alone): build it on
@@ -147,6 +161,35 @@ async def load_postgres(database_url: str, p: Plan) -> dict[str, float]:
     return timings
 
 
+async def _fill_log(conn: Any, p: Plan) -> None:
+    """Set-based: `fill_rows` rows over the `fill_days` before the plan, made in one INSERT ... SELECT
+    from generate_series (no row crosses the client): the planned rows (less the showcase album's, so
+    its chain keeps its length) repeated in cycles, ids 1..fill_rows, created_at evenly spaced so that
+    ids follow time, every row landing in its month's partition (indexes are built afterwards)."""
+    fill = p.size.fill_rows
+    others = [c for c in LOG_COLUMNS if c not in ("id", "created_at")]
+    cols = ", ".join(others)
+    await conn.execute(
+        f"CREATE TEMP TABLE fill_src AS SELECT row_number() OVER (ORDER BY id) AS n, {cols} "  # noqa: S608
+        "FROM llama_log WHERE album_id IS DISTINCT FROM $1",
+        p.albums[p.showcase].id,
+    )
+    base = await conn.fetchval("SELECT COUNT(*) FROM fill_src")
+    step_s = p.size.fill_days * 86400 / fill
+    await conn.execute(
+        f"""INSERT INTO llama_log (id, created_at, {cols})
+            SELECT c * $1::bigint + s.n, $2::timestamptz + ((c * $1::bigint + s.n - 1) * $3::float8)
+                   * interval '1 second', {", ".join(f"s.{c}" for c in others)}
+            FROM generate_series(0, $4::int) AS c JOIN fill_src s ON c * $1::bigint + s.n <= $5::bigint""",  # noqa: S608
+        base,
+        fill_start(p),
+        step_s,
+        (fill - 1) // base,
+        fill,
+    )
+    await conn.execute("DROP TABLE fill_src")
+
+
 async def _month_partitions(conn: Any, p: Plan) -> None:
     """A partition for every month of the plan (as the scheduler keeps them), so no row lands in the
     default partition of the partitioned llama_log."""
@@ -155,7 +198,7 @@ async def _month_partitions(conn: Any, p: Plan) -> None:
     kind = await conn.fetchval("SELECT relkind::text FROM pg_class WHERE relname = 'llama_log'")
     if kind != "p":
         return
-    month = month_start(p.start)
+    month = month_start(fill_start(p))
     while month < p.end:
         part = partition_for(month)
         await conn.execute(

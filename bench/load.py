@@ -6,7 +6,7 @@ an enrichment run, against `llama serve --workers 1` and `--workers 2` (loopback
 Each client is one keep-alive connection (a small asyncio HTTP/1.1 client, so the load generator
 spends little of the 2 cores) logged in with its own session, picking pages at random: /logs page 1,
 filtered (category; category + dates; operation; text), deep (a cursor half-way down the log), an
-album page and an album's timeline. Meanwhile a thread of this process runs the real Spotify sync and
+album page and an album's timeline. Meanwhile a process of its own runs the real Spotify sync and
 the real enrichment against the local fake upstream, writing the catalog and the log. Reported per
 page: requests, errors, p50/p95/p99, and the unloaded median (the same page, one client, before the
 load); throughput per server count. Two processes need Redis (serve refuses --workers 2 without it);
@@ -19,7 +19,9 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import multiprocessing
 import os
+import queue
 import random
 import signal
 import socket
@@ -27,7 +29,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -218,37 +219,63 @@ def llama_serve(processes: int, env: dict[str, str]) -> Iterator[int]:
             proc.wait()
 
 
-class Background(threading.Thread):
-    """A Spotify sync, then enrichment of albums one after another, until stopped (own event loop)."""
+def _background_main(root: str, made: dict[str, Any], stop: Any, out: Any) -> None:
+    """The sync and enrichment, in a process of their own (spawned), until `stop` is set."""
+    os.environ["LLAMALOG_CONSOLE"] = "0"
+    counts: dict[str, int] = defaultdict(int)
+    error: str | None = None
 
-    def __init__(self, root: Path, made: dict[str, Any]) -> None:
-        super().__init__(daemon=True)
-        self.root, self.made = root, made
-        self.stop = threading.Event()
-        self.counts: dict[str, int] = defaultdict(int)
-        self.error: str | None = None
-
-    def run(self) -> None:
-        try:
-            asyncio.run(self._work())
-        except Exception as exc:  # noqa: BLE001 - reported in the result, never hidden
-            self.error = repr(exc)
-
-    async def _work(self) -> None:
+    async def work() -> None:
         import tasks.actors  # noqa: F401 - the jobs a sync enqueues need the actors wired
         from app.catalog.sync import sync_spotify
         from app.llamalog.context import JobContext, job_scope
         from bench.enrich import _album, _enrich
 
         with job_scope(JobContext.new_root(triggered_by="scheduled")):
-            result = await sync_spotify(max_albums=len(self.made["albums"]))
-        self.counts["synced_albums"] = len(result.created)
-        for index, mbid in enumerate(self.made["releases"]):
-            if self.stop.is_set():
+            result = await sync_spotify(max_albums=len(made["albums"]))
+        counts["synced_albums"] = len(result.created)
+        for index, mbid in enumerate(made["releases"]):
+            if stop.is_set():
                 break
             album_id = await _album(mbid, index)
             await _enrich(album_id)
-            self.counts["enriched_albums"] += 1
+            counts["enriched_albums"] += 1
+
+    try:
+        asyncio.run(work())
+    except Exception as exc:  # noqa: BLE001 - reported in the result, never hidden
+        error = repr(exc)
+    out.put({**counts, "error": error})
+
+
+class Background:
+    """A Spotify sync, then enrichment of albums one after another, until stopped. In a process of its
+    own: as a thread of this process (the first pass) its Python work held the GIL the load clients
+    need to read their responses, so the clients' clocks ran on while the server had already answered
+    (the measured tail was partly the load generator's own)."""
+
+    def __init__(self, root: Path, made: dict[str, Any]) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.stop = ctx.Event()
+        self.out: Any = ctx.Queue()
+        self.proc = ctx.Process(
+            target=_background_main, args=(str(root), made, self.stop, self.out), daemon=True
+        )
+        self.counts: dict[str, Any] = {}
+        self.error: str | None = None
+
+    def start(self) -> None:
+        self.proc.start()
+
+    def join(self, timeout: float) -> None:
+        try:
+            self.counts = dict(self.out.get(timeout=timeout))
+        except queue.Empty:
+            self.counts = {"error": "the background process did not report"}
+        self.error = self.counts.pop("error", None)
+        self.proc.join(timeout=10)
+        if self.proc.is_alive():
+            self.proc.kill()
 
 
 def measure(processes: int, targets: dict[str, Any], clients: int, seconds: float, fake_env: dict[str, str],
@@ -257,6 +284,8 @@ def measure(processes: int, targets: dict[str, Any], clients: int, seconds: floa
            "REDIS_NAMESPACE": f"llama-bench-load-{os.getpid()}", **fake_env}  # fmt: skip
     with llama_serve(processes, env) as port:
         unloaded = asyncio.run(_unloaded(port, targets, 10))
+        # The same browsing without the sync and enrichment: what the background work costs the tail.
+        quiet = asyncio.run(_load(port, targets, clients, seconds, THINK_S))
         background = Background(root, made)
         background.start()
         browse = asyncio.run(_load(port, targets, clients, seconds, THINK_S))
@@ -266,6 +295,7 @@ def measure(processes: int, targets: dict[str, Any], clients: int, seconds: floa
     return {
         "processes": processes,
         "clients": clients,
+        "browse_quiet": _phase(quiet, unloaded, targets),
         "browse": _phase(browse, unloaded, targets),
         "saturate": _phase(saturate, unloaded, targets),
         "background": {**background.counts, "error": background.error},
@@ -334,19 +364,23 @@ def run(clients: int, seconds: float) -> dict[str, Any]:
             raise RuntimeError(f"load run with {processes} processes failed:\n{done.stderr[-3000:]}")
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     rows = runs[0]["log_rows"]
-    where = f"{clients} clients, {seconds:.0f} s, {rows:,}-row log, sync + enrichment running"
+    base = f"{clients} clients, {seconds:.0f} s, {rows:,}-row log"
+    where = f"{base}, sync + enrichment running"
     table = []
     for run_ in runs:
         for phase, words in (
+            ("browse_quiet", f"browsing, ~{THINK_S:.0f} s between clicks, no background work"),
             ("browse", f"browsing, ~{THINK_S:.0f} s between clicks"),
             ("saturate", "no pause"),
         ):
+            if phase not in run_:
+                continue
             r = {**run_[phase], "processes": run_["processes"]}
             logs = [r["pages"][k] for k in ("logs_page1", "logs_filtered", "logs_deep")]
             worst = max(p["p95_over_unloaded"] or 0 for p in logs)
             table.append({
             "benchmark": (f"Load, {words}, {r['processes']} server process{'es' * (r['processes'] > 1)} "
-                          f"({where})"),
+                          f"({base if phase == 'browse_quiet' else where})"),
             "measured": (
                 f"{r['rps']} req/s, {r['errors']} errors; /logs p50/p95/p99 "
                 + ", ".join(f"{k.removeprefix('logs_')} {p['p50_ms']}/{p['p95_ms']}/{p['p99_ms']} ms"
@@ -355,9 +389,9 @@ def run(clients: int, seconds: float) -> dict[str, Any]:
                 + f"timeline {r['pages']['timeline']['p95_ms']} ms"
                 + f"; worst /logs p95 = {worst}x its unloaded median"
             ),
-            "target": f"0 errors, /logs p95 ≤ {TARGET_P95:.0f}x unloaded median" if phase == "browse"
+            "target": f"0 errors, /logs p95 ≤ {TARGET_P95:.0f}x unloaded median" if phase != "saturate"
                       else "0 errors",
-            "met": r["errors"] == 0 and (worst <= TARGET_P95 or phase != "browse"),
+            "met": r["errors"] == 0 and (worst <= TARGET_P95 or phase == "saturate"),
         })  # fmt: skip
     if len(runs) == 2:
         one, two = runs[0]["saturate"]["rps"], runs[1]["saturate"]["rps"]

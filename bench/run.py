@@ -130,7 +130,7 @@ def plan(smoke: bool) -> tuple[list[Step], set[str]]:
             (
                 "generate-scale",
                 "bench.generate",
-                ["--size", "scale-smoke", "--database-url", scale_db],
+                ["--size", "scale-fast-smoke", "--database-url", scale_db],
                 {},
                 300,
             )
@@ -154,12 +154,13 @@ def plan(smoke: bool) -> tuple[list[Step], set[str]]:
 
 
 def scale_plan() -> tuple[list[Step], set[str]]:
-    """`make bench-scale`: generate SCALE_SIZE (default `scale`: 10M rows), then the scale bench and the
+    """`make bench-scale`: generate SCALE_SIZE (default `scale-fast`: 10M rows, 9M of them made by
+    set-based SQL in the database), then the scale bench and the
     load test on it. The database keeps its name (`--reuse` skips the generation); the scale bench
     drops one month and converts the table twice, so a second run measures one month fewer."""
     if not _postgres_up():
         raise SystemExit(f"bench-scale needs Postgres at {PG_BASE}")
-    size = os.environ.get("SCALE_SIZE", "scale")
+    size = os.environ.get("SCALE_SIZE", "scale-fast")
     db = f"{PG_BASE}/llama_bench_scale"
     clients, seconds = os.environ.get("LOAD_CLIENTS", "50"), os.environ.get("LOAD_SECONDS", "60")
     steps: list[Step] = [

@@ -200,27 +200,96 @@ def _droppable(
     return bool(counts) and all(c in cutoffs and partition.end <= cutoffs[c] for c in counts)
 
 
+def _kept_categories(partition: partitions.Partition, cutoffs: dict[str, dt.datetime]) -> list[str]:
+    """Categories whose rows in this month must stay (kept forever, or not yet past retention)."""
+    return [c for c in CATEGORIES if c not in cutoffs or partition.end > cutoffs[c]]
+
+
+PRUNED_PREFIX = "llama_log_pruned_"
+
+
+async def detach_partition(
+    partition: partitions.Partition, cutoffs: dict[str, dt.datetime], counts: dict[str, int]
+) -> str | None:
+    """Detach one month whose rows are all past retention; the name it now has (to drop), or None.
+
+    The month was counted before (`counts`), with no lock on llama_log beyond a plain read, so the
+    parent's exclusive lock, which DETACH needs, is held for the DETACH alone: a few ms, whatever the
+    month's size. Under that lock one index probe checks that no row of a kept category arrived since
+    the count (a row dated months back, say); if one did, nothing changes and the month stays. The
+    detached table is renamed `llama_log_pruned_…` in the same transaction: after the commit nothing
+    can write to it, so a prune killed before the DROP leaves a table of expired rows only, which the
+    next run drops. DETACH ... CONCURRENTLY is refused by Postgres while the parent has a default
+    partition (ours catches strays), so it is the plain DETACH, under `lock_timeout`.
+    """
+    if not _droppable(partition, counts, cutoffs):
+        return None
+    kept = _kept_categories(partition, cutoffs)
+    detached = PRUNED_PREFIX + partition.name.removeprefix(f"{partitions.TABLE}_")
+    async with transaction():
+        await engine().run_ddl("SET LOCAL lock_timeout = '10s'")
+        await partitions.lock()
+        await engine().run_ddl(f"LOCK TABLE {partitions.TABLE} IN ACCESS EXCLUSIVE MODE")
+        if kept:
+            marks = ", ".join("{}" for _ in kept)
+            arrived = await _run(
+                f"SELECT 1 AS found FROM {partition.name} WHERE category IN ({marks}) LIMIT 1",  # noqa: S608
+                *kept,
+            )
+            if arrived:
+                return None
+        await engine().run_ddl(f"ALTER TABLE {partitions.TABLE} DETACH PARTITION {partition.name}")
+        await engine().run_ddl(f"ALTER TABLE {partition.name} RENAME TO {detached}")
+    return detached
+
+
+async def drop_detached(name: str) -> None:
+    """DROP a detached month, in a transaction of its own: its commit unlinks the month's files
+    (~0.1 s for 340k rows and their 11 indexes here) while no lock on llama_log is held."""
+    if not name.startswith(PRUNED_PREFIX):
+        raise ValueError(f"{name}: not a detached month of the prune")
+    async with transaction():
+        await engine().run_ddl(f"DROP TABLE IF EXISTS {name}")
+
+
+async def _leftover_detached() -> list[str]:
+    rows = await _run(
+        "SELECT relname::text AS name FROM pg_class WHERE relkind = 'r' AND relname LIKE {} ORDER BY relname",
+        PRUNED_PREFIX.replace("_", "\\_") + "%",
+    )
+    return [str(r["name"]) for r in rows]
+
+
+async def drop_partition(
+    partition: partitions.Partition, cutoffs: dict[str, dt.datetime], counts: dict[str, int] | None = None
+) -> dict[str, int] | None:
+    """Detach then drop one month whose rows are all past retention; its rows per category, or None
+    if it must stay (counted here when `counts` is not given)."""
+    if counts is None:
+        counts = await _category_counts(partition.name)
+    detached = await detach_partition(partition, cutoffs, counts)
+    if detached is None:
+        return None
+    await drop_detached(detached)
+    return counts
+
+
 async def _drop_partitions(report: PruneReport, cutoffs: dict[str, dt.datetime]) -> None:
+    if not report.dry_run:
+        for name in await _leftover_detached():  # a prune killed between a DETACH and its DROP
+            await drop_detached(name)
     for partition in await partitions.monthly_partitions():
         if not cutoffs or partition.end > max(cutoffs.values()):
             break
-        if not _droppable(partition, await _category_counts(partition.name), cutoffs):
+        counts: dict[str, int] | None = await _category_counts(partition.name)
+        assert counts is not None
+        if not _droppable(partition, counts, cutoffs):
             continue
         month = partition.start.strftime("%Y-%m")
-        if report.dry_run:
-            counts = await _category_counts(partition.name)
-        else:
-            async with transaction():
-                await engine().run_ddl("SET LOCAL lock_timeout = '10s'")
-                await partitions.lock()
-                # DETACH needs the parent's exclusive lock anyway; taking it first means no row of a
-                # kept category can arrive between this count and the drop.
-                await engine().run_ddl(f"LOCK TABLE {partitions.TABLE} IN ACCESS EXCLUSIVE MODE")
-                counts = await _category_counts(partition.name)
-                if not _droppable(partition, counts, cutoffs):
-                    continue
-                await engine().run_ddl(f"ALTER TABLE {partitions.TABLE} DETACH PARTITION {partition.name}")
-                await engine().run_ddl(f"DROP TABLE {partition.name}")
+        if not report.dry_run:
+            counts = await drop_partition(partition, cutoffs, counts)
+            if counts is None:  # the month stays; its expired rows go in batches below
+                continue
         for category, rows in counts.items():
             report.add(month, category, rows)
         report.dropped_partitions.append(partition.name)

@@ -178,3 +178,36 @@ async def test_the_dashboard_reports_strays_and_estimates_the_partitioned_log(
     await engine().run_ddl("ANALYZE llama_log")
     monkeypatch.setattr(dashboard, "EXACT_BELOW", 10)
     assert await dashboard.estimated_count("llama_log") == dashboard.TableCount(43, True)
+
+
+@postgres_only
+async def test_newest_first_pages_read_the_recent_months_first_in_one_statement(
+    query_counter: dict[str, int],
+) -> None:
+    """Page 1 and a cursor page look in the last two months first and reach older months (or a stray
+    dated in the future) in the same statement when those leave the page short: the pages walk every
+    row once, in the plain (created_at, id) order."""
+    await insert_spread(300, start=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), days=365)
+    now = dt.datetime.now(dt.UTC)
+    await insert_spread(7, start=now - dt.timedelta(days=3), days=2, key="recent")
+    await insert_spread(1, start=dt.datetime(2090, 5, 1, tzinfo=dt.UTC), days=1, key="future")
+    expected = [
+        r["id"] for r in await engine().run_ddl("SELECT id FROM llama_log ORDER BY created_at DESC, id DESC")
+    ]
+    seen: list[int] = []
+    cursor: Cursor | None = None
+    while True:
+        query_counter["n"] = 0
+        page = await list_logs(LogFilter(limit=40, cursor=cursor))
+        assert query_counter["n"] == 1
+        seen.extend(r["id"] for r in page.rows)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == expected
+    plan = await _plan(
+        "SELECT id FROM ((SELECT id, created_at FROM llama_log WHERE created_at >= '2026-11-01+00' "
+        "ORDER BY created_at DESC, id DESC LIMIT 51) UNION ALL (SELECT id, created_at FROM llama_log "
+        "WHERE created_at < '2026-11-01+00' ORDER BY created_at DESC, id DESC LIMIT 51)) AS page LIMIT 51"
+    )
+    assert "llama_log_p202510" not in plan.split("Append")[1], plan  # the recent branch: 2 months + default

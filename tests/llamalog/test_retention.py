@@ -191,3 +191,54 @@ async def test_the_scheduled_maintain_log_actor_prunes_and_keeps_its_report(work
     assert summary["prune"]["per_category"] == {"CACHED": 8, "FAILED": 6, "ENRICHED": 2}
     assert set(await snapshot()) == kept_ids
     assert await Job.count().where(Job.kind == JOB_KIND) == 0  # the actor's own Job row holds the report
+
+
+@pytest.mark.skipif(TEST_DB != "postgres", reason="monthly partitions are Postgres only")
+async def test_a_kept_row_arriving_after_the_count_keeps_its_month(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The month is counted before the parent's lock; a CREATED row landing in it between that count
+    and the DETACH rolls the drop back: the month stays, and only its expired rows go, in batches."""
+    kept_ids, expired_ids = await populate()
+    real_detach = retention.detach_partition
+    arrived: list[int] = []
+
+    async def a_row_arrives_first(
+        partition: partitions.Partition, cutoffs: dict[str, dt.datetime], counts: dict[str, int]
+    ) -> str | None:
+        if partition.start == OLD_MONTH and not arrived:
+            rows = await LlamaLog.insert(_row("CREATED", OLD_MONTH + dt.timedelta(days=4), 0)).returning(
+                LlamaLog.id
+            )
+            arrived.append(rows[0]["id"])
+        return await real_detach(partition, cutoffs, counts)
+
+    monkeypatch.setattr(retention, "detach_partition", a_row_arrives_first)
+    report = await maintain_log(batch_rows=3)
+    assert arrived and partitions.partition_for(OLD_MONTH).name not in report.dropped_partitions
+    assert partitions.partition_for(OLD_MONTH) in await partitions.monthly_partitions()
+    assert set(await snapshot()) == kept_ids | set(arrived)
+    assert report.months[OLD_MONTH.strftime("%Y-%m")] == {"CACHED": 3, "FAILED": 3, "ENRICHED": 1}
+
+
+@pytest.mark.skipif(TEST_DB != "postgres", reason="monthly partitions are Postgres only")
+async def test_a_prune_killed_between_detach_and_drop_finishes_next_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The DETACH commits first (the parent's lock held for it alone), the DROP after: killed in
+    between, the month is out of llama_log under its pruned name, and the next run drops it."""
+    kept_ids, _expired = await populate()
+    before = await snapshot()
+
+    async def killed(name: str) -> None:
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(retention, "drop_detached", killed)
+    with pytest.raises(RuntimeError, match="killed"):
+        await maintain_log(batch_rows=2)
+    assert await retention._leftover_detached()
+    halfway = await snapshot()
+    assert kept_ids <= set(halfway) and all(halfway[i] == before[i] for i in kept_ids)
+    monkeypatch.undo()
+    await maintain_log(batch_rows=2)
+    assert await retention._leftover_detached() == []
+    after = await snapshot()
+    assert set(after) == kept_ids and all(after[i] == before[i] for i in kept_ids)
