@@ -67,8 +67,45 @@ _JSON_COLUMNS = tuple(c._meta.db_column_name for c in PAGE_COLUMNS if isinstance
 _TEXT_COLUMNS = ('"entity_label"', '"operation"', '"error_message"')
 
 
-def filter_clauses(flt: LogFilter) -> tuple[list[str], list[Any]]:
-    """`flt` as WHERE clauses (QueryString templates, `{}` per value) and their values."""
+# X and every job below it: the Job table's tree (runs started by runs), then the log's own links
+# (a row's job_id under its parent_job_id: the rows of entities made along the way, imported trees).
+# Both walks go down an indexed parent_job_id; UNION (not UNION ALL) ends on a loop.
+_JOB_TREE = (
+    "WITH RECURSIVE jobs(job) AS (SELECT {seed} UNION "
+    '  SELECT j."job_id" FROM "job" j JOIN jobs ON j."parent_job_id" = jobs.job), '
+    "tree(job) AS (SELECT job FROM jobs UNION "
+    '  SELECT l."job_id" FROM "llama_log" l JOIN tree ON l."parent_job_id" = tree.job '
+    '  WHERE l."job_id" IS NOT NULL) '
+    "SELECT job FROM tree"
+)
+
+
+def job_clause(job: uuid.UUID, *, is_root: bool, postgres: bool) -> tuple[str, list[Any]]:
+    """Rows of job `job` and of every job below it (children, grandchildren ...).
+
+    A root's tree is every row that stores it as root_job_id (one indexed lookup); below the root,
+    the tree is walked down its parent links.
+    """
+    if is_root:
+        return '("root_job_id" = {} OR "job_id" = {})', [job, job]
+    seed = "CAST({} AS UUID)" if postgres else "{}"
+    return '"job_id" IN (' + _JOB_TREE.replace("{seed}", seed) + ")", [job]
+
+
+async def is_root_job(job: uuid.UUID) -> bool:
+    """True when `job` is the root of a tree: a row stores it as its root, or its Job row has no parent."""
+    sql = (
+        'SELECT 1 AS hit FROM "llama_log" WHERE "root_job_id" = {} '
+        'UNION ALL SELECT 1 FROM "job" WHERE "job_id" = {} AND "parent_job_id" IS NULL LIMIT 1'
+    )
+    return bool(await engine().run_querystring(QueryString(sql, job, job)))
+
+
+def filter_clauses(flt: LogFilter, *, job_is_root: bool = False) -> tuple[list[str], list[Any]]:
+    """`flt` as WHERE clauses (QueryString templates, `{}` per value) and their values.
+
+    `job_is_root`: what `is_root_job(flt.job)` said (the job filter's shortcut for a root).
+    """
     postgres = engine().engine_type == "postgres"
     clauses: list[str] = []
     values: list[Any] = []
@@ -102,8 +139,9 @@ def filter_clauses(flt: LogFilter) -> tuple[list[str], list[Any]]:
         clauses.append('"created_at" < {}')
         values.append(flt.until)
     if flt.job:
-        clauses.append('("job_id" = {} OR "root_job_id" = {} OR "parent_job_id" = {})')
-        values.extend([flt.job] * 3)
+        clause, job_values = job_clause(flt.job, is_root=job_is_root, postgres=postgres)
+        clauses.append(clause)
+        values.extend(job_values)
     if flt.q:
         operator = "ILIKE" if postgres else "LIKE"
         pattern = f"%{like_escape(flt.q)}%"
@@ -125,7 +163,7 @@ async def fetch_page(
     flt: LogFilter, *, newest_first: bool, scope: Any = None, after_id: int | None = None
 ) -> LogPage:
     """One page of rows matching `flt` (and `scope`, a Piccolo where clause), plus the next cursor."""
-    clauses, values = filter_clauses(flt)
+    clauses, values = filter_clauses(flt, job_is_root=flt.job is not None and await is_root_job(flt.job))
     if scope is not None:
         clauses.append("{}")
         values.append(scope.querystring)
