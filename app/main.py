@@ -18,7 +18,21 @@ from app.catalog.validation import ValidationError
 from app.config import ROOT, get_settings
 from app.db import engine
 from app.llamalog.filters import FilterError
-from app.web import admin_db, album, albums, api, auth, dashboard, entities, fix, jobs, logs, timeline, tracks
+from app.web import (
+    admin_db,
+    album,
+    albums,
+    api,
+    auth,
+    dashboard,
+    entities,
+    export,
+    fix,
+    jobs,
+    logs,
+    timeline,
+    tracks,
+)
 from app.web.errors import bad_request, forbidden, http_error, server_error
 from app.web.security_headers import security_headers
 from app.web.templating import template_config
@@ -64,6 +78,7 @@ def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
         *entities.ROUTES,
         *jobs.ROUTES,
         *api.ROUTES,
+        *export.ROUTES,
         *admin_db.ROUTES,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
         *(extra_route_handlers or []),

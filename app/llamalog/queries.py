@@ -150,7 +150,7 @@ def filter_clauses(flt: LogFilter, *, job_is_root: bool = False) -> tuple[list[s
     return clauses, values
 
 
-def _decode(records: list[Any]) -> list[dict[str, Any]]:
+def decode_rows(records: list[Any]) -> list[dict[str, Any]]:
     rows = [dict(record) for record in records]
     for row in rows:
         for name in _JSON_COLUMNS:
@@ -159,10 +159,15 @@ def _decode(records: list[Any]) -> list[dict[str, Any]]:
     return rows
 
 
-async def fetch_page(
-    flt: LogFilter, *, newest_first: bool, scope: Any = None, after_id: int | None = None
-) -> LogPage:
-    """One page of rows matching `flt` (and `scope`, a Piccolo where clause), plus the next cursor."""
+async def page_query(
+    flt: LogFilter,
+    *,
+    newest_first: bool,
+    scope: Any = None,
+    after_id: int | None = None,
+    limit: int | None = None,
+) -> QueryString:
+    """The keyset SELECT of rows matching `flt` (and `scope`, a Piccolo where clause), in page order."""
     clauses, values = filter_clauses(flt, job_is_root=flt.job is not None and await is_root_job(flt.job))
     if scope is not None:
         clauses.append("{}")
@@ -175,8 +180,20 @@ async def fetch_page(
         values.append(after_id)
     order = "DESC" if newest_first else "ASC"
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
-    sql = f'{_SELECT}{where} ORDER BY "created_at" {order}, "id" {order} LIMIT {int(flt.limit) + 1}'
-    rows = _decode(await engine().run_querystring(QueryString(sql, *values)))
+    sql = f'{_SELECT}{where} ORDER BY "created_at" {order}, "id" {order}'
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return QueryString(sql, *values)
+
+
+async def fetch_page(
+    flt: LogFilter, *, newest_first: bool, scope: Any = None, after_id: int | None = None
+) -> LogPage:
+    """One page of rows matching `flt` (and `scope`, a Piccolo where clause), plus the next cursor."""
+    query = await page_query(
+        flt, newest_first=newest_first, scope=scope, after_id=after_id, limit=flt.limit + 1
+    )
+    rows = decode_rows(await engine().run_querystring(query))
     more = len(rows) > flt.limit
     rows = rows[: flt.limit]
     next_cursor = Cursor(rows[-1]["created_at"], rows[-1]["id"]) if more and rows else None
@@ -200,5 +217,5 @@ def as_uuid(value: Any) -> uuid.UUID:
 
 async def get_row(row_id: int) -> dict[str, Any] | None:
     """One row with the columns a page shows (an expanded row in the log table)."""
-    rows = _decode(await engine().run_querystring(QueryString(_SELECT + ' WHERE "id" = {}', row_id)))
+    rows = decode_rows(await engine().run_querystring(QueryString(_SELECT + ' WHERE "id" = {}', row_id)))
     return rows[0] if rows else None
