@@ -8,6 +8,7 @@ from litestar import Litestar, get
 from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -31,6 +32,7 @@ from app.web import (
     jobs,
     logs,
     timeline,
+    tokens,
     tracks,
 )
 from app.web.errors import bad_request, forbidden, http_error, server_error
@@ -79,6 +81,7 @@ def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
         *jobs.ROUTES,
         *api.ROUTES,
         *export.ROUTES,
+        *tokens.ROUTES,
         *admin_db.ROUTES,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
         *(extra_route_handlers or []),
@@ -93,6 +96,18 @@ def create_app(*, extra_route_handlers: list[Any] | None = None) -> Litestar:
             version=__version__,
             path="/schema",
             render_plugins=[JsonRenderPlugin(path=["/openapi.json", "/"]), YamlRenderPlugin()],
+            # Scripts: an API token from /settings/tokens (app.auth.tokens); the browser uses its session.
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An API token made at /settings/tokens: `Authorization: Bearer <token>`. "
+                        "A bad or revoked token gets 401; a read-only token on a write, 403.",
+                    )
+                }
+            ),
+            security=[{"BearerToken": []}],
         ),
         exception_handlers={
             FilterError: bad_request,

@@ -105,6 +105,7 @@ DATA_TABLES = [
     "album",
     "artist",
     "job",
+    "api_token",
     "admin_session",
     "admin_user",
 ]

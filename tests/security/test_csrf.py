@@ -26,6 +26,7 @@ async def _values() -> dict[str, Any]:
         "log_id": log["id"],
         "ident": log["root_job_id"],
         "name": "sync_spotify",
+        "token_id": 1,
     }
 
 
