@@ -134,6 +134,19 @@ def cmd_import_log(args: argparse.Namespace) -> int:
     return run_import_log(args, sys.stdout, sys.stderr)
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    import json
+
+    from app.llamalog.audit import audit, report_lines
+
+    report = asyncio.run(audit())
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2))
+    else:
+        print("\n".join(report_lines(report)))
+    return 1 if report.problems else 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo,
     "migrate": cmd_migrate,
@@ -144,6 +157,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sync": cmd_sync,
     "enrich": cmd_enrich,
     "import-log": cmd_import_log,
+    "audit": cmd_audit,
 }
 
 
@@ -190,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--dry-run", action="store_true", help="report what it would do; write nothing")
     imports.add_argument("--strict", action="store_true", help="refuse the file if any row is unreadable")
     imports.add_argument("--entity-map", default=None, help="JSON file: legacy entity id -> catalog UUID")
+    audit = sub.add_parser("audit", help="provenance coverage: named checks; exit 1 when any finds a problem")
+    audit.add_argument("--json", action="store_true", help="the report as JSON")
     return parser
 
 
