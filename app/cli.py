@@ -199,8 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default=None)
     demo.add_argument("--port", type=int, default=None)
     demo.add_argument("--no-serve", action="store_true", help="fill the catalog, print the login, exit")
-    imports = sub.add_parser("import-log", help="import a legacy EnrichmentLog export (.csv or .jsonl)")
-    imports.add_argument("path")
+    imports = sub.add_parser(
+        "import-log",
+        help="import a legacy EnrichmentLog export (.csv or .jsonl) or table (postgres://… --table)",
+    )
+    imports.add_argument("path", help="a .csv / .jsonl file, or a postgres:// DSN with --table")
+    imports.add_argument("--table", default=None, help="the legacy log table, when PATH is a postgres:// DSN")
     imports.add_argument("--dry-run", action="store_true", help="report what it would do; write nothing")
     imports.add_argument("--strict", action="store_true", help="refuse the file if any row is unreadable")
     imports.add_argument("--entity-map", default=None, help="JSON file: legacy entity id -> catalog UUID")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -201,3 +201,18 @@ def read_rows(path: Path) -> Iterator[LegacyRow | Unreadable]:
             yield to_row(line, raw, from_csv)
         except RowError as exc:
             yield Unreadable(line, str(exc))
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """A legacy export file (.csv or .jsonl); the format from the extension."""
+
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    async def rows(self) -> AsyncIterator[LegacyRow | Unreadable]:
+        for row in read_rows(self.path):
+            yield row
