@@ -109,7 +109,11 @@ def plan(smoke: bool) -> tuple[list[Step], set[str]]:
     )
     live = ["--clients", "5", "--rows", "6", "--idle", "1"] if smoke else ["--clients", "50", "--rows", "60"]
     steps.append(("live", "bench.live", live, {"DATABASE_URL": work_db}, 600))
-    scratch = {work_db}
+    if pg:  # history in and out: import of legacy rows, their export, the audit (Postgres only)
+        history_db = f"{PG_BASE}/llama_bench_history_{run_id}"
+        rows = ["--rows", "8000" if smoke else "1000000"]
+        steps.append(("history", "bench.history", rows, {"DATABASE_URL": history_db}, 300 if smoke else 3600))
+    scratch = {work_db} | ({f"{PG_BASE}/llama_bench_history_{run_id}"} if pg else set())
     if smoke:
         scratch |= {sqlite_db, pg_db} if pg else {sqlite_db}
     return steps, scratch

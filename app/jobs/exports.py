@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
@@ -10,7 +11,7 @@ from typing import Any
 
 from app.jobs.tables import Job, JobStatus
 from app.llamalog.context import JobContext
-from app.llamalog.export import encoder, stream_rows
+from app.llamalog.export import ExportCount, export_bytes
 from app.llamalog.filters import LogFilter
 
 JOB_KIND = "export"
@@ -72,18 +73,21 @@ async def logged_export(request: ExportRequest, ctx: JobContext | None) -> Async
     """The export's bytes, chunk by chunk; its Job row says running, then succeeded with the row count
     (or cancelled, with the rows sent so far, when the client goes away)."""
     job_id = await _open_job(request, ctx)
-    encode = encoder(request.fmt, bom=request.bom)
-    rows = 0
+    count = ExportCount()
+    chunks = export_bytes(
+        request.flt,
+        request.fmt,
+        count,
+        bom=request.bom,
+        newest_first=request.newest_first,
+        scope=request.scope,
+    )
     try:
-        header = encode(None)
-        if header:
-            yield header
-        async for batch in stream_rows(request.flt, newest_first=request.newest_first, scope=request.scope):
-            rows += len(batch)
-            yield encode(batch)
+        async with contextlib.aclosing(chunks):  # its cursor and connection go back, whatever happens
+            async for chunk in chunks:
+                yield chunk
     except BaseException as exc:
-        await _close_job(
-            job_id, rows, JobStatus.cancelled, error=f"stopped after {rows} rows: {type(exc).__name__}"
-        )
+        stopped = f"stopped after {count.rows} rows: {type(exc).__name__}"
+        await _close_job(job_id, count.rows, JobStatus.cancelled, error=stopped)
         raise
-    await _close_job(job_id, rows, JobStatus.succeeded)
+    await _close_job(job_id, count.rows, JobStatus.succeeded)
