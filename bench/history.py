@@ -201,7 +201,7 @@ def run(rows: int) -> dict[str, Any]:
             },
             {
                 "benchmark": f"llama audit ({n} in the log)",
-                "measured": f"{figures['audit_s']} s, {figures['audit_problems']} problems (imported orphans)",
+                "measured": f"{figures['audit_s']} s, {figures['audit_problems']} problems (imported)",
                 "target": f"≤ {TARGETS['audit_s']:g} s",
                 "met": met["audit"],
             },
