@@ -168,6 +168,8 @@ def _raw_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
     if path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
+            if reader.fieldnames is None:  # reads the header, so the first row's line is right
+                return
             line = reader.line_num + 1
             for raw in reader:
                 if None in raw or any(v is None for v in raw.values()):
