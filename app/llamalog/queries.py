@@ -88,8 +88,11 @@ def job_clause(job: uuid.UUID, *, is_root: bool, postgres: bool) -> tuple[str, l
     """
     if is_root:
         return '("root_job_id" = {} OR "job_id" = {})', [job, job]
-    seed = "CAST({} AS UUID)" if postgres else "{}"
-    return '"job_id" IN (' + _JOB_TREE.replace("{seed}", seed) + ")", [job]
+    if (
+        postgres
+    ):  # the tree as one array up front: then an index scan of job_id = ANY(array), never a seq scan
+        return '"job_id" = ANY(ARRAY(' + _JOB_TREE.replace("{seed}", "CAST({} AS UUID)") + "))", [job]
+    return '"job_id" IN (' + _JOB_TREE.replace("{seed}", "{}") + ")", [job]
 
 
 async def is_root_job(job: uuid.UUID) -> bool:
