@@ -164,6 +164,19 @@ def cmd_prune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    import json
+
+    from app.llamalog.audit import audit, report_lines
+
+    report = asyncio.run(audit())
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2))
+    else:
+        print("\n".join(report_lines(report)))
+    return 1 if report.problems else 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo,
     "migrate": cmd_migrate,
@@ -175,6 +188,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "enrich": cmd_enrich,
     "import-log": cmd_import_log,
     "prune": cmd_prune,
+    "audit": cmd_audit,
 }
 
 
@@ -222,8 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default=None)
     demo.add_argument("--port", type=int, default=None)
     demo.add_argument("--no-serve", action="store_true", help="fill the catalog, print the login, exit")
-    imports = sub.add_parser("import-log", help="import a legacy EnrichmentLog export (.csv or .jsonl)")
-    imports.add_argument("path")
+    imports = sub.add_parser(
+        "import-log",
+        help="import a legacy EnrichmentLog export (.csv or .jsonl) or table (postgres://… --table)",
+    )
+    imports.add_argument("path", help="a .csv / .jsonl file, or a postgres:// DSN with --table")
+    imports.add_argument("--table", default=None, help="the legacy log table, when PATH is a postgres:// DSN")
     imports.add_argument("--dry-run", action="store_true", help="report what it would do; write nothing")
     imports.add_argument("--strict", action="store_true", help="refuse the file if any row is unreadable")
     imports.add_argument("--entity-map", default=None, help="JSON file: legacy entity id -> catalog UUID")
@@ -231,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
         "prune", help="remove log rows past their category's retention (LOG_RETENTION_*), as a job"
     )
     prune.add_argument("--dry-run", action="store_true", help="say what would go; remove nothing")
+    audit = sub.add_parser("audit", help="provenance coverage: named checks; exit 1 when any finds a problem")
+    audit.add_argument("--json", action="store_true", help="the report as JSON")
     return parser
 
 

@@ -6,6 +6,7 @@ from litestar import Litestar, get
 from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ControllerRouterHandler
@@ -24,9 +25,11 @@ from app.web import (
     album,
     albums,
     api,
+    audit,
     auth,
     dashboard,
     entities,
+    export,
     fix,
     fix_queue,
     jobs,
@@ -35,6 +38,7 @@ from app.web import (
     run_changes,
     schedules,
     timeline,
+    tokens,
     tracks,
 )
 from app.web.errors import bad_request, forbidden, http_error, not_found, server_error
@@ -87,6 +91,9 @@ def create_app(*, extra_route_handlers: list[ControllerRouterHandler] | None = N
         *jobs.ROUTES,
         *schedules.ROUTES,
         *api.ROUTES,
+        *export.ROUTES,
+        *tokens.ROUTES,
+        *audit.ROUTES,
         *admin_db.ROUTES,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
         *(extra_route_handlers or []),
@@ -101,6 +108,18 @@ def create_app(*, extra_route_handlers: list[ControllerRouterHandler] | None = N
             version=__version__,
             path="/schema",
             render_plugins=[JsonRenderPlugin(path=["/openapi.json", "/"]), YamlRenderPlugin()],
+            # Scripts: an API token from /settings/tokens (app.auth.tokens); the browser uses its session.
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An API token made at /settings/tokens: `Authorization: Bearer <token>`. "
+                        "A bad or revoked token gets 401; a read-only token on a write, 403.",
+                    )
+                }
+            ),
+            security=[{"BearerToken": []}],
         ),
         exception_handlers={
             FilterError: bad_request,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from piccolo.conf.apps import AppConfig
 from piccolo.table import Table
 
-from app.auth.tables import AdminSession, AdminUser
+from app.auth.tables import AdminSession, AdminUser, ApiToken
 from app.catalog.tables import Album, AlbumArtist, Artist, Track, TrackArtist
 from app.config import ROOT
 from app.correction.tables import (
@@ -38,6 +38,7 @@ TABLES: list[type[Table]] = [
     MatchingSettings,
     MatchingChange,
     BulkItem,
+    ApiToken,
 ]
 
 APP_CONFIG = AppConfig(

@@ -147,7 +147,12 @@ def plan(smoke: bool) -> tuple[list[Step], set[str]]:
         steps.append(
             ("load", "bench.load", ["--clients", "5", "--seconds", "2"], {"DATABASE_URL": scale_db}, 300)
         )
+    if pg:  # history in and out: import of legacy rows, their export, the audit (Postgres only)
+        history_db = f"{PG_BASE}/llama_bench_history_{run_id}"
+        rows = ["--rows", "8000" if smoke else "1000000"]
+        steps.append(("history", "bench.history", rows, {"DATABASE_URL": history_db}, 300 if smoke else 3600))
     scratch = {work_db, jobs_db} | ({scale_db} if pg and smoke else set())
+    scratch |= {f"{PG_BASE}/llama_bench_history_{run_id}"} if pg else set()
     if smoke:
         scratch |= {sqlite_db, pg_db} if pg else {sqlite_db}
     return steps, scratch

@@ -115,6 +115,7 @@ DATA_TABLES = [
     "job_schedule_change",
     "job_schedule",
     "job",
+    "api_token",
     "admin_session",
     "admin_user",
 ]

@@ -7,7 +7,11 @@ import asyncio
 from pathlib import Path
 from typing import TextIO
 
-from app.llamalog.legacy_import import ImportReport, StrictRefusal, import_log, load_entity_map
+import asyncpg
+
+from app.llamalog.legacy_import import ImportReport, LegacySource, StrictRefusal, import_log, load_entity_map
+from app.llamalog.legacy_records import FileSource
+from app.llamalog.legacy_table import TableSource, is_dsn, quoted_table
 
 MAX_LISTED = 20  # unreadable rows listed one by one; the rest are counted
 
@@ -36,22 +40,43 @@ def report_lines(report: ImportReport, dry_run: bool) -> list[str]:
     return lines
 
 
-def run_import_log(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _source(args: argparse.Namespace, err: TextIO) -> LegacySource | None:
+    table = getattr(args, "table", None)
+    if is_dsn(args.path):
+        if not table:
+            print("llama import-log: a Postgres DSN needs --table NAME (the legacy log table)", file=err)
+            return None
+        try:
+            quoted_table(table)
+        except ValueError as exc:
+            print(f"llama import-log: {exc}", file=err)
+            return None
+        return TableSource(args.path, table)
+    if table:
+        print("llama import-log: --table goes with a postgres:// DSN, not a file", file=err)
+        return None
     path = Path(args.path)
     if not path.is_file():
         print(f"llama import-log: no file {path}", file=err)
+        return None
+    return FileSource(path)
+
+
+def run_import_log(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    source = _source(args, err)
+    if source is None:
         return 2
     try:
         entity_map = load_entity_map(Path(args.entity_map)) if args.entity_map else None
         report = asyncio.run(
-            import_log(path, dry_run=args.dry_run, strict=args.strict, entity_map=entity_map)
+            import_log(source, dry_run=args.dry_run, strict=args.strict, entity_map=entity_map)
         )
     except StrictRefusal as refused:
         for line in report_lines(refused.report, dry_run=True)[:-1]:
             print(line, file=err)
         print(f"llama import-log: {refused}", file=err)
         return 1
-    except ValueError as exc:
+    except (ValueError, OSError, asyncpg.PostgresError) as exc:  # a bad file, no database, no table
         print(f"llama import-log: {exc}", file=err)
         return 2
     for line in report_lines(report, args.dry_run):

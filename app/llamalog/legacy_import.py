@@ -7,15 +7,15 @@ import getpass
 import json
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from app.column_fit import fit_key, fit_values
 from app.db import transaction
 from app.jobs.tables import Job, JobStatus
-from app.llamalog.legacy_records import LegacyRow, Unreadable, read_rows
+from app.llamalog.legacy_records import FileSource, LegacyRow, Unreadable
 from app.llamalog.legacy_rules import LOOP, TOO_DEEP, find_root, legacy_category, stable_uuid
 from app.llamalog.tables import SOURCES, STATUSES, LlamaLog
 
@@ -64,18 +64,23 @@ class StrictRefusal(Exception):
         self.report = report
 
 
-def _rows(path: Path) -> Iterator[LegacyRow]:
-    return (row for row in read_rows(path) if isinstance(row, LegacyRow))
+class LegacySource(Protocol):
+    """Where legacy rows come from: a file (legacy_records.FileSource) or a table (legacy_table)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def rows(self) -> AsyncIterator[LegacyRow | Unreadable]: ...
 
 
-def scan(path: Path) -> tuple[ImportReport, dict[str, str]]:
+async def scan(source: LegacySource) -> tuple[ImportReport, dict[str, str]]:
     """First pass: the report and the parent links (job → parent), memory by job, not by row."""
     report = ImportReport()
     categories: Counter[str] = Counter()
     parents: dict[str, str] = {}
     starts: Counter[str] = Counter()  # rows per job their root walk starts from
     own_jobs: Counter[str] = Counter()  # rows per job id of their own
-    for row in read_rows(path):
+    async for row in source.rows():
         if isinstance(row, Unreadable):
             report.unreadable.append((row.line, row.reason))
             continue
@@ -180,15 +185,16 @@ async def _write(batch: list[dict[str, Any]], report: ImportReport) -> None:
 
 
 async def import_log(
-    path: Path,
+    path: Path | LegacySource,
     *,
     dry_run: bool = False,
     strict: bool = False,
     entity_map: Mapping[str, str] | None = None,
     username: str | None = None,
 ) -> ImportReport:
-    """Read `path` twice (report and parent links, then rows) and write its rows in batches."""
-    report, roots = scan(path)
+    """Read the source twice (report and parent links, then rows) and write its rows in batches."""
+    source: LegacySource = FileSource(path) if isinstance(path, Path) else path
+    report, roots = await scan(source)
     if strict and report.unreadable:
         raise StrictRefusal(report)
     if dry_run:
@@ -198,7 +204,9 @@ async def import_log(
     started = dt.datetime.now(dt.UTC)
     kept: Counter[str] = Counter()
     batch: list[dict[str, Any]] = []
-    for row in _rows(path):
+    async for row in source.rows():
+        if not isinstance(row, LegacyRow):
+            continue
         start = row.job_id or row.parent_job_id
         batch.append(to_values(row, roots.get(start) if start else None, entity_ids, job_id, kept))
         if len(batch) >= BATCH:
@@ -220,7 +228,7 @@ async def import_log(
             job_id=job_id,
             kind=JOB_KIND,
             actor="llama import-log",
-            args=[str(path)],
+            args=[source.name],
             kwargs={"strict": strict, "entity_map": len(entity_ids)},
             status=JobStatus.succeeded,
             progress_done=report.rows,

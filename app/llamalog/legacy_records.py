@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,6 +171,8 @@ def _raw_rows(path: Path) -> Iterator[tuple[int, Mapping[str, JSONValue] | str]]
     if path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
+            if reader.fieldnames is None:  # reads the header, so the first row's line is right
+                return
             line = reader.line_num + 1
             for raw in reader:
                 if None in raw or any(v is None for v in raw.values()):
@@ -204,3 +206,18 @@ def read_rows(path: Path) -> Iterator[LegacyRow | Unreadable]:
             yield to_row(line, raw, from_csv)
         except RowError as exc:
             yield Unreadable(line, str(exc))
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """A legacy export file (.csv or .jsonl); the format from the extension."""
+
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    async def rows(self) -> AsyncIterator[LegacyRow | Unreadable]:
+        for row in read_rows(self.path):
+            yield row

@@ -72,8 +72,48 @@ _JSON_COLUMNS = tuple(c._meta.db_column_name for c in PAGE_COLUMNS if isinstance
 _TEXT_COLUMNS = ('"entity_label"', '"operation"', '"error_message"')
 
 
-def filter_clauses(flt: LogFilter) -> tuple[list[str], list[object]]:
-    """`flt` as WHERE clauses (QueryString templates, `{}` per value) and their values."""
+# X and every job below it: the Job table's tree (runs started by runs), then the log's own links
+# (a row's job_id under its parent_job_id: the rows of entities made along the way, imported trees).
+# Both walks go down an indexed parent_job_id; UNION (not UNION ALL) ends on a loop.
+_JOB_TREE = (
+    "WITH RECURSIVE jobs(job) AS (SELECT {seed} UNION "
+    '  SELECT j."job_id" FROM "job" j JOIN jobs ON j."parent_job_id" = jobs.job), '
+    "tree(job) AS (SELECT job FROM jobs UNION "
+    '  SELECT l."job_id" FROM "llama_log" l JOIN tree ON l."parent_job_id" = tree.job '
+    '  WHERE l."job_id" IS NOT NULL) '
+    "SELECT job FROM tree"
+)
+
+
+def job_clause(job: uuid.UUID, *, is_root: bool, postgres: bool) -> tuple[str, list[object]]:
+    """Rows of job `job` and of every job below it (children, grandchildren ...).
+
+    A root's tree is every row that stores it as root_job_id (one indexed lookup); below the root,
+    the tree is walked down its parent links.
+    """
+    if is_root:
+        return '("root_job_id" = {} OR "job_id" = {})', [job, job]
+    if (
+        postgres
+    ):  # the tree as one array up front: then an index scan of job_id = ANY(array), never a seq scan
+        return '"job_id" = ANY(ARRAY(' + _JOB_TREE.replace("{seed}", "CAST({} AS UUID)") + "))", [job]
+    return '"job_id" IN (' + _JOB_TREE.replace("{seed}", "{}") + ")", [job]
+
+
+async def is_root_job(job: uuid.UUID) -> bool:
+    """True when `job` is the root of a tree: a row stores it as its root, or its Job row has no parent."""
+    sql = (
+        'SELECT 1 AS hit FROM "llama_log" WHERE "root_job_id" = {} '
+        'UNION ALL SELECT 1 FROM "job" WHERE "job_id" = {} AND "parent_job_id" IS NULL LIMIT 1'
+    )
+    return bool(await engine().run_querystring(QueryString(sql, job, job)))
+
+
+def filter_clauses(flt: LogFilter, *, job_is_root: bool = False) -> tuple[list[str], list[object]]:
+    """`flt` as WHERE clauses (QueryString templates, `{}` per value) and their values.
+
+    `job_is_root`: what `is_root_job(flt.job)` said (the job filter's shortcut for a root).
+    """
     postgres = engine().engine_type == "postgres"
     clauses: list[str] = []
     values: list[object] = []
@@ -107,8 +147,9 @@ def filter_clauses(flt: LogFilter) -> tuple[list[str], list[object]]:
         clauses.append('"created_at" < {}')
         values.append(flt.until)
     if flt.job:
-        clauses.append('("job_id" = {} OR "root_job_id" = {} OR "parent_job_id" = {})')
-        values.extend([flt.job] * 3)
+        clause, job_values = job_clause(flt.job, is_root=job_is_root, postgres=postgres)
+        clauses.append(clause)
+        values.extend(job_values)
     if flt.q:
         operator = "ILIKE" if postgres else "LIKE"
         pattern = f"%{like_escape(flt.q)}%"
@@ -117,7 +158,7 @@ def filter_clauses(flt: LogFilter) -> tuple[list[str], list[object]]:
     return clauses, values
 
 
-def _decode(records: list[Mapping[str, object]]) -> list[LogRow]:
+def decode_rows(records: list[Mapping[str, object]]) -> list[LogRow]:
     rows = [dict(record) for record in records]
     for row in rows:
         for name in _JSON_COLUMNS:
@@ -127,11 +168,17 @@ def _decode(records: list[Mapping[str, object]]) -> list[LogRow]:
     return cast(list[LogRow], rows)
 
 
-async def fetch_page(
-    flt: LogFilter, *, newest_first: bool, scope: Where | Or | None = None, after_id: int | None = None
-) -> LogPage:
-    """One page of rows matching `flt` (and `scope`, a Piccolo where clause), plus the next cursor."""
-    clauses, values = filter_clauses(flt)
+async def page_query(
+    flt: LogFilter,
+    *,
+    newest_first: bool,
+    scope: Where | Or | None = None,
+    after_id: int | None = None,
+    limit: int | None = None,
+) -> QueryString:
+    """The keyset SELECT of rows matching `flt` (and `scope`, a Piccolo where clause), in page order
+    (newest first: `ORDER BY created_at DESC, id DESC`; a caller that pages sorts what it reads)."""
+    clauses, values = filter_clauses(flt, job_is_root=flt.job is not None and await is_root_job(flt.job))
     if scope is not None:
         clauses.append("{}")
         values.append(scope.querystring)
@@ -146,8 +193,11 @@ async def fetch_page(
         clauses.append('"id" > {}')
         values.append(after_id)
     order = "DESC" if newest_first else "ASC"
-    tail = f' ORDER BY "created_at" {order}, "id" {order} LIMIT {int(flt.limit) + 1}'
-    recent_from = _recent_from(flt) if newest_first else None
+    tail = f' ORDER BY "created_at" {order}, "id" {order}' + (
+        f" LIMIT {int(limit)}" if limit is not None else ""
+    )
+    # Only a bounded page gains from the split below; an export streams the plain ordered scan.
+    recent_from = _recent_from(flt) if newest_first and limit is not None else None
     if recent_from is None:
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         sql = _SELECT + where + tail
@@ -165,11 +215,21 @@ async def fetch_page(
         older = " WHERE " + " AND ".join([*clauses, f'"created_at" < {bound}'])
         sql = (
             f"SELECT * FROM (({_SELECT}{recent}{tail}) UNION ALL ({_SELECT}{older}{tail})) AS page "
-            f"LIMIT {int(flt.limit) + 1}"
+            f"LIMIT {int(limit or 0)}"
         )
         values = [*values, *values]
-    rows = _decode(await engine().run_querystring(QueryString(sql, *values)))
-    if recent_from is not None:  # the branches are disjoint and each ordered: keep the order explicit
+    return QueryString(sql, *values)
+
+
+async def fetch_page(
+    flt: LogFilter, *, newest_first: bool, scope: Where | Or | None = None, after_id: int | None = None
+) -> LogPage:
+    """One page of rows matching `flt` (and `scope`, a Piccolo where clause), plus the next cursor."""
+    query = await page_query(
+        flt, newest_first=newest_first, scope=scope, after_id=after_id, limit=flt.limit + 1
+    )
+    rows = decode_rows(await engine().run_querystring(query))
+    if newest_first:  # the split page's two branches are disjoint and each ordered: keep it explicit
         rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
     more = len(rows) > flt.limit
     rows = rows[: flt.limit]
@@ -206,5 +266,5 @@ def as_uuid(value: object) -> uuid.UUID:
 
 async def get_row(row_id: int) -> LogRow | None:
     """One row with the columns a page shows (an expanded row in the log table)."""
-    rows = _decode(await engine().run_querystring(QueryString(_SELECT + ' WHERE "id" = {}', row_id)))
+    rows = decode_rows(await engine().run_querystring(QueryString(_SELECT + ' WHERE "id" = {}', row_id)))
     return rows[0] if rows else None

@@ -211,3 +211,19 @@ async def test_newest_first_pages_read_the_recent_months_first_in_one_statement(
         "WHERE created_at < '2026-11-01+00' ORDER BY created_at DESC, id DESC LIMIT 51)) AS page LIMIT 51"
     )
     assert "llama_log_p202510" not in plan.split("Append")[1], plan  # the recent branch: 2 months + default
+
+
+async def test_llama_audit_reports_rows_in_the_default_partition() -> None:
+    from app.llamalog.audit import audit
+
+    names = [c.name for c in (await audit()).checks]
+    if TEST_DB != "postgres":  # one table on SQLite: no default partition to report
+        assert "default_partition" not in names
+        return
+    report = await audit()
+    strays = next(c for c in report.checks if c.name == "default_partition")
+    assert strays.count == 0 and strays.problem
+    await insert_spread(1, start=dt.datetime(2090, 5, 1, tzinfo=dt.UTC), days=1, key="stray:audit")
+    report = await audit()
+    strays = next(c for c in report.checks if c.name == "default_partition")
+    assert strays.count == 1 and len(strays.samples) == 1 and report.problems >= 1

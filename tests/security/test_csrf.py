@@ -27,6 +27,7 @@ async def _values() -> dict[str, Any]:
         "ident": log["root_job_id"],
         "job_id": log["root_job_id"],
         "name": "sync_spotify",
+        "token_id": 1,
     }
 
 

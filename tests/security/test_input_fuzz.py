@@ -119,6 +119,7 @@ async def _values() -> dict[str, Any]:
         "entity_type": "album",
         "entity_id": album.id,
         "name": "musicbrainz",
+        "token_id": 1,
     }
 
 

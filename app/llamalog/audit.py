@@ -1,0 +1,237 @@
+"""`llama audit`: provenance coverage, as a list of named set-based checks (one SQL count each).
+
+Each check counts the rows that break one promise of the log and names a few; adding a check is one
+more entry in CHECKS. Nothing here loops over log rows in Python: every check is one statement the
+database plans (anti-joins on the indexed id columns, one bounded recursive walk for orphans).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from piccolo.querystring import QueryString
+
+from app.db import engine
+from app.llamalog.partitions import DEFAULT_PARTITION, is_partitioned
+
+SAMPLES = 5
+MAX_PARENT_STEPS = 10  # the importer's limit: a chain deeper than this is an orphan, never guessed
+
+
+@dataclass(frozen=True)
+class Check:
+    """One promise: `where` picks the rows of `table` (alias t) that break it."""
+
+    name: str
+    title: str
+    table: str
+    where: str
+    problem: bool = True  # False: shown for information, never fails the audit
+    with_sql: str = ""  # a WITH clause the where refers to (engine-specific fragments filled)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    title: str
+    count: int
+    samples: list[Any]
+    problem: bool
+    seconds: float
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    checks: list[CheckResult]
+
+    @property
+    def problems(self) -> int:
+        return sum(c.count for c in self.checks if c.problem)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"problems": self.problems, "checks": [asdict(c) for c in self.checks]}
+
+
+def _without_created(entity_type: str, table: str) -> Check:
+    return Check(
+        name=f"{table}_without_created",
+        title=f"{table}s with no CREATED row",
+        table=table,
+        where=(
+            "NOT EXISTS (SELECT 1 FROM llama_log l WHERE l.entity_type = "
+            f"'{entity_type}' AND l.entity_id = t.id AND l.category = 'CREATED')"
+        ),
+    )
+
+
+def _entity_gone(column: str, table: str, entity_type: str) -> Check:
+    return Check(
+        name=f"{table}_gone",
+        title=f"rows pointing at a {table} that is gone (no deletion on the record)",
+        table="llama_log",
+        where=(
+            f"t.{column} IS NOT NULL AND t.import_key IS NULL "
+            f"AND NOT EXISTS (SELECT 1 FROM {table} e WHERE e.id = t.{column}) "
+            f"AND NOT EXISTS (SELECT 1 FROM llama_log d WHERE d.entity_type = '{entity_type}' "
+            f"AND d.entity_id = t.{column} AND d.operation LIKE '%:deleted:%')"
+        ),
+    )
+
+
+# Orphans: rows with no root. Their walk up the parent links (from the row's job, or its parent when
+# it has no job id of its own) ends in a loop, runs deeper than the limit, or was never tried.
+_WALK = (
+    "WITH RECURSIVE edges AS (SELECT DISTINCT job_id AS job, parent_job_id AS parent FROM llama_log "
+    "  WHERE parent_job_id IS NOT NULL AND job_id IS NOT NULL), "
+    "walk(seed, cur, depth, path, looped) AS ("
+    "  SELECT DISTINCT COALESCE(job_id, parent_job_id), COALESCE(job_id, parent_job_id), 0, "
+    "    {text_seed}, 0 FROM llama_log "
+    "    WHERE root_job_id IS NULL AND COALESCE(job_id, parent_job_id) IS NOT NULL "
+    "  UNION ALL "
+    "  SELECT w.seed, e.parent, w.depth + 1, w.path || ',' || {text_parent}, "
+    "    CASE WHEN {found} THEN 1 ELSE 0 END "
+    "  FROM walk w JOIN edges e ON e.job = w.cur "
+    f"  WHERE w.looped = 0 AND w.depth <= {MAX_PARENT_STEPS}), "
+    "causes AS (SELECT seed, MAX(looped) AS looped, MAX(depth) AS depth FROM walk GROUP BY seed) "
+)
+_SEED = "COALESCE(t.job_id, t.parent_job_id)"
+
+CHECKS: list[Check] = [
+    _without_created("ALBUM", "album"),
+    _without_created("ARTIST", "artist"),
+    _without_created("TRACK", "track"),
+    Check(
+        name="parent_missing",
+        title="rows whose parent job is nowhere (no log row, no job run)",
+        table="llama_log",
+        where=(
+            "t.parent_job_id IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM llama_log p WHERE p.job_id = t.parent_job_id) "
+            "AND NOT EXISTS (SELECT 1 FROM job j WHERE j.job_id = t.parent_job_id)"
+        ),
+    ),
+    Check(
+        name="root_mismatch",
+        title="rows whose root is not their parent's root (or a root row not its own root)",
+        table="llama_log",
+        where=(
+            "(t.is_root_job = {true} AND (t.root_job_id IS NULL OR t.root_job_id <> t.job_id)) "
+            "OR (t.root_job_id IS NOT NULL AND EXISTS (SELECT 1 FROM llama_log p "
+            "WHERE p.job_id = t.parent_job_id AND p.root_job_id IS NOT NULL "
+            "AND p.root_job_id <> t.root_job_id))"
+        ),
+    ),
+    Check(
+        name="orphan_no_job_id",
+        title="orphans: no job id and no parent at all",
+        table="llama_log",
+        where="t.root_job_id IS NULL AND t.job_id IS NULL AND t.parent_job_id IS NULL",
+    ),
+    Check(
+        name="orphan_parent_loop",
+        title="orphans: their parent links run in a loop",
+        table="llama_log",
+        with_sql=_WALK,
+        where=f"t.root_job_id IS NULL AND {_SEED} IN (SELECT seed FROM causes WHERE looped = 1)",
+    ),
+    Check(
+        name="orphan_too_deep",
+        title=f"orphans: deeper than {MAX_PARENT_STEPS} parent links",
+        table="llama_log",
+        with_sql=_WALK,
+        where=(
+            f"t.root_job_id IS NULL AND {_SEED} IN "
+            f"(SELECT seed FROM causes WHERE looped = 0 AND depth > {MAX_PARENT_STEPS})"
+        ),
+    ),
+    Check(
+        name="orphan_root_unset",
+        title="orphans: the parent links end at a root, but the row does not store it",
+        table="llama_log",
+        with_sql=_WALK,
+        where=(
+            f"t.root_job_id IS NULL AND {_SEED} IN "
+            f"(SELECT seed FROM causes WHERE looped = 0 AND depth <= {MAX_PARENT_STEPS})"
+        ),
+    ),
+    _entity_gone("album_id", "album", "ALBUM"),
+    _entity_gone("artist_id", "artist", "ARTIST"),
+    _entity_gone("track_id", "track", "TRACK"),
+    Check(
+        name="imported_not_in_catalog",
+        title="imported rows about entities not in this catalog (no --entity-map entry): reachable by id",
+        table="llama_log",
+        problem=False,
+        where=(
+            "t.import_key IS NOT NULL AND t.album_id IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM album e WHERE e.id = t.album_id)"
+        ),
+    ),
+]
+
+
+def _sql(check: Check, select: str, tail: str = "") -> str:
+    postgres = engine().engine_type == "postgres"
+    fragments = {
+        "{text_seed}": "CAST(COALESCE(job_id, parent_job_id) AS TEXT)"
+        if postgres
+        else "COALESCE(job_id, parent_job_id)",
+        "{text_parent}": "CAST(e.parent AS TEXT)" if postgres else "e.parent",
+        "{found}": "position(CAST(e.parent AS TEXT) in w.path) > 0"
+        if postgres
+        else "instr(w.path, e.parent) > 0",
+        "{true}": "TRUE" if postgres else "1",
+    }
+    text = f"{check.with_sql}SELECT {select} FROM {check.table} t WHERE {check.where}{tail}"
+    for key, value in fragments.items():
+        text = text.replace(key, value)
+    return text
+
+
+async def run_check(check: Check) -> CheckResult:
+    started = time.perf_counter()
+    db = engine()
+    (row,) = await db.run_querystring(QueryString(_sql(check, "COUNT(*) AS n")))
+    count = int(row["n"])
+    samples: list[Any] = []
+    if count:
+        rows = await db.run_querystring(QueryString(_sql(check, "t.id", f" ORDER BY t.id LIMIT {SAMPLES}")))
+        samples = [str(r["id"]) if not isinstance(r["id"], int) else r["id"] for r in rows]
+    return CheckResult(
+        name=check.name,
+        title=check.title,
+        count=count,
+        samples=samples,
+        problem=check.problem,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+# Postgres with monthly partitions: rows no month partition takes (dated far past or future) wait in
+# the default partition; they are kept, and move when the scheduler creates their month.
+STRAYS = Check(
+    name="default_partition",
+    title="log rows in the default partition (dated outside every month partition)",
+    table=DEFAULT_PARTITION,
+    where="TRUE",
+)
+
+
+async def audit(checks: list[Check] | None = None) -> AuditReport:
+    """Every check, in order (with the default partition's on a partitioned log)."""
+    if checks is None:
+        checks = [*CHECKS, STRAYS] if await is_partitioned() else CHECKS
+    return AuditReport(checks=[await run_check(check) for check in checks])
+
+
+def report_lines(report: AuditReport) -> list[str]:
+    """The audit as lines a person reads: each check, its count, a few of the rows it found."""
+    lines = []
+    for c in report.checks:
+        mark = "ok  " if c.count == 0 else ("FAIL" if c.problem else "info")
+        sample = f"  e.g. {', '.join(str(s) for s in c.samples)}" if c.samples else ""
+        lines.append(f"{mark} {c.name:<26} {c.count:>9}  {c.title}{sample}")
+    lines.append(f"problems: {report.problems}")
+    return lines
