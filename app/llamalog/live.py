@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
+import uuid
 import weakref
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
@@ -17,7 +18,7 @@ from dataclasses import replace
 from piccolo.columns.combination import Or, Where
 
 from app.llamalog.filters import FilterError, LogFilter
-from app.llamalog.queries import fetch_page, rows_since
+from app.llamalog.queries import fetch_page, job_tree, rows_since
 from app.llamalog.rows import LogRow
 from app.llamalog.tables import LlamaLog
 
@@ -164,6 +165,29 @@ def matches(flt: LogFilter, row: Row) -> bool:
     return True
 
 
+class JobTree:
+    """The live twin of the job filter: job X and every job known below it, read from the database
+    when a stream starts, then grown from each new row's parent link (a grandchild started after the
+    page opened shows up live, as it does on a reload)."""
+
+    def __init__(self, job: uuid.UUID, jobs: set[uuid.UUID]) -> None:
+        self.job = str(job)
+        self.jobs = {str(j) for j in jobs} | {self.job}
+
+    @classmethod
+    async def load(cls, job: uuid.UUID) -> JobTree:
+        return cls(job, await job_tree(job))
+
+    def holds(self, row: Row) -> bool:
+        """The row belongs to the tree (its job, its parent or its root); its job joins the tree."""
+        job, parent, root = (str(row.get(k) or "") for k in ("job_id", "parent_job_id", "root_job_id"))
+        if root == self.job or job in self.jobs or parent in self.jobs:
+            if job:
+                self.jobs.add(job)
+            return True
+        return False
+
+
 def _wanted(flt: LogFilter, holds: Callable[[Row], bool] | None, row: Row) -> bool:
     return matches(flt, row) and (holds is None or holds(row))
 
@@ -197,14 +221,19 @@ async def follow(
     if after is None:
         after = source.floor
     sent: set[int] = set()
+    tree = await JobTree.load(flt.job) if flt.job else None
     try:
         flt = replace(flt, cursor=None, limit=BATCH)
+        # In memory the tree stands in for the job clause (which SQL answers for rows on file).
+        loose = replace(flt, job=None) if tree else flt
         last = after
         while True:
             rows = await _on_file(flt, last, scope)
             for row in rows:
                 sent.add(row["id"])
                 last = max(last, row["id"])
+                if tree:
+                    tree.holds(row)
                 yield row
             if len(rows) < BATCH:
                 break
@@ -218,7 +247,8 @@ async def follow(
             if batch is None:
                 return
             for row in batch:
-                if row["id"] > after and row["id"] not in sent and _wanted(flt, holds, row):
+                in_tree = tree.holds(row) if tree else True
+                if row["id"] > after and row["id"] not in sent and in_tree and _wanted(loose, holds, row):
                     sent.add(row["id"])
                     yield row
             if len(sent) > 5000:

@@ -100,6 +100,13 @@ def job_clause(job: uuid.UUID, *, is_root: bool, postgres: bool) -> tuple[str, l
     return '"job_id" IN (' + _JOB_TREE.replace("{seed}", "{}") + ")", [job]
 
 
+async def job_tree(job: uuid.UUID) -> set[uuid.UUID]:
+    """`job` and every job below it now (the job filter's tree), for the live log's twin of it."""
+    seed = "CAST({} AS UUID)" if engine().engine_type == "postgres" else "{}"
+    rows = await engine().run_querystring(QueryString(_JOB_TREE.replace("{seed}", seed), job))
+    return {as_uuid(r["job"]) for r in rows if r["job"] is not None}
+
+
 async def is_root_job(job: uuid.UUID) -> bool:
     """True when `job` is the root of a tree: a row stores it as its root, or its Job row has no parent."""
     sql = (

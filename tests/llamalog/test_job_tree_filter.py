@@ -105,3 +105,25 @@ async def test_a_job_in_a_parent_loop_ends() -> None:
     await _row(looped_b, "b")
     page = await list_logs(parse_filter({"job": str(b), "limit": "500"}))
     assert {row["entity_label"] for row in page.rows} == {"a", "b"}
+
+
+async def test_the_live_log_follows_the_tree_below_a_child_as_new_jobs_start() -> None:
+    """The live twin: loaded when a stream starts, then grown from each new row's parent link, so a
+    great-grandchild started after the page opened is shown live, as a reload would show it."""
+    from app.llamalog.live import JobTree
+    from app.llamalog.queries import rows_since
+
+    tree = await _tree()
+    live = await JobTree.load(uuid.UUID(tree["child"].job_id))
+    assert {tree["child"].job_id, tree["grandchild"].job_id, tree["quiet"].job_id} <= live.jobs
+    (last,) = [r["id"] for r in (await list_logs(parse_filter({"limit": "1"}))).rows]
+    great = tree["grandchild"].child()
+    great_great = great.child()
+    await _row(great, "great-grandchild")
+    await _row(great_great, "great-great-grandchild")
+    await _row(JobContext.new_root(), "elsewhere")
+    new = await rows_since(parse_filter({}), last)
+    shown = {row["entity_label"] for row in new if live.holds(row)}
+    assert shown == {"great-grandchild", "great-great-grandchild"}
+    # and the SQL filter agrees with what the stream showed
+    assert {"great-grandchild", "great-great-grandchild"} <= await _labels(tree["child"].job_id)
