@@ -171,8 +171,8 @@ async def test_every_nav_link_is_in_sight(open_page: Any, viewport: dict) -> Non
     page = await open_page(viewport)
     await page.goto("/logs")
     links = page.locator("header.top nav a")
-    assert await links.count() == 6
-    for i in range(6):
+    assert await links.count() == 7
+    for i in range(7):
         assert await inside_viewport(page, links.nth(i)), f"{await links.nth(i).inner_text()} is hidden"
     assert await page.locator("header.top nav").evaluate("e => e.scrollWidth <= e.clientWidth")
 
@@ -200,7 +200,7 @@ async def test_unknown_paths_are_a_styled_page_with_the_nav(open_page: Any, path
     response = await page.goto(path)
     assert response.status == 404
     assert await page.locator("main .error-page h1").inner_text() == "Not found"
-    assert await page.locator("header.top nav a").count() == 6
+    assert await page.locator("header.top nav a").count() == 7
     assert await page.locator("header.top nav a", has_text="Dashboard").is_visible()
     background = await page.locator("header.top").evaluate("e => getComputedStyle(e).backgroundColor")
     assert background == "rgb(59, 42, 28)"  # app.css applied, not a bare body
