@@ -310,6 +310,6 @@ async def logout(token: str | None) -> None:
 
 async def user_exists(name_or_id: str) -> bool:
     """An admin with this username (or numeric id) exists (the /jobs `user` filter checks it)."""
-    if name_or_id.isdigit():
+    if name_or_id.isdigit() and int(name_or_id) < 2**31:  # ids are 32-bit; longer digits: a name
         return bool(await AdminUser.exists().where(AdminUser.id == int(name_or_id)))
     return bool(await AdminUser.exists().where(AdminUser.username == name_or_id))

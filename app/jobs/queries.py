@@ -61,7 +61,9 @@ def job_conditions(f: JobFilter) -> list[Any]:
     if f.source:
         terms.append(Job.kind.is_in([str(k) for k in SOURCE_KINDS[f.source]]))
     if f.user:
-        terms.append(Job.user_id == int(f.user) if f.user.isdigit() else Job.username == f.user)
+        # A user id is a 32-bit integer column: longer digit strings can only be a username.
+        by_id = f.user.isdigit() and int(f.user) < 2**31
+        terms.append(Job.user_id == int(f.user) if by_id else Job.username == f.user)
     if f.since:
         terms.append(Job.created_at >= f.since)
     if f.until:

@@ -43,6 +43,7 @@ def test_an_unknown_filter_value_is_a_400_naming_the_parameter(client: Any) -> N
         ("since=soon", "since"),
         ("until=2026-99-01", "until"),
         ("user=nobody", "user"),
+        ("user=999999999999999999999999999999", "user"),  # past a 32-bit id: a name nobody has
     ):
         page = client.get(f"/jobs?{query}")
         assert page.status_code == 400 and f"{name}:" in page.text, query
