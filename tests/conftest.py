@@ -145,6 +145,11 @@ async def clean_db(database: str) -> AsyncIterator[None]:
 
     await throttle.reset()
     sessions.clear()
+    # The embedded schedulers' tick claims live for the process (as in production); a tick an
+    # earlier test claimed would read as "sent by another scheduler" in the next one.
+    from tasks.scheduler import LocalClaims
+
+    LocalClaims._claimed.clear()
     yield
 
 

@@ -21,7 +21,7 @@ def stylesheets(page: Page) -> list[str]:
     return [link["href"] for link in page.all('head link[rel="stylesheet"]')]
 
 
-NAV = ["/", "/albums", "/albums/broken", "/logs", "/jobs", "/admin/db/"]
+NAV = ["/", "/albums", "/albums/broken", "/logs", "/jobs", "/settings", "/admin/db/"]
 
 
 @pytest.mark.parametrize(
