@@ -68,14 +68,16 @@ async def follow_logouts(ready: asyncio.Event | None = None) -> None:
             await client.aclose()
 
 
-_task: asyncio.Task[None] | None = None
+# One follower per event loop: each app instance (a server process, or each app a test starts in its
+# own loop) follows the channel in its own loop and stops only its own follower.
+_tasks: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
 
 
 async def start() -> None:
-    global _task
-    if get_settings().redis_url and _task is None:
+    loop = asyncio.get_running_loop()
+    if get_settings().redis_url and loop not in _tasks:
         ready = asyncio.Event()
-        _task = asyncio.create_task(follow_logouts(ready), name="llamalog-session-sync")
+        _tasks[loop] = asyncio.create_task(follow_logouts(ready), name="llamalog-session-sync")
         try:
             await asyncio.wait_for(ready.wait(), timeout=5.0)
         except TimeoutError:
@@ -83,8 +85,7 @@ async def start() -> None:
 
 
 async def stop() -> None:
-    global _task
-    task, _task = _task, None
+    task = _tasks.pop(asyncio.get_running_loop(), None)
     if task is not None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

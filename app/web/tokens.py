@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException
 from litestar.response import Redirect
 
 from app.auth.tokens import create_token, list_tokens, parse_token_form, revoke_token
 from app.auth.users import CurrentUser
 from app.catalog.validation import ValidationError
+from app.not_found import NotFound
 from app.web.templating import render
 
 
@@ -52,8 +52,9 @@ async def tokens_create(request: Request) -> Response[str]:
 async def tokens_revoke(request: Request, token_id: int) -> Redirect:
     """Revoke a token: the next request carrying it gets a 401."""
     user = _user(request)
-    if not await revoke_token(token_id, user_id=user.id, username=user.username):
-        raise NotFoundException(f"there is no live token #{token_id}")
+    # Token ids are 32-bit: a larger number names no token (and must not reach the database).
+    if not 0 < token_id < 2**31 or not await revoke_token(token_id, user_id=user.id, username=user.username):
+        raise NotFound(f"There is no live token #{token_id}.")
     return Redirect("/settings/tokens", status_code=303)
 
 

@@ -97,6 +97,8 @@ async def test_a_revoked_token_is_a_401_and_the_revocation_is_on_the_record(apps
     assert "revoked" in browser.get("/settings/tokens").text
     again = browser.post(f"/settings/tokens/{row['id']}/revoke", headers=csrf(browser))
     assert again.status_code == 404
+    huge = browser.post(f"/settings/tokens/{2**70}/revoke", headers=csrf(browser))  # past any id column
+    assert huge.status_code == 404 and "There is no live token" in huge.text
 
 
 async def test_a_read_only_token_cannot_write_and_a_read_write_one_needs_no_csrf(

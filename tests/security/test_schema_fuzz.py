@@ -51,7 +51,11 @@ async def test_no_operation_answers_5xx(live_url: str, session_cookies: dict[str
     cookie = {"Cookie": f"id={session_cookies['id']}"}
     assert httpx.get(f"{live_url}/schema/openapi.json", headers=cookie).status_code == 200
     schema = schemathesis.openapi.from_url(f"{live_url}/schema/openapi.json", headers=cookie)
-    operations = [result.ok() for result in schema.get_all_operations()]
+    # Event streams answer for minutes by design (a heartbeat every 15 s keeps the read alive), so a
+    # generated request would wait out the stream; their filters are the /logs parser fuzzed on /logs
+    # and /api/logs, and tests/web/test_logs_stream.py covers the streams themselves.
+    everything = [result.ok() for result in schema.get_all_operations()]
+    operations = [op for op in everything if not op.path.endswith("/stream")]
     assert len(operations) >= 4, [op.label for op in operations]
     found: list[str] = []
     for operation in operations:
