@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from typing import Any
@@ -53,11 +54,18 @@ def fit_key(column: Column, value: str) -> str:
     return value[:keep] + digest
 
 
+@functools.cache
+def _columns(table: type[Table]) -> dict[str, Column]:
+    """`table`'s columns by name (Piccolo's own lookup walks the column list every call)."""
+    return {column._meta.name: column for column in table._meta.columns}
+
+
 def fit_values(table: type[Table], values: dict[str, Any]) -> dict[str, Any]:
     """Every string (and string list) in `values` fitted to `table`'s column of that name."""
     fitted = dict(values)
+    columns = _columns(table)
     for name, value in values.items():
-        column = table._meta.get_column_by_name(name)
+        column = columns.get(name) or table._meta.get_column_by_name(name)
         if isinstance(value, str):
             fitted[name] = fit(column, value)
         elif isinstance(value, (list, tuple)) and isinstance(column, Array):
