@@ -11,6 +11,7 @@ a dry run or a --strict refusal rolls it back, a killed import leaves nothing ha
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import getpass
 import json
@@ -189,7 +190,7 @@ def to_values(
         "import_key": fit_key(LlamaLog.import_key, import_key(row)),
     }
     fitted = fit_values(LlamaLog, values)
-    kept.update(name for name, value in values.items() if fitted[name] != value)
+    kept.update(name for name, value in values.items() if fitted[name] is not value and fitted[name] != value)
     return fitted
 
 
@@ -373,19 +374,28 @@ async def import_log(
             stage = _Stage(tx.connection, db.engine_type == "postgres")
             await stage.create()
             batch: list[tuple[Any, ...]] = []
-            async for row in source.rows():
-                if isinstance(row, Unreadable):
-                    report.unreadable.append((row.line, row.reason))
-                    continue
-                report.rows += 1
-                values = to_values(row, entity_ids, job_id, kept)
-                categories[values["category"]] += 1
-                if not (row.job_id or row.parent_job_id):
-                    report.rows_without_any_job_id += 1
-                batch.append(_stage_row(report.rows, row, values))
-                if len(batch) >= BATCH:
-                    await stage.add(batch)
-                    batch = []
+            # A batch goes into the staging table while the next one is made: the database and
+            # this process work at the same time (one batch in flight, so memory stays flat).
+            sending: asyncio.Task[None] | None = None
+            try:
+                async for row in source.rows():
+                    if isinstance(row, Unreadable):
+                        report.unreadable.append((row.line, row.reason))
+                        continue
+                    report.rows += 1
+                    values = to_values(row, entity_ids, job_id, kept)
+                    categories[values["category"]] += 1
+                    if not (row.job_id or row.parent_job_id):
+                        report.rows_without_any_job_id += 1
+                    batch.append(_stage_row(report.rows, row, values))
+                    if len(batch) >= BATCH:
+                        if sending is not None:
+                            await sending
+                        sending = asyncio.create_task(stage.add(batch))
+                        batch = []
+            finally:
+                if sending is not None:
+                    await sending
             if batch:
                 await stage.add(batch)
             report.categories = dict(categories)
