@@ -79,7 +79,7 @@ def stable_uuid(kind: str, legacy_id: str, mapped: Mapping[str, str] | None = No
     return _stable_uuid(kind, legacy_id)
 
 
-@functools.lru_cache(maxsize=1 << 16)  # bounded: a parent's id comes back on its children's rows
+@functools.lru_cache(maxsize=1 << 14)  # bounded: a parent's id comes back on its children's rows
 def _stable_uuid(kind: str, legacy_id: str) -> uuid.UUID:
     try:
         return uuid.UUID(legacy_id)
