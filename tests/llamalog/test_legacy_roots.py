@@ -3,10 +3,17 @@ trip it, every row's stored root and the report's figures equal the rules' own w
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from app.llamalog.legacy_import import SYSTEM, import_log
 from app.llamalog.legacy_rules import LOOP, TOO_DEEP, find_root, stable_uuid
@@ -70,3 +77,27 @@ async def test_the_sql_walk_gives_the_rules_roots(tmp_path: Path) -> None:
     assert all(r["root_job_id"] == r["job_id"] for r in roots)
     again = await import_log(path)
     assert (again.added, again.already_there) == (0, len(links))
+
+
+@pytest.mark.slow
+async def test_kill_9_during_an_import_then_again_leaves_every_row_once(tmp_path: Path) -> None:
+    """One transaction: a killed import leaves nothing half-written, and the next one writes it all."""
+    sample = (LEGACY / "enrichment_log.jsonl").read_text()
+    path = tmp_path / "big.jsonl"
+    copies = 5  # fresh ids per copy, so the import runs long enough to be killed in the middle
+    with path.open("w") as out:
+        for copy in range(copies):
+            for line in sample.splitlines():
+                row = json.loads(line)
+                out.write(json.dumps({**row, "id": f"{row['id']}~{copy}"}) + "\n")
+    command = [sys.executable, "-m", "app.cli", "import-log", str(path)]
+    env = {**os.environ, "LLAMALOG_CONSOLE": "0"}
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    await asyncio.sleep(3.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert await LlamaLog.count() in (0, copies * 4052)  # all or nothing, never a part
+    report = await import_log(path)
+    assert report.rows == copies * 4052
+    assert await LlamaLog.count() == copies * 4052
+    assert await LlamaLog.count().where(LlamaLog.import_key.is_null()) == 0
