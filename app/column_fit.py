@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from typing import Any
@@ -53,13 +54,43 @@ def fit_key(column: Column, value: str) -> str:
     return value[:keep] + digest
 
 
+@functools.cache
+def _columns(table: type[Table]) -> dict[str, tuple[Column, int]]:
+    """`table`'s columns by name (Piccolo's own lookup walks the column list every call), each with
+    the length a value may have and certainly fit (see _quick_fit)."""
+    return {column._meta.name: (column, _sure_length(column)) for column in table._meta.columns}
+
+
+def _sure_length(column: Column) -> int:
+    if (length := max_length(column)) is not None:
+        return length
+    if isinstance(column, Text):
+        return TEXT_MAX_BYTES // 4  # UTF-8 takes at most 4 bytes a character
+    if isinstance(column, Array):
+        return _sure_length(column.base_column)
+    return 1 << 62
+
+
+def _quick_fit(column: Column, sure: int, value: str) -> str:
+    """fit(): the common case (short and storable, so unchanged) without its byte count."""
+    if len(value) <= sure and _UNSTORABLE.search(value) is None:
+        return value
+    return fit(column, value)  # type: ignore[return-value]  # a str in, a str out
+
+
 def fit_values(table: type[Table], values: dict[str, Any]) -> dict[str, Any]:
     """Every string (and string list) in `values` fitted to `table`'s column of that name."""
     fitted = dict(values)
+    columns = _columns(table)
     for name, value in values.items():
-        column = table._meta.get_column_by_name(name)
+        if name in columns:
+            column, sure = columns[name]
+        else:
+            column = table._meta.get_column_by_name(name)
+            sure = _sure_length(column)
         if isinstance(value, str):
-            fitted[name] = fit(column, value)
+            fitted[name] = _quick_fit(column, sure, value)
         elif isinstance(value, (list, tuple)) and isinstance(column, Array):
-            fitted[name] = [fit(column.base_column, v) if isinstance(v, str) else v for v in value]
+            base = column.base_column
+            fitted[name] = [_quick_fit(base, sure, v) if isinstance(v, str) else v for v in value]
     return fitted

@@ -30,6 +30,7 @@ class Check:
     where: str
     problem: bool = True  # False: shown for information, never fails the audit
     with_sql: str = ""  # a WITH clause the where refers to (engine-specific fragments filled)
+    cause: str = ""  # one of the orphan walk's causes: counted with the others in one statement
 
 
 @dataclass(frozen=True)
@@ -81,18 +82,19 @@ def _entity_gone(column: str, table: str, entity_type: str) -> Check:
 
 
 # Orphans: rows with no root. Their walk up the parent links (from the row's job, or its parent when
-# it has no job id of its own) ends in a loop, runs deeper than the limit, or was never tried.
+# it has no job id of its own) ends in a loop, runs deeper than the limit, or was never tried. The walk
+# starts from the orphans only and finds each parent by the job_id index (UNION drops the repeats a
+# job's several rows give), so its cost follows the orphans, not the log; the three causes are
+# counted by one statement over one walk (ORPHAN_CAUSES), not one walk each.
 _WALK = (
-    "WITH RECURSIVE edges AS (SELECT DISTINCT job_id AS job, parent_job_id AS parent FROM llama_log "
-    "  WHERE parent_job_id IS NOT NULL AND job_id IS NOT NULL), "
-    "walk(seed, cur, depth, path, looped) AS ("
+    "WITH RECURSIVE walk(seed, cur, depth, path, looped) AS ("
     "  SELECT DISTINCT COALESCE(job_id, parent_job_id), COALESCE(job_id, parent_job_id), 0, "
     "    {text_seed}, 0 FROM llama_log "
     "    WHERE root_job_id IS NULL AND COALESCE(job_id, parent_job_id) IS NOT NULL "
-    "  UNION ALL "
-    "  SELECT w.seed, e.parent, w.depth + 1, w.path || ',' || {text_parent}, "
+    "  UNION "
+    "  SELECT w.seed, e.parent_job_id, w.depth + 1, w.path || ',' || {text_parent}, "
     "    CASE WHEN {found} THEN 1 ELSE 0 END "
-    "  FROM walk w JOIN edges e ON e.job = w.cur "
+    "  FROM walk w JOIN llama_log e ON e.job_id = w.cur AND e.parent_job_id IS NOT NULL "
     f"  WHERE w.looped = 0 AND w.depth <= {MAX_PARENT_STEPS}), "
     "causes AS (SELECT seed, MAX(looped) AS looped, MAX(depth) AS depth FROM walk GROUP BY seed) "
 )
@@ -134,6 +136,7 @@ CHECKS: list[Check] = [
         title="orphans: their parent links run in a loop",
         table="llama_log",
         with_sql=_WALK,
+        cause="loop",
         where=f"t.root_job_id IS NULL AND {_SEED} IN (SELECT seed FROM causes WHERE looped = 1)",
     ),
     Check(
@@ -141,6 +144,7 @@ CHECKS: list[Check] = [
         title=f"orphans: deeper than {MAX_PARENT_STEPS} parent links",
         table="llama_log",
         with_sql=_WALK,
+        cause="too_deep",
         where=(
             f"t.root_job_id IS NULL AND {_SEED} IN "
             f"(SELECT seed FROM causes WHERE looped = 0 AND depth > {MAX_PARENT_STEPS})"
@@ -151,6 +155,7 @@ CHECKS: list[Check] = [
         title="orphans: the parent links end at a root, but the row does not store it",
         table="llama_log",
         with_sql=_WALK,
+        cause="root_unset",
         where=(
             f"t.root_job_id IS NULL AND {_SEED} IN "
             f"(SELECT seed FROM causes WHERE looped = 0 AND depth <= {MAX_PARENT_STEPS})"
@@ -172,25 +177,69 @@ CHECKS: list[Check] = [
 ]
 
 
-def _sql(check: Check, select: str, tail: str = "") -> str:
+def _filled(text: str) -> str:
     postgres = engine().engine_type == "postgres"
     fragments = {
         "{text_seed}": "CAST(COALESCE(job_id, parent_job_id) AS TEXT)"
         if postgres
         else "COALESCE(job_id, parent_job_id)",
-        "{text_parent}": "CAST(e.parent AS TEXT)" if postgres else "e.parent",
-        "{found}": "position(CAST(e.parent AS TEXT) in w.path) > 0"
+        "{text_parent}": "CAST(e.parent_job_id AS TEXT)" if postgres else "e.parent_job_id",
+        "{found}": "position(CAST(e.parent_job_id AS TEXT) in w.path) > 0"
         if postgres
-        else "instr(w.path, e.parent) > 0",
+        else "instr(w.path, e.parent_job_id) > 0",
         "{true}": "TRUE" if postgres else "1",
     }
-    text = f"{check.with_sql}SELECT {select} FROM {check.table} t WHERE {check.where}{tail}"
     for key, value in fragments.items():
         text = text.replace(key, value)
     return text
 
 
+def _sql(check: Check, select: str, tail: str = "") -> str:
+    return _filled(f"{check.with_sql}SELECT {select} FROM {check.table} t WHERE {check.where}{tail}")
+
+
+# Every orphan of the walk with its cause, counted and sampled per cause in one statement.
+_CAUSES_SQL = (
+    _WALK + ", hits AS (SELECT t.id, CASE WHEN c.looped = 1 THEN 'loop' "
+    f"  WHEN c.depth > {MAX_PARENT_STEPS} THEN 'too_deep' ELSE 'root_unset' END AS cause "
+    f"  FROM llama_log t JOIN causes c ON c.seed = {_SEED} WHERE t.root_job_id IS NULL), "
+    "ranked AS (SELECT cause, id, COUNT(*) OVER (PARTITION BY cause) AS n, "
+    "  ROW_NUMBER() OVER (PARTITION BY cause ORDER BY id) AS rn FROM hits) "
+    f"SELECT cause, id, n FROM ranked WHERE rn <= {SAMPLES} ORDER BY cause, id"
+)
+
+
+def _sample(value: Any) -> Any:
+    return value if isinstance(value, int) else str(value)
+
+
+async def run_causes(checks: list[Check]) -> dict[str, CheckResult]:
+    """The orphan checks (those with a cause), all from one walk: their results by check name."""
+    started = time.perf_counter()
+    rows = await engine().run_querystring(QueryString(_filled(_CAUSES_SQL)))
+    seconds = round(time.perf_counter() - started, 3)
+    counts: dict[str, int] = {}
+    samples: dict[str, list[Any]] = {}
+    for row in rows:
+        counts[row["cause"]] = int(row["n"])
+        samples.setdefault(row["cause"], []).append(_sample(row["id"]))
+    return {
+        c.name: CheckResult(
+            name=c.name,
+            title=c.title,
+            count=counts.get(c.cause, 0),
+            samples=samples.get(c.cause, []),
+            problem=c.problem,
+            seconds=seconds,
+        )
+        for c in checks
+        if c.cause
+    }
+
+
 async def run_check(check: Check) -> CheckResult:
+    if check.cause:
+        return (await run_causes([check]))[check.name]
     started = time.perf_counter()
     db = engine()
     (row,) = await db.run_querystring(QueryString(_sql(check, "COUNT(*) AS n")))
@@ -198,7 +247,7 @@ async def run_check(check: Check) -> CheckResult:
     samples: list[Any] = []
     if count:
         rows = await db.run_querystring(QueryString(_sql(check, "t.id", f" ORDER BY t.id LIMIT {SAMPLES}")))
-        samples = [str(r["id"]) if not isinstance(r["id"], int) else r["id"] for r in rows]
+        samples = [_sample(r["id"]) for r in rows]
     return CheckResult(
         name=check.name,
         title=check.title,
@@ -223,7 +272,8 @@ async def audit(checks: list[Check] | None = None) -> AuditReport:
     """Every check, in order (with the default partition's on a partitioned log)."""
     if checks is None:
         checks = [*CHECKS, STRAYS] if await is_partitioned() else CHECKS
-    return AuditReport(checks=[await run_check(check) for check in checks])
+    walked = await run_causes(checks) if any(c.cause for c in checks) else {}
+    return AuditReport(checks=[walked.get(c.name) or await run_check(c) for c in checks])
 
 
 def report_lines(report: AuditReport) -> list[str]:

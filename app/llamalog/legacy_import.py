@@ -1,27 +1,85 @@
-"""`llama import-log`: a legacy EnrichmentLog export read into llama_log, idempotently, as a job."""
+"""`llama import-log`: a legacy EnrichmentLog export read into llama_log, idempotently, as a job.
+
+One pass over the source, memory flat whatever its size: each readable row becomes its llama_log
+values (Python: category, stable ids, fitted strings) and goes, in batches, into a temporary staging
+table (COPY on Postgres, executemany on SQLite). The roots are then worked out in SQL from the staged
+parent links (one recursive walk, at most 10 steps, loops and deeper chains left as orphans), the
+report's root figures counted there, and the rows written with one INSERT … SELECT … ON CONFLICT DO
+NOTHING (the unique import_key keeps a second import from adding anything). All in one transaction:
+a dry run or a --strict refusal rolls it back, a killed import leaves nothing half-written.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import getpass
 import json
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
 
+from piccolo.utils.encoding import dump_json
+
 from app.column_fit import fit_key, fit_values
-from app.db import transaction
+from app.db import engine
 from app.jobs.tables import Job, JobStatus
 from app.llamalog.legacy_records import FileSource, LegacyRow, Unreadable
-from app.llamalog.legacy_rules import LOOP, TOO_DEEP, find_root, legacy_category, stable_uuid
+from app.llamalog.legacy_rules import MAX_PARENT_STEPS, legacy_category, stable_uuid
 from app.llamalog.tables import SOURCES, STATUSES, LlamaLog
 
 SYSTEM = "enrichment_log"  # the legacy table the rows come from, kept on each row
-BATCH = 500
+BATCH = 5000
 JOB_KIND = "import-log"
+LOOP = "loop"
+TOO_DEEP = "deeper_than_10"
+
+STAGE = "legacy_stage"
+EDGES = "legacy_edge"
+ROOTS = "legacy_root"
+# The llama_log columns a legacy row fills (root_job_id and is_root_job come from the walk), with
+# their staging type on Postgres; then the staging table's own columns.
+_VALUE_TYPES: tuple[tuple[str, str], ...] = (
+    ("created_at", "timestamptz"),
+    ("entity_type", "text"),
+    ("entity_id", "uuid"),
+    ("album_id", "uuid"),
+    ("artist_id", "uuid"),
+    ("track_id", "uuid"),
+    ("category", "text"),
+    ("operation", "text"),
+    ("sources", "text[]"),
+    ("status", "text"),
+    ("fields_enriched", "text[]"),
+    ("data_quality_before", "text"),
+    ("data_quality_after", "text"),
+    ("error_message", "text"),
+    ("error_code", "text"),
+    ("retry_count", "integer"),
+    ("duration_ms", "integer"),
+    ("api_call_count", "integer"),
+    ("metadata", "json"),
+    ("entity_label", "text"),
+    ("job_id", "uuid"),
+    ("parent_job_id", "uuid"),
+    ("triggered_by", "text"),
+    ("import_key", "text"),
+)
+VALUE_COLUMNS = tuple(name for name, _ in _VALUE_TYPES)
+# seq: the row's place in the source (the first parent link of a job wins, as in the source order);
+# job_key / parent_key / start_key: the legacy ids the walk follows (start: job id, else parent id).
+_STAGE_TYPES = (
+    ("seq", "bigint"),
+    *_VALUE_TYPES,
+    ("job_key", "text"),
+    ("parent_key", "text"),
+    ("start_key", "text"),
+)
+STAGE_COLUMNS = tuple(name for name, _ in _STAGE_TYPES)
+_ROW_FIELDS = tuple(f.name for f in fields(LegacyRow) if f.name != "line")
 
 
 @dataclass
@@ -64,6 +122,10 @@ class StrictRefusal(Exception):
         self.report = report
 
 
+class _RollBack(Exception):
+    """Raised inside the import's transaction to end it with nothing written (dry run, --strict)."""
+
+
 class LegacySource(Protocol):
     """Where legacy rows come from: a file (legacy_records.FileSource) or a table (legacy_table)."""
 
@@ -73,49 +135,15 @@ class LegacySource(Protocol):
     def rows(self) -> AsyncIterator[LegacyRow | Unreadable]: ...
 
 
-async def scan(source: LegacySource) -> tuple[ImportReport, dict[str, str]]:
-    """First pass: the report and the parent links (job → parent), memory by job, not by row."""
-    report = ImportReport()
-    categories: Counter[str] = Counter()
-    parents: dict[str, str] = {}
-    starts: Counter[str] = Counter()  # rows per job their root walk starts from
-    own_jobs: Counter[str] = Counter()  # rows per job id of their own
-    async for row in source.rows():
-        if isinstance(row, Unreadable):
-            report.unreadable.append((row.line, row.reason))
-            continue
-        report.rows += 1
-        categories[legacy_category(row.operation, row.status)] += 1
-        if row.job_id and row.parent_job_id:
-            parents.setdefault(row.job_id, row.parent_job_id)
-        start = row.job_id or row.parent_job_id
-        if start is None:
-            report.rows_without_any_job_id += 1
-            continue
-        starts[start] += 1
-        if row.job_id:
-            own_jobs[row.job_id] += 1
-    roots = {start: find_root(start, parents) for start in starts}
-    report.rows_in_a_parent_loop = sum(n for s, n in starts.items() if roots[s] == LOOP)
-    report.rows_deeper_than_10_levels = sum(n for s, n in starts.items() if roots[s] == TOO_DEEP)
-    report.rows_whose_root_is_unknown = (
-        report.rows_without_any_job_id + report.rows_in_a_parent_loop + report.rows_deeper_than_10_levels
-    )
-    report.root_rows = sum(n for job, n in own_jobs.items() if roots[job] == job)
-    report.distinct_job_ids = len(own_jobs)
-    report.distinct_roots = len({root for root in roots.values() if root not in (LOOP, TOO_DEEP)})
-    report.categories = dict(categories)
-    return report, {start: root for start, root in roots.items() if root not in (LOOP, TOO_DEEP)}
-
-
 def import_key(row: LegacyRow) -> str:
     return f"{SYSTEM}:{row.id}"
 
 
 def to_values(
-    row: LegacyRow, root: str | None, entity_map: Mapping[str, str], import_job: uuid.UUID, kept: Counter[str]
+    row: LegacyRow, entity_map: Mapping[str, str], import_job: uuid.UUID, kept: Counter[str]
 ) -> dict[str, Any]:
-    """llama_log column values for a legacy row; every original value also in metadata.legacy."""
+    """llama_log column values for a legacy row (all but its root); every original value also in
+    metadata.legacy."""
 
     def entity(legacy_id: str | None) -> uuid.UUID | None:
         return stable_uuid("entity", legacy_id, entity_map) if legacy_id else None
@@ -123,9 +151,11 @@ def to_values(
     def job(legacy_id: str | None) -> uuid.UUID | None:
         return stable_uuid("job", legacy_id) if legacy_id else None
 
-    original = {k: v for k, v in asdict(row).items() if k != "line"}
+    original: dict[str, Any] = {name: getattr(row, name) for name in _ROW_FIELDS}
+    original["sources"] = list(row.sources)
+    original["fields_enriched"] = list(row.fields_enriched)
     original["created_at"] = row.created_at.isoformat()
-    legacy = {"system": SYSTEM, "import_job": str(import_job), "root": root, **original}
+    legacy = {"system": SYSTEM, "import_job": str(import_job), **original}
     sources = [s for s in row.sources if s in SOURCES]
     if len(sources) != len(row.sources):
         kept["sources"] += 1
@@ -156,32 +186,170 @@ def to_values(
         "entity_label": str(label) if label else None,
         "job_id": job(row.job_id),
         "parent_job_id": job(row.parent_job_id),
-        "root_job_id": job(root),
-        "is_root_job": bool(root) and root == row.job_id,
         "triggered_by": row.triggered_by,
         "import_key": fit_key(LlamaLog.import_key, import_key(row)),
     }
     fitted = fit_values(LlamaLog, values)
-    kept.update(name for name, value in values.items() if fitted[name] != value)
+    kept.update(name for name, value in values.items() if fitted[name] is not value and fitted[name] != value)
     return fitted
 
 
-async def _write(batch: list[dict[str, Any]], report: ImportReport) -> None:
-    keys = [values["import_key"] for values in batch]
-    async with transaction():
-        present = {
-            r["import_key"]
-            for r in await LlamaLog.select(LlamaLog.import_key).where(LlamaLog.import_key.is_in(keys))
-        }
-        fresh = {values["import_key"]: values for values in batch if values["import_key"] not in present}
-        if fresh:
-            # No conflict target: on Postgres's partitioned llama_log the unique index is
-            # (import_key, created_at), on SQLite (import_key); DO NOTHING honours either.
-            await LlamaLog.insert(*(LlamaLog(**values) for values in fresh.values())).on_conflict(
-                action="DO NOTHING"
+class _Stage:
+    """The staging tables on the import transaction's own connection (asyncpg or aiosqlite)."""
+
+    def __init__(self, connection: Any, postgres: bool) -> None:
+        self.connection = connection
+        self.postgres = postgres
+
+    async def execute(self, sql: str) -> int:
+        """Run `sql`; the number of rows it wrote."""
+        if self.postgres:
+            status: str = await self.connection.execute(sql)
+            tail = status.rsplit(" ", 1)[-1]
+            return int(tail) if tail.isdigit() else 0
+        cursor = await self.connection.execute(sql)
+        count = int(cursor.rowcount)
+        await cursor.close()
+        return count
+
+    async def fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        if self.postgres:
+            return [tuple(r) for r in await self.connection.fetch(sql)]
+        cursor = await self.connection.execute(sql)
+        rows = await cursor.fetchall()
+        await cursor.close()
+        # Piccolo's SQLite connections hand rows back as dicts.
+        return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in rows]
+
+    async def create(self) -> None:
+        if self.postgres:
+            uuid_type = "uuid"
+            columns = ", ".join(f"{name} {kind}" for name, kind in _STAGE_TYPES)
+            temp = "TEMP"
+            tail = " ON COMMIT DROP"
+        else:
+            uuid_type = ""
+            columns = ", ".join(STAGE_COLUMNS)
+            temp, tail = "TEMP", ""
+            for table in (STAGE, EDGES, ROOTS):
+                await self.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        await self.execute(f"CREATE {temp} TABLE {STAGE} ({columns}){tail}")
+        await self.execute(
+            f"CREATE {temp} TABLE {EDGES} (job_key TEXT PRIMARY KEY, parent_key TEXT, "
+            f"parent_id {uuid_type}){tail}"
+        )
+        await self.execute(
+            f"CREATE {temp} TABLE {ROOTS} (start_key TEXT PRIMARY KEY, root_key TEXT, "
+            f"root_id {uuid_type}, cause TEXT){tail}"
+        )
+
+    async def add(self, batch: Sequence[tuple[Any, ...]]) -> None:
+        if self.postgres:
+            await self.connection.copy_records_to_table(STAGE, records=batch, columns=list(STAGE_COLUMNS))
+            return
+        marks = ", ".join("?" for _ in STAGE_COLUMNS)
+        await self.connection.executemany(
+            f"INSERT INTO {STAGE} ({', '.join(STAGE_COLUMNS)}) VALUES ({marks})", batch
+        )
+
+    async def resolve_roots(self) -> None:
+        """Each start's root by the staged parent links, or its cause (loop, deeper than the limit)."""
+        if self.postgres:
+            await self.execute(f"ANALYZE {STAGE}")
+        # A job's parent link: from its first row in the source that has one.
+        await self.execute(
+            f"INSERT INTO {EDGES} (job_key, parent_key, parent_id) "
+            f"SELECT s.job_key, s.parent_key, s.parent_job_id FROM {STAGE} s JOIN "
+            f"(SELECT job_key, MIN(seq) AS seq FROM {STAGE} WHERE job_key IS NOT NULL "
+            f"AND parent_key IS NOT NULL GROUP BY job_key) f ON f.seq = s.seq"
+        )
+        if self.postgres:
+            await self.execute(f"ANALYZE {EDGES}")
+        seen = (
+            "position(',' || e.parent_key || ',' in w.path) > 0"
+            if self.postgres
+            else "instr(w.path, ',' || e.parent_key || ',') > 0"
+        )
+        # One row per step; a looped row or one MAX_PARENT_STEPS + 1 steps up is the walk's end
+        # (a loop is found before the limit is, as find_root does), else the job with no parent.
+        await self.execute(
+            f"INSERT INTO {ROOTS} (start_key, root_key, root_id, cause) "
+            f"WITH RECURSIVE walk(start_key, cur_key, cur_id, depth, path, looped) AS ("
+            f"  SELECT DISTINCT start_key, start_key, COALESCE(job_id, parent_job_id), 0, "
+            f"    ',' || start_key || ',', 0 FROM {STAGE} WHERE start_key IS NOT NULL "
+            f"  UNION ALL "
+            f"  SELECT w.start_key, e.parent_key, e.parent_id, w.depth + 1, w.path || e.parent_key || ',', "
+            f"    CASE WHEN {seen} THEN 1 ELSE 0 END "
+            f"  FROM walk w JOIN {EDGES} e ON e.job_key = w.cur_key "
+            f"  WHERE w.looped = 0 AND w.depth <= {MAX_PARENT_STEPS}) "
+            f"SELECT start_key, "
+            f"  CASE WHEN looped = 1 OR depth > {MAX_PARENT_STEPS} THEN NULL ELSE cur_key END, "
+            f"  CASE WHEN looped = 1 OR depth > {MAX_PARENT_STEPS} THEN NULL ELSE cur_id END, "
+            f"  CASE WHEN looped = 1 THEN '{LOOP}' WHEN depth > {MAX_PARENT_STEPS} THEN '{TOO_DEEP}' "
+            f"    ELSE NULL END "
+            f"FROM walk w WHERE w.looped = 1 OR w.depth > {MAX_PARENT_STEPS} "
+            f"  OR NOT EXISTS (SELECT 1 FROM {EDGES} e WHERE e.job_key = w.cur_key)"
+        )
+        if self.postgres:
+            await self.execute(f"ANALYZE {ROOTS}")
+
+    async def count_roots(self, report: ImportReport) -> None:
+        causes = dict(
+            await self.fetch(
+                f"SELECT r.cause, COUNT(*) FROM {STAGE} s JOIN {ROOTS} r ON r.start_key = s.start_key "
+                f"WHERE r.cause IS NOT NULL GROUP BY r.cause"
             )
-    report.added += len(fresh)
-    report.already_there += len(batch) - len(fresh)
+        )
+        report.rows_in_a_parent_loop = int(causes.get(LOOP, 0))
+        report.rows_deeper_than_10_levels = int(causes.get(TOO_DEEP, 0))
+        report.rows_whose_root_is_unknown = (
+            report.rows_without_any_job_id + report.rows_in_a_parent_loop + report.rows_deeper_than_10_levels
+        )
+        ((root_rows,),) = await self.fetch(
+            f"SELECT COUNT(*) FROM {STAGE} s JOIN {ROOTS} r ON r.start_key = s.start_key "
+            f"WHERE r.root_key = s.job_key"
+        )
+        ((jobs,),) = await self.fetch(f"SELECT COUNT(DISTINCT job_key) FROM {STAGE}")
+        ((roots,),) = await self.fetch(f"SELECT COUNT(DISTINCT root_key) FROM {ROOTS}")
+        report.root_rows, report.distinct_job_ids, report.distinct_roots = (
+            int(root_rows),
+            int(jobs),
+            int(roots),
+        )
+
+    async def write(self) -> int:
+        """The staged rows into llama_log with their roots; the number added (the rest were there)."""
+        columns = ", ".join(VALUE_COLUMNS)
+        picked = ", ".join(f"s.{name}" for name in VALUE_COLUMNS)
+        return await self.execute(
+            f"INSERT INTO llama_log ({columns}, root_job_id, is_root_job) "
+            f"SELECT {picked}, r.root_id, "
+            f"CASE WHEN r.root_key IS NOT NULL AND r.root_key = s.job_key THEN TRUE ELSE FALSE END "
+            f"FROM {STAGE} s LEFT JOIN {ROOTS} r ON r.start_key = s.start_key "
+            # A row is there when its key is, whatever its time says (a CSV and a JSON Lines export
+            # of the same rows may write times a little apart): on Postgres's partitioned llama_log
+            # the unique index is (import_key, created_at), so the key alone is checked here too.
+            f"WHERE NOT EXISTS (SELECT 1 FROM llama_log l WHERE l.import_key = s.import_key) "
+            # No conflict target: the unique index is (import_key, created_at) on Postgres,
+            # (import_key) on SQLite; DO NOTHING honours either (and a key twice in one file).
+            f"ON CONFLICT DO NOTHING"
+        )
+
+    async def drop(self) -> None:
+        if not self.postgres:
+            for table in (STAGE, EDGES, ROOTS):
+                await self.execute(f"DROP TABLE IF EXISTS temp.{table}")
+
+
+def _stage_row(seq: int, row: LegacyRow, values: Mapping[str, Any]) -> tuple[Any, ...]:
+    metadata = dump_json(values["metadata"])
+    return (
+        seq,
+        *(metadata if name == "metadata" else values[name] for name in VALUE_COLUMNS),
+        row.job_id,
+        row.parent_job_id,
+        row.job_id or row.parent_job_id,
+    )
 
 
 async def import_log(
@@ -192,30 +360,71 @@ async def import_log(
     entity_map: Mapping[str, str] | None = None,
     username: str | None = None,
 ) -> ImportReport:
-    """Read the source twice (report and parent links, then rows) and write its rows in batches."""
+    """Read the source once into a staging table, resolve roots in SQL, write every new row."""
     source: LegacySource = FileSource(path) if isinstance(path, Path) else path
-    report, roots = await scan(source)
-    if strict and report.unreadable:
-        raise StrictRefusal(report)
-    if dry_run:
-        return report
     entity_ids = {old: str(uuid.UUID(new)) for old, new in (entity_map or {}).items()}
+    report = ImportReport()
+    categories: Counter[str] = Counter()
+    kept: Counter[str] = Counter()
     job_id = uuid.uuid4()
     started = dt.datetime.now(dt.UTC)
-    kept: Counter[str] = Counter()
-    batch: list[dict[str, Any]] = []
-    async for row in source.rows():
-        if not isinstance(row, LegacyRow):
-            continue
-        start = row.job_id or row.parent_job_id
-        batch.append(to_values(row, roots.get(start) if start else None, entity_ids, job_id, kept))
-        if len(batch) >= BATCH:
-            await _write(batch, report)
-            batch = []
-    if batch:
-        await _write(batch, report)
-    report.kept_in_metadata = dict(kept)
-    report.job_id = str(job_id)
+    db = engine()
+    try:
+        async with db.transaction() as tx:
+            stage = _Stage(tx.connection, db.engine_type == "postgres")
+            await stage.create()
+            batch: list[tuple[Any, ...]] = []
+            # A batch goes into the staging table while the next one is made: the database and
+            # this process work at the same time (one batch in flight, so memory stays flat).
+            sending: asyncio.Task[None] | None = None
+            try:
+                async for row in source.rows():
+                    if isinstance(row, Unreadable):
+                        report.unreadable.append((row.line, row.reason))
+                        continue
+                    report.rows += 1
+                    values = to_values(row, entity_ids, job_id, kept)
+                    categories[values["category"]] += 1
+                    if not (row.job_id or row.parent_job_id):
+                        report.rows_without_any_job_id += 1
+                    batch.append(_stage_row(report.rows, row, values))
+                    if len(batch) >= BATCH:
+                        if sending is not None:
+                            await sending
+                        sending = asyncio.create_task(stage.add(batch))
+                        batch = []
+            finally:
+                if sending is not None:
+                    await sending
+            if batch:
+                await stage.add(batch)
+            report.categories = dict(categories)
+            await stage.resolve_roots()
+            await stage.count_roots(report)
+            if strict and report.unreadable:
+                raise StrictRefusal(report)
+            if dry_run:
+                raise _RollBack
+            report.added = await stage.write()
+            report.already_there = report.rows - report.added
+            await stage.drop()
+            report.kept_in_metadata = dict(kept)
+            report.job_id = str(job_id)
+            await _record_job(report, source, job_id, started, strict, len(entity_ids), username)
+    except _RollBack:
+        pass
+    return report
+
+
+async def _record_job(
+    report: ImportReport,
+    source: LegacySource,
+    job_id: uuid.UUID,
+    started: dt.datetime,
+    strict: bool,
+    mapped: int,
+    username: str | None,
+) -> None:
     summary = {
         **report.counts(),
         "added": report.added,
@@ -229,7 +438,7 @@ async def import_log(
             kind=JOB_KIND,
             actor="llama import-log",
             args=[source.name],
-            kwargs={"strict": strict, "entity_map": len(entity_ids)},
+            kwargs={"strict": strict, "entity_map": mapped},
             status=JobStatus.succeeded,
             progress_done=report.rows,
             progress_total=report.rows,
@@ -241,7 +450,6 @@ async def import_log(
             summary=summary,
         )
     )
-    return report
 
 
 def load_entity_map(path: Path) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping
 
@@ -75,6 +76,11 @@ def stable_uuid(kind: str, legacy_id: str, mapped: Mapping[str, str] | None = No
     """A UUID for a legacy id: the mapped one, the id itself if it is a UUID, else uuid5 of kind + id."""
     if mapped and legacy_id in mapped:
         return uuid.UUID(mapped[legacy_id])
+    return _stable_uuid(kind, legacy_id)
+
+
+@functools.lru_cache(maxsize=1 << 14)  # bounded: a parent's id comes back on its children's rows
+def _stable_uuid(kind: str, legacy_id: str) -> uuid.UUID:
     try:
         return uuid.UUID(legacy_id)
     except ValueError:
