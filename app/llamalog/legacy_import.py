@@ -29,6 +29,7 @@ from app.db import engine
 from app.jobs.tables import Job, JobStatus
 from app.llamalog.legacy_records import FileSource, LegacyRow, Unreadable
 from app.llamalog.legacy_rules import MAX_PARENT_STEPS, legacy_category, stable_uuid
+from app.llamalog.partitions import ensure_partitions
 from app.llamalog.tables import SOURCES, STATUSES, LlamaLog
 
 SYSTEM = "enrichment_log"  # the legacy table the rows come from, kept on each row
@@ -413,6 +414,8 @@ async def import_log(
             await _record_job(report, source, job_id, started, strict, len(entity_ids), username)
     except _RollBack:
         pass
+    if report.added:  # imported history gets month partitions of its own, not the default one
+        await ensure_partitions()
     return report
 
 

@@ -23,6 +23,9 @@ from app.db import engine, transaction
 TABLE = "llama_log"
 DEFAULT_PARTITION = "llama_log_default"
 MONTHS_AHEAD = 3
+# Rows in the default partition dated within this many years back are history (an imported legacy
+# log), not strays: their months get partitions of their own. Older (or future) rows stay reported.
+HISTORY_YEARS = 20
 # pg_advisory_xact_lock key of partition maintenance (creating, dropping, moving strays): any constant
 # works as long as every process uses the same one.
 LOCK_KEY = 0x11A3A_106
@@ -131,14 +134,27 @@ async def ensure_partitions(months_ahead: int = MONTHS_AHEAD, *, now: dt.datetim
     if not await is_partitioned():
         return []
     current = month_start(now or dt.datetime.now(dt.UTC))
+    months = [add_months(current, offset) for offset in range(-1, months_ahead + 1)]
+    months += await _history_months(current)
     created = []
-    for offset in range(-1, months_ahead + 1):
-        partition = partition_for(add_months(current, offset))
+    for month in months:
+        partition = partition_for(month)
         async with transaction():
             await lock()
             if await create_partition(partition):
                 created.append(partition.name)
     return created
+
+
+async def _history_months(current: dt.datetime) -> list[dt.datetime]:
+    """Past months (within HISTORY_YEARS) that have rows waiting in the default partition."""
+    since = _literal(add_months(current, -12 * HISTORY_YEARS))
+    rows = await engine().run_ddl(
+        "SELECT DISTINCT date_trunc('month', created_at AT TIME ZONE 'UTC') AS month "
+        f"FROM {DEFAULT_PARTITION} WHERE created_at >= {since} AND created_at < {_literal(current)} "
+        "ORDER BY month"
+    )
+    return [month_start(r["month"]) for r in rows]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import io
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -227,3 +228,20 @@ async def test_llama_audit_reports_rows_in_the_default_partition() -> None:
     report = await audit()
     strays = next(c for c in report.checks if c.name == "default_partition")
     assert strays.count == 1 and len(strays.samples) == 1 and report.problems >= 1
+
+
+async def test_imported_history_gets_month_partitions_and_far_strays_stay_reported(tmp_path: Path) -> None:
+    """An imported legacy log (2025) lands in months of its own, not the default partition; a row in
+    1990 or 2090 stays in the default one, reported."""
+    from app.llamalog.legacy_import import import_log
+
+    legacy = Path(__file__).resolve().parents[1] / "fixtures" / "legacy" / "enrichment_log.csv"
+    report = await import_log(legacy)
+    assert report.added > 4000
+    if TEST_DB != "postgres":
+        return
+    assert await partitions.default_partition_rows() == 0
+    await insert_spread(1, start=dt.datetime(1990, 5, 1, tzinfo=dt.UTC), days=1, key="stray:1990")
+    await insert_spread(1, start=dt.datetime(2090, 5, 1, tzinfo=dt.UTC), days=1, key="stray:2090")
+    await partitions.ensure_partitions()
+    assert await partitions.default_partition_rows() == 2
