@@ -41,7 +41,7 @@ class CurrentAlbum:
         return len(self.tracks) or None
 
 
-async def load_current(album_id: uuid.UUID) -> CurrentAlbum:
+async def load_current(album_id: uuid.UUID | str) -> CurrentAlbum:
     """Raises LookupError when the album does not exist."""
     row = cast(AlbumRow | None, await Album.select().where(Album.id == album_id).first())
     if row is None:

@@ -59,7 +59,7 @@ def _number(name: str, raw: Any, low: int, high: int, errors: dict[str, str]) ->
     return value
 
 
-def parse_draft(form: Mapping[str, Any]) -> Matching:
+def parse_draft(form: Mapping[str, object]) -> Matching:
     """Read a draft from form fields `weight_<component>`, `strong_threshold`, `ask_gap`."""
     errors: dict[str, str] = {}
     weights = {

@@ -72,7 +72,7 @@ class QueueQuery:
         return f"{path}?{replace(self, cursor=cursor).urlencode()}"
 
 
-def _one(params: Mapping[str, Any], name: str) -> str | None:
+def _one(params: Mapping[str, object], name: str) -> str | None:
     value = params.get(name)
     if isinstance(value, (list, tuple)):
         value = value[-1] if value else None
@@ -89,7 +89,7 @@ def _choice(name: str, value: str | None, allowed: tuple[str, ...], *, upper: bo
     return folded
 
 
-def parse_queue_query(params: Mapping[str, Any]) -> QueueQuery:
+def parse_queue_query(params: Mapping[str, object]) -> QueueQuery:
     """Read the queue's URL parameters; FilterError names the bad one (a 400)."""
     run_raw = _one(params, "run")
     try:
@@ -206,5 +206,5 @@ async def matching_ids(qq: QueueQuery, limit: int) -> list[uuid.UUID]:
     return [row["id"] for row in rows]
 
 
-async def match_of(album_id: Any) -> dict[str, Any] | None:
+async def match_of(album_id: uuid.UUID) -> dict[str, Any] | None:
     return await FixMatch.select().where(FixMatch.album_id == album_id).first()

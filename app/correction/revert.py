@@ -189,7 +189,7 @@ def _track_plan(
                 )
             )
             current.update(values)
-    slots: dict[tuple[Any, Any], str] = {}
+    slots: dict[tuple[object, object], str] = {}
     for track in state.values():
         slot = (track.get("disc_number") or 1, track.get("track_number"))
         if slot in slots:
@@ -209,7 +209,7 @@ def _restored(row: dict[str, Any]) -> dict[str, Any]:
     return {**values, "id": uuid.UUID(str(row["entity_id"]))}
 
 
-def _typed(name: str, value: Any) -> Any:
+def _typed(name: str, value: object) -> object:
     return uuid.UUID(value) if name == "id" and isinstance(value, str) else value
 
 
@@ -241,7 +241,7 @@ async def revert(
     return await revert_rows(rows, reverted_job=job_id)
 
 
-async def revert_rows(rows: list[dict[str, Any]], *, reverted_job: Any = None) -> RevertResult:
+async def revert_rows(rows: list[dict[str, Any]], *, reverted_job: uuid.UUID | None = None) -> RevertResult:
     """Undo `rows` (newest first, JSON decoded, all about one album) in one transaction."""
     job_id = reverted_job
     undoable = [row for row in rows if _action(row)]

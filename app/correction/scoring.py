@@ -81,7 +81,7 @@ class Score:
     total: int
     components: tuple[Component, ...]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """For the log row's metadata."""
         return {"total": self.total, "components": [asdict(c) for c in self.components]}
 
