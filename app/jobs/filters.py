@@ -73,7 +73,7 @@ class JobFilter:
         return replace(self, status=status)
 
 
-def _one(params: Mapping[str, Any], name: str) -> str | None:
+def _one(params: Mapping[str, object], name: str) -> str | None:
     value = params.get(name)
     if isinstance(value, (list, tuple)):
         value = value[-1] if value else None
@@ -91,7 +91,7 @@ def _choice(name: str, value: str | None, allowed: Sequence[str]) -> str | None:
     return value
 
 
-def parse_job_filter(params: Mapping[str, Any]) -> JobFilter:
+def parse_job_filter(params: Mapping[str, object]) -> JobFilter:
     """Read the /jobs filter parameters; raise FilterError naming the bad one."""
     source = _one(params, "source")
     since = parse_when("since", _one(params, "since"))
@@ -118,7 +118,7 @@ def parse_job_filter(params: Mapping[str, Any]) -> JobFilter:
     )
 
 
-def parse_limit(params: Mapping[str, Any], default: int = DEFAULT_LIMIT) -> int:
+def parse_limit(params: Mapping[str, object], default: int = DEFAULT_LIMIT) -> int:
     raw = _one(params, "limit")
     if raw is None:
         return default

@@ -60,7 +60,7 @@ async def fix_queue_page(request: Request) -> Response[str]:
     return render(request, "fix_queue.html", context, block=block)
 
 
-def _album_ids(form: Mapping[str, Any], values: list[str]) -> list[uuid.UUID]:
+def _album_ids(form: Mapping[str, object], values: list[str]) -> list[uuid.UUID]:
     ids = []
     for value in values:
         try:
