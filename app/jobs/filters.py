@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 from urllib.parse import urlencode
 
 from app.jobs.actors import ActorName
@@ -131,10 +130,10 @@ def parse_limit(params: Mapping[str, object], default: int = DEFAULT_LIMIT) -> i
     return limit
 
 
-def arg_text(args: Sequence[Any], kwargs: Mapping[str, Any]) -> str | None:
+def arg_text(args: Sequence[object], kwargs: Mapping[str, object]) -> str | None:
     """What a run is about, for the `arg` filter: its first argument, else its first keyword value."""
     if args:
-        value: Any = args[0]
+        value: object = args[0]
     elif kwargs:
         value = next(iter(kwargs.values()))
     else:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from app.config import get_settings
@@ -26,7 +26,7 @@ class NotStuck(ValueError):
     pass
 
 
-def is_stuck(job: Mapping[str, Any], at: dt.datetime, limit_s: float) -> bool:
+def is_stuck(job: Mapping[str, object], at: dt.datetime, limit_s: float) -> bool:
     """No sign of life for `limit_s` seconds while it says it runs (or the detector found it stalled)."""
     if job.get("status") == JobStatus.stalled:
         return True
@@ -36,12 +36,12 @@ def is_stuck(job: Mapping[str, Any], at: dt.datetime, limit_s: float) -> bool:
     return isinstance(seen, dt.datetime) and (at - seen).total_seconds() > limit_s
 
 
-def stuck_ids(jobs: Iterable[Mapping[str, Any]], at: dt.datetime | None = None) -> set[str]:
+def stuck_ids(jobs: Iterable[Mapping[str, object]], at: dt.datetime | None = None) -> set[str]:
     at, limit = at or now(), get_settings().worker_heartbeat_timeout
     return {str(j["job_id"]) for j in jobs if is_stuck(j, at, limit)}
 
 
-def _callback(actor: str) -> Callable[[JobFailure], Any] | None:
+def _callback(actor: str) -> Callable[[JobFailure], Awaitable[None] | None] | None:
     try:
         found = find_actor(actor)
     except (UnknownActor, RuntimeError):
