@@ -20,7 +20,7 @@ from app.auth.session_sync import publish_logout
 from app.auth.tables import AdminSession, AdminUser
 from app.column_limits import column_problem
 from app.config import get_settings
-from app.db import engine
+from app.db import ColumnUpdates, engine
 
 MAX_FAILURES = 5
 FAILURE_WINDOW_S = 300.0
@@ -217,7 +217,7 @@ async def _verify_password(username: str, password: str) -> dict[str, Any] | Non
     hashed = await _hash(password, salt, int(iterations))
     if not hmac.compare_digest(hashed, user["password"]):
         return None
-    changes: dict[Any, Any] = {AdminUser.last_login: dt.datetime.now()}
+    changes: ColumnUpdates = {AdminUser.last_login: dt.datetime.now()}
     if int(iterations) != AdminUser._pbkdf2_iteration_count:  # hashed by an older Piccolo: rehash
         changes[AdminUser.password] = await _hash(password)
     await AdminUser.update(changes).where(AdminUser.id == user["id"])
@@ -294,7 +294,7 @@ async def user_for_session(token: str | None) -> CurrentUser | None:
     return user
 
 
-def _naive(value: Any) -> dt.datetime:
+def _naive(value: str | dt.datetime) -> dt.datetime:
     # piccolo_api stores naive local timestamps; SQLite may hand them back as text.
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
