@@ -39,7 +39,7 @@ class Matching:
     ask_gap: int = DEFAULT_ASK_GAP
     version: int = 0  # 0: the defaults, never saved
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         return {
             "weights": dict(self.weights),
             "strong_threshold": self.strong_threshold,
@@ -47,7 +47,7 @@ class Matching:
         }
 
 
-def _number(name: str, raw: Any, low: int, high: int, errors: dict[str, str]) -> int:
+def _number(name: str, raw: object, low: int, high: int, errors: dict[str, str]) -> int:
     text = str(raw if raw is not None else "").strip()
     try:
         value = int(text)
