@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
+from litestar.types import ControllerRouterHandler
 
 from app.catalog.state import BROKEN_REASONS
 from app.correction.bulk import MAX_BATCH, batch_items, preview_batch, start_batch
@@ -140,4 +141,4 @@ async def bulk_run_page(request: Request, job_id: uuid.UUID) -> Response[str]:
     return render(request, "bulk_run.html", {"job": job, "items": items}, block=block)
 
 
-ROUTES: list[Any] = [fix_queue_page, bulk_preview_page, bulk_apply_start, bulk_run_page]
+ROUTES: list[ControllerRouterHandler] = [fix_queue_page, bulk_preview_page, bulk_apply_start, bulk_run_page]

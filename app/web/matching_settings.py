@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.types import ControllerRouterHandler
 
 from app.correction.matching import (
     ASK_GAP_RANGE,
@@ -86,4 +87,4 @@ async def matching_save(request: Request) -> Response[str]:
     return render(request, "settings_matching.html", context)
 
 
-ROUTES: list[Any] = [matching_page, matching_preview, matching_save]
+ROUTES: list[ControllerRouterHandler] = [matching_page, matching_preview, matching_save]

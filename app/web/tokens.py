@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect
+from litestar.types import ControllerRouterHandler
 
 from app.auth.tokens import create_token, list_tokens, parse_token_form, revoke_token
 from app.auth.users import CurrentUser
@@ -57,4 +58,4 @@ async def tokens_revoke(request: Request, token_id: int) -> Redirect:
     return Redirect("/settings/tokens", status_code=303)
 
 
-ROUTES: list[Any] = [tokens_page, tokens_create, tokens_revoke]
+ROUTES: list[ControllerRouterHandler] = [tokens_page, tokens_create, tokens_revoke]
