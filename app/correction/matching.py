@@ -75,7 +75,7 @@ def parse_draft(form: Mapping[str, object]) -> Matching:
     return Matching(weights=weights, strong_threshold=strong, ask_gap=gap)
 
 
-def _loads(value: Any) -> Any:
+def _loads(value: object) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 

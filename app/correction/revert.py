@@ -66,7 +66,7 @@ class RevertResult:
         return str(self.summary.get("text") or "")
 
 
-def _loaded(value: Any) -> Any:
+def _loaded(value: object) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 

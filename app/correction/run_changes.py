@@ -51,7 +51,7 @@ class RunChanges:
         return not self.albums and not self.artists_created
 
 
-def _loaded(value: Any) -> Any:
+def _loaded(value: object) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
