@@ -54,7 +54,7 @@ class RevertResult:
     fields: FieldChanges = field(default_factory=dict)
     tracks: int = 0
     skipped: list[int] = field(default_factory=list)
-    summary: dict[str, Any] = field(default_factory=dict)  # the revert row's metadata.summary
+    summary: dict[str, object] = field(default_factory=dict)  # the revert row's metadata.summary
 
     @property
     def changed(self) -> bool:
@@ -314,7 +314,7 @@ async def _restore_album(
     metadata: dict[str, Any],
     title: str | None,
     titles: dict[str, list[str]],
-) -> tuple[int, dict[str, Any]]:
+) -> tuple[int, dict[str, object]]:
     """Put the old values back as they were stored (no re-validation), bump the version, log it."""
     updates: ColumnUpdates = {getattr(Album, name): c["after"] for name, c in changed.items()}
     if metadata["unlocked"]:
