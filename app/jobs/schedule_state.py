@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 from app.db import ColumnUpdates, transaction
 from app.jobs.cron import Cron
@@ -114,7 +114,7 @@ class ScheduleView:
     words: str | None
     next_runs: list[dt.datetime]  # empty when paused or off
     last_runs: list[JobRow]  # newest first, from the job table
-    history: list[dict[str, Any]]  # newest first
+    history: list[dict[str, object]]  # newest first
 
 
 async def schedule_views(at: dt.datetime | None = None) -> list[ScheduleView]:
