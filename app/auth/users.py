@@ -12,7 +12,7 @@ import uuid
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from piccolo.querystring import QueryString
 
@@ -21,6 +21,9 @@ from app.auth.tables import AdminSession, AdminUser
 from app.column_limits import column_problem
 from app.config import get_settings
 from app.db import ColumnUpdates, engine
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 MAX_FAILURES = 5
 FAILURE_WINDOW_S = 300.0
@@ -142,7 +145,7 @@ class LoginThrottle:
 throttle = LoginThrottle()
 
 
-def _redis_client() -> Any:
+def _redis_client() -> Redis:
     """A client for one operation (logins and logouts are rare; no client outlives its event loop)."""
     import redis.asyncio
 
