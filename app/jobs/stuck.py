@@ -8,12 +8,13 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any
+from typing import cast
 
 from app.config import get_settings
 from app.jobs.actors import UnknownActor, find_actor
 from app.jobs.failures import JobFailure, run_failure_hook
 from app.jobs.launch import User
+from app.jobs.rows import JobRow
 from app.jobs.runs import now
 from app.jobs.tables import Job, JobStatus
 from app.llamalog.context import JobContext
@@ -49,9 +50,9 @@ def _callback(actor: str) -> Callable[[JobFailure], Awaitable[None] | None] | No
     return found.options.get("on_final_failure")  # type: ignore[no-any-return]
 
 
-async def fail_stuck(job_id: uuid.UUID, user: User) -> dict[str, Any]:
+async def fail_stuck(job_id: uuid.UUID, user: User) -> dict[str, object]:
     """Fail a stuck run as `user`; raises NotStuck when it has shown life since (or is over)."""
-    row = await Job.select().where(Job.job_id == job_id).output(load_json=True).first()
+    row = cast(JobRow | None, await Job.select().where(Job.job_id == job_id).output(load_json=True).first())
     if row is None or not is_stuck(row, now(), get_settings().worker_heartbeat_timeout):
         raise NotStuck("that run is not stuck: it is over, or its worker has shown signs of life")
     seen = row["heartbeat_at"].isoformat(timespec="seconds") if row["heartbeat_at"] else "never"
