@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import FormMultiDict
 from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
@@ -29,7 +30,7 @@ from app.web.templating import render
 PATH = "/albums/broken"
 
 
-def _context(qq: QueueQuery | None, **extra: Any) -> dict[str, Any]:
+def _context(qq: QueueQuery | None, **extra: object) -> dict[str, object]:
     return {
         "qq": qq or QueueQuery(),
         "list_path": PATH,
@@ -71,7 +72,7 @@ def _album_ids(form: Mapping[str, object], values: list[str]) -> list[uuid.UUID]
     return ids
 
 
-async def _selected(form: Any) -> tuple[list[uuid.UUID], QueueQuery]:
+async def _selected(form: FormMultiDict) -> tuple[list[uuid.UUID], QueueQuery]:
     """The ticked albums, or with `all=1` every album the filter (in the form) holds."""
     filters = {name: form.get(name) for name in ("reason", "strength", "source", "run") if form.get(name)}
     qq = parse_queue_query(filters)

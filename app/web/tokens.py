@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect
@@ -21,7 +19,7 @@ def _user(request: Request) -> CurrentUser:
     return user
 
 
-async def _page(request: Request, **extra: Any) -> Response[str]:
+async def _page(request: Request, **extra: object) -> Response[str]:
     status = 422 if extra.get("errors") else 201 if extra.get("created") else 200
     context = {"tokens": await list_tokens(), "errors": {}, "form": {}, "created": None, **extra}
     return render(request, "tokens.html", context, status_code=status)
