@@ -7,8 +7,8 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable
-from typing import Any
 
+from app.json_types import JSONValue
 from app.migrate import use_piccolo_conf
 
 
@@ -106,7 +106,7 @@ SYNC_ACTORS = {"spotify": "sync_spotify", "musicbrainz": "sync_musicbrainz"}
 ENRICH_ACTOR = "enrich_album"
 
 
-def _run_manual(actor: str, actor_args: list[Any], wait: bool) -> int:
+def _run_manual(actor: str, actor_args: list[JSONValue], wait: bool) -> int:
     from tasks.manual import run_manual
 
     return asyncio.run(run_manual(actor, actor_args, wait=wait, out=sys.stdout, err=sys.stderr))
@@ -256,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     use_piccolo_conf()
-    args: Any = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     return COMMANDS[args.command](args)
 
 

@@ -21,7 +21,7 @@ import signal
 import threading
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from piccolo.engine.postgres import PostgresEngine
 
@@ -66,7 +66,7 @@ class RedisClaims:
     def __init__(self, url: str, namespace: str) -> None:
         import redis.asyncio
 
-        self.client: Any = redis.asyncio.Redis.from_url(url)
+        self.client = redis.asyncio.Redis.from_url(url)
         self.namespace = namespace
         self.owner = str(uuid.uuid4())
 

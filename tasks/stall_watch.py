@@ -70,7 +70,7 @@ class RedisBrokerView(BrokerView):
         return lost
 
     def resend(self, row: JobRow) -> None:
-        actor: Any = self.broker.get_actor(row["actor"] or row["kind"])
+        actor = self.broker.get_actor(row["actor"] or row["kind"])
         options = {
             "job_id": str(row["job_id"]),
             "root_job_id": str(row["root_job_id"] or row["job_id"]),
@@ -82,7 +82,7 @@ class RedisBrokerView(BrokerView):
             # Keeps the retry budget, and tells the job-record middleware the row exists.
             "retries": row["retries"] or 0,
         }
-        message: dramatiq.Message[Any] = dramatiq.Message(
+        message: dramatiq.Message[object] = dramatiq.Message(
             queue_name=actor.queue_name,
             actor_name=actor.actor_name,
             args=tuple(row["args"] or ()),

@@ -8,12 +8,15 @@ import os
 import signal
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 import dramatiq
 from dramatiq import Worker
 
 from tasks.broker import get_broker
+
+if TYPE_CHECKING:
+    from dramatiq.brokers.redis import RedisBroker
 
 log = logging.getLogger("llamalog.worker")
 
@@ -66,7 +69,7 @@ def run_worker(
 ) -> int:
     """`llama worker`: consume from Redis until SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    broker: Any = get_broker()
+    broker = cast("RedisBroker", get_broker())
     if heartbeat_timeout_ms is not None:
         broker.heartbeat_timeout = heartbeat_timeout_ms
     if maintenance_chance is not None:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 from urllib.parse import quote
 
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
 
 from app.auth.tokens import token_user
 from app.auth.users import CurrentUser, user_for_session
@@ -91,7 +90,7 @@ async def _json_error(send: Send, status: int, detail: str) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="llamalog"'))
-    start: Any = {"type": "http.response.start", "status": status, "headers": headers}
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": status, "headers": headers}
     await send(start)
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
@@ -110,6 +109,6 @@ async def _refuse(scope: Scope, send: Send, path: str) -> None:
             headers.append((b"hx-redirect", location.encode()))
         body = b"log in first"
         status = 303
-    start: Any = {"type": "http.response.start", "status": status, "headers": headers}
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": status, "headers": headers}
     await send(start)
     await send({"type": "http.response.body", "body": body, "more_body": False})

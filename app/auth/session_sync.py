@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from typing import Any
 
 from app.config import get_settings
 
@@ -34,7 +33,7 @@ async def publish_logout(token: str) -> None:
         return
     import redis.asyncio
 
-    client: Any = redis.asyncio.Redis.from_url(get_settings().redis_url)
+    client = redis.asyncio.Redis.from_url(get_settings().redis_url)
     try:
         await client.publish(channel(), digest(token))
     finally:
@@ -48,7 +47,7 @@ async def follow_logouts(ready: asyncio.Event | None = None) -> None:
     from app.auth.users import sessions
 
     while True:
-        client: Any = redis.asyncio.Redis.from_url(get_settings().redis_url)
+        client = redis.asyncio.Redis.from_url(get_settings().redis_url)
         try:
             async with client.pubsub() as pubsub:
                 await pubsub.subscribe(channel())

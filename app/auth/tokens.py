@@ -16,6 +16,7 @@ from app.auth.tables import ApiToken, TokenScope
 from app.catalog.validation import ValidationError
 from app.db import engine, transaction
 from app.jobs.tables import Job, JobStatus
+from app.json_types import JSONValue
 
 PREFIX = "llama_"  # so a token pasted into the wrong place is recognisable (and greppable in leaks)
 MAX_NAME = 100
@@ -73,7 +74,9 @@ def parse_token_form(name: str | None, scope: str | None) -> tuple[str, TokenSco
     return clean, chosen
 
 
-async def _on_record(kind: str, user_id: int, username: str, args: list[Any], kwargs: dict[str, Any]) -> None:
+async def _on_record(
+    kind: str, user_id: int, username: str, args: list[JSONValue], kwargs: dict[str, JSONValue]
+) -> None:
     now = dt.datetime.now(dt.UTC)
     job_id = uuid.uuid4()
     await Job.insert(

@@ -12,7 +12,7 @@ import uuid
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from piccolo.querystring import QueryString
 
@@ -20,7 +20,10 @@ from app.auth.session_sync import publish_logout
 from app.auth.tables import AdminSession, AdminUser
 from app.column_limits import column_problem
 from app.config import get_settings
-from app.db import engine
+from app.db import ColumnUpdates, engine
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 MAX_FAILURES = 5
 FAILURE_WINDOW_S = 300.0
@@ -142,7 +145,7 @@ class LoginThrottle:
 throttle = LoginThrottle()
 
 
-def _redis_client() -> Any:
+def _redis_client() -> Redis:
     """A client for one operation (logins and logouts are rare; no client outlives its event loop)."""
     import redis.asyncio
 
@@ -217,7 +220,7 @@ async def _verify_password(username: str, password: str) -> dict[str, Any] | Non
     hashed = await _hash(password, salt, int(iterations))
     if not hmac.compare_digest(hashed, user["password"]):
         return None
-    changes: dict[Any, Any] = {AdminUser.last_login: dt.datetime.now()}
+    changes: ColumnUpdates = {AdminUser.last_login: dt.datetime.now()}
     if int(iterations) != AdminUser._pbkdf2_iteration_count:  # hashed by an older Piccolo: rehash
         changes[AdminUser.password] = await _hash(password)
     await AdminUser.update(changes).where(AdminUser.id == user["id"])
@@ -294,7 +297,7 @@ async def user_for_session(token: str | None) -> CurrentUser | None:
     return user
 
 
-def _naive(value: Any) -> dt.datetime:
+def _naive(value: str | dt.datetime) -> dt.datetime:
     # piccolo_api stores naive local timestamps; SQLite may hand them back as text.
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)

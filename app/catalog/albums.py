@@ -53,7 +53,7 @@ async def create_album(
     operation_path: str,
     sources: list[str],
     source: str | None = None,
-    extra: dict[str, Any] | None = None,
+    extra: Mapping[str, object] | None = None,
     api_call_count: int = 0,
 ) -> CreatedAlbum:
     """Create an album with its artists and tracks: CREATED row, then child rows for each."""

@@ -9,7 +9,7 @@ from typing import Any
 from app.catalog.tables import Artist
 from app.catalog.versioned import StaleVersion
 from app.column_fit import fit
-from app.db import engine, transaction
+from app.db import ColumnUpdates, engine, transaction
 from app.llamalog.logger import record
 from app.not_found import NotFound
 from app.sources import clients
@@ -52,7 +52,7 @@ async def enrich_artist(artist_id: uuid.UUID) -> str:
             if not current[name] and getattr(found, name)
         }
         now = dt.datetime.now(dt.UTC)
-        updates: dict[Any, Any] = {getattr(Artist, k): v["after"] for k, v in changes.items()}
+        updates: ColumnUpdates = {getattr(Artist, k): v["after"] for k, v in changes.items()}
         updates.update({Artist.enrichment_status: "COMPLETED", Artist.last_enriched_at: now})
         if changes:
             updates.update({Artist.version: current["version"] + 1, Artist.updated_at: now})

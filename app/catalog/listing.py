@@ -121,7 +121,7 @@ class AlbumPage:
     next_cursor: AlbumCursor | None
 
 
-def _one(params: Mapping[str, Any], name: str) -> str | None:
+def _one(params: Mapping[str, object], name: str) -> str | None:
     value = params.get(name)
     if isinstance(value, (list, tuple)):
         value = value[-1] if value else None
@@ -138,7 +138,7 @@ def _choice(name: str, value: str | None, allowed: Collection[str]) -> str | Non
     return str(upper)
 
 
-def parse_album_query(params: Mapping[str, Any], *, broken_only: bool = False) -> AlbumQuery:
+def parse_album_query(params: Mapping[str, object], *, broken_only: bool = False) -> AlbumQuery:
     """Read /albums query parameters; raise FilterError naming the bad one."""
     q = _one(params, "q")
     if q and len(q) > MAX_TEXT:

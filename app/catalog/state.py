@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Mapping
 
 from app.catalog.tables import Album, AlbumArtist, Track
 from app.not_found import NotFound
@@ -18,7 +18,7 @@ BROKEN_REASONS = {
 }
 
 
-def broken_reasons(album: dict[str, Any], tracks_present: int, artists: int) -> list[str]:
+def broken_reasons(album: Mapping[str, object], tracks_present: int, artists: int) -> list[str]:
     reasons = []
     if tracks_present == 0:
         reasons.append("NO_TRACKS")
@@ -35,7 +35,7 @@ def broken_reasons(album: dict[str, Any], tracks_present: int, artists: int) -> 
     return reasons
 
 
-def data_quality(album: dict[str, Any], tracks_present: int, artists: int) -> str:
+def data_quality(album: Mapping[str, object], tracks_present: int, artists: int) -> str:
     """HIGH: complete and identified; MEDIUM: usable; LOW: missing the basics."""
     reasons = set(broken_reasons(album, tracks_present, artists))
     if not reasons:

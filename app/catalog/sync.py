@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+
+from piccolo.columns import Column
 
 from app.catalog.albums import create_album
 from app.catalog.from_upstream import album_from_musicbrainz, album_from_spotify, musicbrainz_id, spotify_id
@@ -43,12 +44,18 @@ class SyncResult:
     failed: int = 0
 
 
-async def _exists(column: Any, value: str | None) -> bool:
+async def _exists(column: Column, value: str | None) -> bool:
     return bool(value) and await Album.exists().where(column == value)
 
 
 async def _import(
-    album: AlbumInput, *, path: str, source: str, result: SyncResult, api_calls: int, extra: dict[str, Any]
+    album: AlbumInput,
+    *,
+    path: str,
+    source: str,
+    result: SyncResult,
+    api_calls: int,
+    extra: Mapping[str, object],
 ) -> None:
     created = await create_album(
         album, operation_path=path, sources=[source], source=source, extra=extra, api_call_count=api_calls
@@ -66,7 +73,7 @@ async def _import(
 
 
 async def _record_failure(
-    title: str, error: Exception, *, path: str, source: str, extra: dict[str, Any]
+    title: str, error: Exception, *, path: str, source: str, extra: Mapping[str, object]
 ) -> None:
     code = error.error_code if isinstance(error, SourceError) else "IMPORT_FAILED"
     message = str(error) if isinstance(error, SourceError) else f"{type(error).__name__}: {error}"
@@ -99,7 +106,7 @@ async def _unit(
     path: str,
     source: str,
     result: SyncResult,
-    extra: dict[str, Any],
+    extra: Mapping[str, object],
     work: Callable[[], Awaitable[None]],
 ) -> None:
     """One album, its own unit of work: whatever refuses it is one FAILED row, and the run goes on.

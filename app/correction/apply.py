@@ -20,7 +20,7 @@ from app.catalog.tables import Album
 from app.catalog.versioned import StaleVersion, lock_album, set_album
 from app.correction.alignment import TrackPair, proposed_values
 from app.correction.candidates import Candidate
-from app.correction.current import load_current
+from app.correction.current import CurrentAlbum, load_current
 from app.correction.preview import Preview, build_preview, layout_clashes
 from app.correction.scoring import Score
 from app.correction.track_writes import TrackOp, track_titles, write_track_ops
@@ -211,7 +211,7 @@ async def apply_candidate(
 
 
 async def _tracks_only_row(
-    album: Any,
+    album: CurrentAlbum,
     expected_version: int,
     metadata: dict[str, Any],
     sources: list[str],

@@ -33,7 +33,7 @@ from app.correction.strength import Verdict
 from app.correction.tables import BulkItem, BulkItemStatus, FixCandidate, FixMatch, MatchStrength
 from app.db import engine, transaction
 from app.jobs.tables import Job
-from app.llamalog.context import get_current_job, job_scope
+from app.llamalog.context import JobContext, get_current_job, job_scope
 
 MAX_BATCH = 5000
 PARALLEL = 4  # albums applied side by side on Postgres
@@ -50,7 +50,7 @@ class BulkAlbum:
     candidate: Candidate
     score: Score
     words: str
-    fields: list[tuple[str, str, Any, Any]]  # name, label, now, after
+    fields: list[tuple[str, str, object, object]]  # name, label, now, after
     tracks: dict[str, int]  # added / changed
     locked: list[str]
     take_fields: list[str]
@@ -67,24 +67,24 @@ class BatchPreview:
 class Top:
     candidate: Candidate
     score: Score
-    runner_up: dict[str, Any] | None
+    runner_up: dict[str, object] | None
 
 
-async def _tops(album_ids: list[uuid.UUID]) -> dict[Any, Top]:
+async def _tops(album_ids: list[uuid.UUID]) -> dict[uuid.UUID, Top]:
     rows = (
         await FixCandidate.select()
         .where(FixCandidate.album_id.is_in(album_ids) & (FixCandidate.position <= 2))
         .order_by(FixCandidate.position)
     )
-    first: dict[Any, dict[str, Any]] = {}
-    second: dict[Any, dict[str, Any]] = {}
+    first: dict[uuid.UUID, dict[str, Any]] = {}
+    second: dict[uuid.UUID, dict[str, Any]] = {}
     for row in rows:
         (first if row["position"] == 1 else second)[row["album_id"]] = row
     tops = {}
     for album_id, row in first.items():
         top_score = score_from_dict(loads(row["breakdown"]) or {})
         runner = second.get(album_id)
-        runner_up = None
+        runner_up: dict[str, object] | None = None
         if runner is not None:
             runner_score = score_from_dict(loads(runner["breakdown"]) or {})
             runner_up = {
@@ -97,7 +97,7 @@ async def _tops(album_ids: list[uuid.UUID]) -> dict[Any, Top]:
     return tops
 
 
-async def _owned_mbids(mbids: list[str]) -> dict[str, Any]:
+async def _owned_mbids(mbids: list[str]) -> dict[str, uuid.UUID]:
     if not mbids:
         return {}
     rows = await Album.select(Album.id, Album.musicbrainz_id).where(Album.musicbrainz_id.is_in(mbids))
@@ -105,7 +105,7 @@ async def _owned_mbids(mbids: list[str]) -> dict[str, Any]:
 
 
 def _album_entry(
-    album: CurrentAlbum, top: Top, preview: Preview, words: str, owned: dict[str, Any]
+    album: CurrentAlbum, top: Top, preview: Preview, words: str, owned: dict[str, uuid.UUID]
 ) -> BulkAlbum:
     taken = [f for f in preview.fields if f.take]
     mbid = next((f for f in taken if f.name == "musicbrainz_id"), None)
@@ -230,7 +230,7 @@ class BatchOutcome:
     skipped: int = 0  # already done by an earlier delivery of the same job
 
 
-async def _child_job(child_id: str, parent: Any, album_id: uuid.UUID) -> None:
+async def _child_job(child_id: str, parent: JobContext, album_id: uuid.UUID) -> None:
     now = dt.datetime.now(dt.UTC)
     await Job.insert(
         Job(
@@ -261,7 +261,7 @@ async def _mark(item_id: int, status: BulkItemStatus, message: str | None, log_i
 
 
 async def _apply_item(
-    item: dict[str, Any], top: Top | None, matching: Matching, parent: Any
+    item: dict[str, Any], top: Top | None, matching: Matching, parent: JobContext
 ) -> BulkItemStatus:
     fields, tracks = set(loads(item["take_fields"]) or ()), set(loads(item["take_tracks"]) or ())
     if top is None or top.candidate.key != item["candidate_key"]:

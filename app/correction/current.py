@@ -5,13 +5,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TypedDict, cast
 
 from app.catalog.rows import AlbumRow, TrackRow
 from app.catalog.tables import Album, AlbumArtist, Track
 from app.not_found import NotFound
 
 TRACK_COLUMNS = ("title", "disc_number", "track_number", "duration_ms", "isrc", "musicbrainz_id")
+
+
+# An album credit as load_many_current reads it (the artist name through the join).
+_Credit = TypedDict("_Credit", {"artist.name": str, "join_phrase": str | None})
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ class CurrentAlbum:
         return len(self.tracks) or None
 
 
-async def load_current(album_id: uuid.UUID) -> CurrentAlbum:
+async def load_current(album_id: uuid.UUID | str) -> CurrentAlbum:
     """Raises LookupError when the album does not exist."""
     row = cast(AlbumRow | None, await Album.select().where(Album.id == album_id).first())
     if row is None:
@@ -53,10 +57,11 @@ async def load_current(album_id: uuid.UUID) -> CurrentAlbum:
         .order_by(Track.disc_number)
         .order_by(Track.track_number),
     )
-    credits = (
+    credits = cast(
+        list[_Credit],
         await AlbumArtist.select(AlbumArtist.artist.name, AlbumArtist.join_phrase)
         .where(AlbumArtist.album == album_id)
-        .order_by(AlbumArtist.position)
+        .order_by(AlbumArtist.position),
     )
     return CurrentAlbum(
         row=row, tracks=tuple(tracks), artist_credit=_credit(credits), artist_count=len(credits)
@@ -76,13 +81,13 @@ async def load_many_current(album_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, C
         .order_by(Track.track_number)
     ):
         tracks[track["album"]].append(cast(TrackRow, track))
-    credits: dict[uuid.UUID, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+    credits: dict[uuid.UUID, list[_Credit]] = {row["id"]: [] for row in rows}
     for link in (
         await AlbumArtist.select(AlbumArtist.album, AlbumArtist.artist.name, AlbumArtist.join_phrase)
         .where(AlbumArtist.album.is_in(list(tracks)))
         .order_by(AlbumArtist.position)
     ):
-        credits[link["album"]].append(link)
+        credits[link["album"]].append(cast(_Credit, link))
     return {
         row["id"]: CurrentAlbum(
             row=row,
@@ -94,7 +99,7 @@ async def load_many_current(album_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, C
     }
 
 
-def _credit(credits: list[dict[str, Any]]) -> str:
+def _credit(credits: list[_Credit]) -> str:
     credit = "".join(f"{c['artist.name']}{c['join_phrase'] or ''}" for c in credits)
     if credits and not any(c["join_phrase"] for c in credits[:-1]):
         credit = ", ".join(c["artist.name"] for c in credits)

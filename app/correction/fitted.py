@@ -7,7 +7,7 @@ an id, code or URL is kept whole or left out, since one cut short names somethin
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TypeVar
 
 from piccolo.columns import Column
 
@@ -16,8 +16,10 @@ from app.column_fit import fit
 from app.column_limits import column_problem
 from app.correction.candidates import Candidate, CandidateArtist, CandidateTrack
 
+_T = TypeVar("_T")
 
-def whole(column: Column, value: Any) -> Any:
+
+def whole(column: Column, value: _T) -> _T | None:
     """`value` when `column` holds it as it is, else None."""
     return value if column_problem(column, value) is None else None
 

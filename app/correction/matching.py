@@ -39,7 +39,7 @@ class Matching:
     ask_gap: int = DEFAULT_ASK_GAP
     version: int = 0  # 0: the defaults, never saved
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         return {
             "weights": dict(self.weights),
             "strong_threshold": self.strong_threshold,
@@ -47,7 +47,7 @@ class Matching:
         }
 
 
-def _number(name: str, raw: Any, low: int, high: int, errors: dict[str, str]) -> int:
+def _number(name: str, raw: object, low: int, high: int, errors: dict[str, str]) -> int:
     text = str(raw if raw is not None else "").strip()
     try:
         value = int(text)
@@ -59,7 +59,7 @@ def _number(name: str, raw: Any, low: int, high: int, errors: dict[str, str]) ->
     return value
 
 
-def parse_draft(form: Mapping[str, Any]) -> Matching:
+def parse_draft(form: Mapping[str, object]) -> Matching:
     """Read a draft from form fields `weight_<component>`, `strong_threshold`, `ask_gap`."""
     errors: dict[str, str] = {}
     weights = {
@@ -75,7 +75,7 @@ def parse_draft(form: Mapping[str, Any]) -> Matching:
     return Matching(weights=weights, strong_threshold=strong, ask_gap=gap)
 
 
-def _loads(value: Any) -> Any:
+def _loads(value: object) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 

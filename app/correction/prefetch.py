@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from app.catalog.tables import Album
 from app.correction.candidates import Candidate
@@ -31,7 +30,7 @@ from app.llamalog.logger import record
 KEEP = 3  # candidates kept per album: the top one, the runner-up, one more
 
 
-async def prefetch_album(album_id: Any) -> Verdict | None:
+async def prefetch_album(album_id: uuid.UUID | str) -> Verdict | None:
     """Search, score and store the album's best candidates; None when it is gone or no longer broken."""
     try:
         album = await load_current(album_id)
@@ -126,7 +125,7 @@ async def _failed(album: CurrentAlbum, matching: Matching, code: str, message: s
         )
 
 
-async def forget_album(album_id: Any) -> None:
+async def forget_album(album_id: uuid.UUID | str) -> None:
     async with transaction():
         await FixCandidate.delete().where(FixCandidate.album_id == album_id)
         await FixMatch.delete().where(FixMatch.album_id == album_id)
@@ -168,7 +167,7 @@ async def rescore_albums(album_ids: list[uuid.UUID]) -> int:
         return 0
     matching = await current_matching()
     albums = await load_many_current(album_ids)
-    stored: dict[Any, list[Candidate]] = {}
+    stored: dict[uuid.UUID, list[Candidate]] = {}
     for row in (
         await FixCandidate.select(FixCandidate.album_id, FixCandidate.candidate)
         .where(FixCandidate.album_id.is_in(album_ids))

@@ -72,7 +72,7 @@ class Preview:
         return result
 
 
-def _empty(value: Any) -> bool:
+def _empty(value: object) -> bool:
     return value in (None, "", [], ())
 
 

@@ -7,10 +7,11 @@ albums it created or touched). Keyset pages on (created_at, id), newest first; n
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, cast
 from urllib.parse import urlencode
 
 from piccolo.columns.combination import WhereRaw
@@ -72,7 +73,7 @@ class QueueQuery:
         return f"{path}?{replace(self, cursor=cursor).urlencode()}"
 
 
-def _one(params: Mapping[str, Any], name: str) -> str | None:
+def _one(params: Mapping[str, object], name: str) -> str | None:
     value = params.get(name)
     if isinstance(value, (list, tuple)):
         value = value[-1] if value else None
@@ -89,7 +90,7 @@ def _choice(name: str, value: str | None, allowed: tuple[str, ...], *, upper: bo
     return folded
 
 
-def parse_queue_query(params: Mapping[str, Any]) -> QueueQuery:
+def parse_queue_query(params: Mapping[str, object]) -> QueueQuery:
     """Read the queue's URL parameters; FilterError names the bad one (a 400)."""
     run_raw = _one(params, "run")
     try:
@@ -138,13 +139,31 @@ def _filtered(query: Q, qq: QueueQuery) -> Q:
     return query
 
 
+class FixMatchRow(TypedDict):
+    """A fix_match row as `FixMatch.select()` returns it."""
+
+    album_id: uuid.UUID
+    strength: str
+    top_score: int | None
+    second_score: int | None
+    top_source: str | None
+    candidates: int
+    album_version: int
+    settings_version: int
+    error_code: str | None
+    error_message: str | None
+    job_id: uuid.UUID | None
+    searched_at: dt.datetime
+    scored_at: dt.datetime
+
+
 @dataclass(frozen=True)
 class QueuePage:
     rows: list[dict[str, Any]]
     next_cursor: AlbumCursor | None
 
 
-def verdict_of(match: Mapping[str, Any] | None) -> Verdict | None:
+def verdict_of(match: FixMatchRow | None) -> Verdict | None:
     if match is None:
         return None
     return Verdict(
@@ -163,7 +182,12 @@ async def list_queue(qq: QueueQuery, matching: Matching) -> QueuePage:
     await attach_artists(rows)
     ids = [row["id"] for row in rows]
     matches = (
-        {m["album_id"]: m for m in await FixMatch.select().where(FixMatch.album_id.is_in(ids))} if ids else {}
+        {
+            m["album_id"]: cast(FixMatchRow, m)
+            for m in await FixMatch.select().where(FixMatch.album_id.is_in(ids))
+        }
+        if ids
+        else {}
     )
     tops = (
         {
@@ -206,5 +230,5 @@ async def matching_ids(qq: QueueQuery, limit: int) -> list[uuid.UUID]:
     return [row["id"] for row in rows]
 
 
-async def match_of(album_id: Any) -> dict[str, Any] | None:
-    return await FixMatch.select().where(FixMatch.album_id == album_id).first()
+async def match_of(album_id: uuid.UUID) -> FixMatchRow | None:
+    return cast(FixMatchRow | None, await FixMatch.select().where(FixMatch.album_id == album_id).first())

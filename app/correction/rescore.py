@@ -7,13 +7,14 @@ upstream call and no album read: `reweigh` multiplies the stored fractions by th
 from __future__ import annotations
 
 import json
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.catalog.tables import Album
 from app.correction.matching import Matching, save_matching
-from app.correction.scoring import points_for, reweigh, score_from_dict
+from app.correction.scoring import Score, points_for, reweigh, score_from_dict
 from app.correction.stored import loads
 from app.correction.strength import Verdict, classify
 from app.correction.tables import FixCandidate, FixMatch, MatchStrength
@@ -31,14 +32,14 @@ class Ranked:
     total: int
     position: int  # where it stood before: ties keep that order
     row_id: int
-    breakdown: dict[str, Any]
+    breakdown: dict[str, object]
 
 
 @dataclass(frozen=True)
 class RankChange:
     """An album whose top candidate or strong/ask status differs under the draft."""
 
-    album_id: Any
+    album_id: uuid.UUID
     title: str
     kind: str  # queue | correction
     before_key: str | None
@@ -86,7 +87,7 @@ def _ranked(rows: list[dict[str, Any]], weights: dict[str, int], *, full: bool =
     return sorted(out, key=lambda r: (-r.total, r.position))
 
 
-def _as_dict(score: Any) -> dict[str, Any]:
+def _as_dict(score: Score) -> dict[str, object]:
     return dict(score.as_dict())
 
 
@@ -94,7 +95,7 @@ def _verdict(ranked: list[Ranked], matching: Matching) -> Verdict:
     return classify([r.total for r in ranked], ranked[0].source if ranked else None, matching)
 
 
-async def _stored_by_album() -> dict[Any, list[dict[str, Any]]]:
+async def _stored_by_album() -> dict[uuid.UUID, list[dict[str, Any]]]:
     rows = await FixCandidate.select(
         FixCandidate.id,
         FixCandidate.album_id,
@@ -104,13 +105,13 @@ async def _stored_by_album() -> dict[Any, list[dict[str, Any]]]:
         FixCandidate.title,
         FixCandidate.breakdown,
     ).where(FixCandidate.album_id.is_in(Album.select(Album.id).where(Album.broken_reasons != "")))
-    grouped: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    grouped: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         grouped[row["album_id"]].append(row)
     return grouped
 
 
-async def _titles(album_ids: list[Any]) -> dict[Any, str]:
+async def _titles(album_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not album_ids:
         return {}
     return {
@@ -178,7 +179,7 @@ async def ranking_preview(current: Matching, draft: Matching) -> RankingPreview:
     preview = RankingPreview()
     grouped = await _stored_by_album()
     preview.queue_albums = len(grouped)
-    changed: list[tuple[Any, list[Ranked], list[Ranked], Verdict, Verdict]] = []
+    changed: list[tuple[uuid.UUID, list[Ranked], list[Ranked], Verdict, Verdict]] = []
     for album_id, rows in grouped.items():
         before, after = _ranked(rows, current.weights), _ranked(rows, draft.weights)
         v_before, v_after = _verdict(before, current), _verdict(after, draft)

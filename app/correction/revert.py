@@ -54,7 +54,7 @@ class RevertResult:
     fields: FieldChanges = field(default_factory=dict)
     tracks: int = 0
     skipped: list[int] = field(default_factory=list)
-    summary: dict[str, Any] = field(default_factory=dict)  # the revert row's metadata.summary
+    summary: dict[str, object] = field(default_factory=dict)  # the revert row's metadata.summary
 
     @property
     def changed(self) -> bool:
@@ -66,7 +66,7 @@ class RevertResult:
         return str(self.summary.get("text") or "")
 
 
-def _loaded(value: Any) -> Any:
+def _loaded(value: object) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
@@ -189,7 +189,7 @@ def _track_plan(
                 )
             )
             current.update(values)
-    slots: dict[tuple[Any, Any], str] = {}
+    slots: dict[tuple[object, object], str] = {}
     for track in state.values():
         slot = (track.get("disc_number") or 1, track.get("track_number"))
         if slot in slots:
@@ -209,7 +209,7 @@ def _restored(row: dict[str, Any]) -> dict[str, Any]:
     return {**values, "id": uuid.UUID(str(row["entity_id"]))}
 
 
-def _typed(name: str, value: Any) -> Any:
+def _typed(name: str, value: object) -> object:
     return uuid.UUID(value) if name == "id" and isinstance(value, str) else value
 
 
@@ -241,7 +241,7 @@ async def revert(
     return await revert_rows(rows, reverted_job=job_id)
 
 
-async def revert_rows(rows: list[dict[str, Any]], *, reverted_job: Any = None) -> RevertResult:
+async def revert_rows(rows: list[dict[str, Any]], *, reverted_job: uuid.UUID | None = None) -> RevertResult:
     """Undo `rows` (newest first, JSON decoded, all about one album) in one transaction."""
     job_id = reverted_job
     undoable = [row for row in rows if _action(row)]
@@ -314,7 +314,7 @@ async def _restore_album(
     metadata: dict[str, Any],
     title: str | None,
     titles: dict[str, list[str]],
-) -> tuple[int, dict[str, Any]]:
+) -> tuple[int, dict[str, object]]:
     """Put the old values back as they were stored (no re-validation), bump the version, log it."""
     updates: ColumnUpdates = {getattr(Album, name): c["after"] for name, c in changed.items()}
     if metadata["unlocked"]:

@@ -20,7 +20,7 @@ class AlbumChanges:
     album_id: uuid.UUID
     title: str
     created: bool = False
-    fields: dict[str, dict[str, Any]] = field(default_factory=dict)  # name → before/after
+    fields: dict[str, dict[str, object]] = field(default_factory=dict)  # name → before/after
     tracks_added: list[str] = field(default_factory=list)
     tracks_changed: list[str] = field(default_factory=list)
     tracks_removed: list[str] = field(default_factory=list)
@@ -51,7 +51,7 @@ class RunChanges:
         return not self.albums and not self.artists_created
 
 
-def _loaded(value: Any) -> Any:
+def _loaded(value: object) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
@@ -80,8 +80,8 @@ async def run_changes(job_id: uuid.UUID) -> RunChanges:
     out = RunChanges(job_id=job_id)
     rows = await run_rows(job_id)
     out.rows = len(rows)
-    albums: dict[Any, AlbumChanges] = {}
-    by_album: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    albums: dict[uuid.UUID, AlbumChanges] = {}
+    by_album: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         if row["entity_type"] == "ARTIST":
             if row["category"] == "CREATED":

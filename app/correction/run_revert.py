@@ -14,10 +14,10 @@ import datetime as dt
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, TypedDict, cast
 
+from app.catalog.rows import AlbumRow
 from app.catalog.tables import Album, AlbumArtist, Artist, Track, TrackArtist
 from app.catalog.versioned import lock_album
 from app.correction.prefetch import forget_album
@@ -30,7 +30,15 @@ from app.llamalog.logger import record, record_many
 from app.llamalog.tables import LlamaLog
 
 CHILD_KIND = "revert_run_album"
-ALBUM_FIELDS = ("title", "release_date", "musicbrainz_id", "spotify_id", "discogs_id", "barcode")
+_AlbumField = Literal["title", "release_date", "musicbrainz_id", "spotify_id", "discogs_id", "barcode"]
+ALBUM_FIELDS: tuple[_AlbumField, ...] = (
+    "title",
+    "release_date",
+    "musicbrainz_id",
+    "spotify_id",
+    "discogs_id",
+    "barcode",
+)
 
 
 @dataclass
@@ -41,7 +49,7 @@ class RunRevert:
     tracks_removed: int = 0
     conflicts: list[str] = field(default_factory=list)
 
-    def summary(self, run_id: Any) -> dict[str, Any]:
+    def summary(self, run_id: uuid.UUID) -> dict[str, object]:
         return {
             "reverted_run": str(run_id),
             "albums_removed": self.albums_removed,
@@ -65,8 +73,15 @@ def _normalized(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-async def _touched_since(album_id: Any, run_id: Any, after_id: int) -> dict[str, Any] | None:
-    return (
+class _Touch(TypedDict):
+    operation: str
+    username: str | None
+    job_id: uuid.UUID | None
+
+
+async def _touched_since(album_id: uuid.UUID, run_id: uuid.UUID, after_id: int) -> _Touch | None:
+    return cast(
+        _Touch | None,
         await LlamaLog.select(LlamaLog.operation, LlamaLog.username, LlamaLog.job_id)
         .where(
             (LlamaLog.album_id == album_id)
@@ -74,11 +89,11 @@ async def _touched_since(album_id: Any, run_id: Any, after_id: int) -> dict[str,
             & ((LlamaLog.root_job_id != run_id) | LlamaLog.root_job_id.is_null())
             & (LlamaLog.status != "FAILED")
         )
-        .first()
+        .first(),
     )
 
 
-async def _child_job(child: JobContext, album_id: Any) -> None:
+async def _child_job(child: JobContext, album_id: uuid.UUID) -> None:
     now = dt.datetime.now(dt.UTC)
     await Job.insert(
         Job(
@@ -98,7 +113,7 @@ async def _child_job(child: JobContext, album_id: Any) -> None:
     )
 
 
-async def _remove_album(album: Mapping[str, Any], rows: list[dict[str, Any]], run_id: Any) -> int:
+async def _remove_album(album: AlbumRow, rows: list[dict[str, Any]], run_id: uuid.UUID) -> int:
     """Delete an album the run created, with its tracks; one row for it, one per track."""
     album_id = album["id"]
     tracks = await Track.select().where(Track.album == album_id)
@@ -144,7 +159,9 @@ async def _remove_album(album: Mapping[str, Any], rows: list[dict[str, Any]], ru
     return len(tracks)
 
 
-async def _revert_album(album_id: Any, rows: list[dict[str, Any]], run_id: Any, outcome: RunRevert) -> None:
+async def _revert_album(
+    album_id: uuid.UUID, rows: list[dict[str, Any]], run_id: uuid.UUID, outcome: RunRevert
+) -> None:
     async with transaction():
         album = await lock_album(album_id)
         if album is None:
@@ -178,7 +195,7 @@ async def _revert_album(album_id: Any, rows: list[dict[str, Any]], run_id: Any, 
         await forget_album(album_id)
 
 
-async def _remove_artists(rows: list[dict[str, Any]], run_id: Any, outcome: RunRevert) -> None:
+async def _remove_artists(rows: list[dict[str, Any]], run_id: uuid.UUID, outcome: RunRevert) -> None:
     created = [r for r in rows if r["entity_type"] == "ARTIST" and r["category"] == "CREATED"]
     for row in created:
         artist_id = row["entity_id"]
@@ -214,7 +231,7 @@ async def revert_run(run_id: str | uuid.UUID) -> RunRevert:
     if parent is None:
         raise RuntimeError("revert_run runs inside a job")
     rows = [r for r in await run_rows(run) if r["metadata"].get("action") != "revert"]
-    by_album: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    by_album: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         album_id = row["album_id"] or (row["entity_id"] if row["entity_type"] == "ALBUM" else None)
         if album_id is not None and row["entity_type"] in ("ALBUM", "TRACK"):

@@ -81,7 +81,7 @@ class Score:
     total: int
     components: tuple[Component, ...]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """For the log row's metadata."""
         return {"total": self.total, "components": [asdict(c) for c in self.components]}
 
@@ -112,7 +112,7 @@ def _text(key: str, ours: str | None, theirs: str | None, *, drop_featuring: boo
     return _component(key, fraction, _percent(fraction))
 
 
-def _missing(ours: Any, theirs: Any, what: str) -> str | None:
+def _missing(ours: object, theirs: object, what: str) -> str | None:
     if ours in (None, "") and theirs in (None, ""):
         return f"no {what} on either side"
     if ours in (None, ""):
@@ -231,7 +231,7 @@ def _release_type(ours: str | None, theirs: str | None) -> Component:
     return found
 
 
-def _shown(value: Any) -> str | None:
+def _shown(value: object) -> str | None:
     return None if value in (None, "") else str(value)
 
 

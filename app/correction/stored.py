@@ -22,5 +22,5 @@ def candidate_from(value: Any) -> Candidate:
     return Candidate(**data)
 
 
-def loads(value: Any) -> Any:
+def loads(value: object) -> Any:
     return json.loads(value) if isinstance(value, str) else value

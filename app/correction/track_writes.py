@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from app.catalog.rows import ColumnUpdates, TrackRow
 from app.catalog.tables import Artist, Track, TrackArtist
@@ -39,6 +39,14 @@ SNAPSHOT_COLUMNS = (
 LOGGED_COLUMNS = ("title", "disc_number", "track_number", "duration_ms", "isrc", "musicbrainz_id")
 
 
+class ArtistLink(TypedDict):
+    """A track's artist credit as a deleted track's snapshot keeps it (`track_artists`)."""
+
+    artist: str
+    role: str
+    position: int
+
+
 @dataclass
 class TrackOp:
     action: str
@@ -46,7 +54,7 @@ class TrackOp:
     category: str
     track: TrackRow | None = None  # the row as it is (changed, removed)
     values: dict[str, Any] = field(default_factory=dict)  # new values (added: every column given)
-    artists: list[dict[str, Any]] = field(default_factory=list)  # links to restore with an addition
+    artists: list[ArtistLink] = field(default_factory=list)  # links to restore with an addition
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -102,7 +110,7 @@ def from_snapshot(saved: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def track_artists(track_id: uuid.UUID) -> list[dict[str, Any]]:
+async def track_artists(track_id: uuid.UUID) -> list[ArtistLink]:
     links = await TrackArtist.select(TrackArtist.artist, TrackArtist.role, TrackArtist.position).where(
         TrackArtist.track == track_id
     )

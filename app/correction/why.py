@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
 
 from app.correction.scoring import Score, lost_against, score_from_dict
 from app.correction.stored import loads
 from app.correction.tables import FixCandidate
 
 
-def _losses(top: Score, other: Score) -> list[dict[str, Any]]:
+def _losses(top: Score, other: Score) -> list[dict[str, object]]:
     return [vars(loss) | {"lost": loss.lost} for loss in lost_against(top, other)]
 
 
-async def stored_candidates(album_id: Any) -> list[dict[str, Any]]:
+async def stored_candidates(album_id: uuid.UUID) -> list[dict[str, object]]:
     """The album's candidates found ahead, best first: key, source, title, score with its components
     (weight, fraction, points, both raw values) and, from #2 on, where each lost against #1."""
     rows = (
@@ -27,11 +27,11 @@ async def stored_candidates(album_id: Any) -> list[dict[str, Any]]:
         .where(FixCandidate.album_id == album_id)
         .order_by(FixCandidate.position)
     )
-    out: list[dict[str, Any]] = []
+    out: list[dict[str, object]] = []
     top: Score | None = None
     for row in rows:
         score = score_from_dict(loads(row["breakdown"]) or {})
-        entry = {
+        entry: dict[str, object] = {
             "position": row["position"],
             "key": row["candidate_key"],
             "source": row["source"],
@@ -46,7 +46,7 @@ async def stored_candidates(album_id: Any) -> list[dict[str, Any]]:
     return out
 
 
-async def runner_up_for(album_id: Any, key: str, applied: Score) -> dict[str, Any] | None:
+async def runner_up_for(album_id: uuid.UUID, key: str, applied: Score) -> dict[str, object] | None:
     """The best other stored candidate next to the one applied, for the CORRECTED row's metadata."""
     row = (
         await FixCandidate.select(FixCandidate.candidate_key, FixCandidate.title, FixCandidate.breakdown)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, cast
@@ -108,13 +108,11 @@ async def _stop_asked(job_id: str) -> bool:
     return bool(row and row["stop_requested_at"])
 
 
-async def _summary(job_id: str, **values: Any) -> None:
+async def _summary(job_id: str, **values: object) -> None:
     await Job.update({Job.summary: json.dumps(values)}).where(Job.job_id == job_id)
 
 
-async def _apply(
-    action: BulkAction, rows: Sequence[Mapping[str, Any]], actor: Actor, me: str
-) -> tuple[int, int]:
+async def _apply(action: BulkAction, rows: Sequence[JobRow], actor: Actor, me: str) -> tuple[int, int]:
     """Apply `action` to one batch; returns (changed, failed)."""
     if action is BulkAction.cancel:
         ids = [r["job_id"] for r in rows]
@@ -140,7 +138,7 @@ async def _apply(
     return changed, failed
 
 
-async def run_bulk(action_name: str, selection: dict[str, Any]) -> dict[str, Any]:
+async def run_bulk(action_name: str, selection: dict[str, Any]) -> dict[str, object]:
     """The `bulk_jobs` actor's work: apply the action batch by batch; returns what it did."""
     ctx = get_current_job()
     if ctx is None or ctx.user_id is None:
@@ -189,6 +187,12 @@ async def run_bulk(action_name: str, selection: dict[str, Any]) -> dict[str, Any
         await _summary(ctx.job_id, bulk=action.value, done=done, changed=changed, failed=failed)
         if not more:
             break
-    result = {"bulk": action.value, "done": done, "changed": changed, "failed": failed, "stopped": stopped}
+    result: dict[str, object] = {
+        "bulk": action.value,
+        "done": done,
+        "changed": changed,
+        "failed": failed,
+        "stopped": stopped,
+    }
     await _summary(ctx.job_id, **result)
     return result

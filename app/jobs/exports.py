@@ -7,7 +7,8 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+
+from piccolo.columns.combination import Or, Where
 
 from app.jobs.tables import Job, JobStatus
 from app.llamalog.context import JobContext
@@ -23,7 +24,7 @@ class ExportRequest:
     fmt: str
     bom: bool = False
     newest_first: bool = True
-    scope: Any = None  # a Piccolo where clause (a chain), or None for the whole log
+    scope: Where | Or | None = None  # a Piccolo where clause (a chain), or None for the whole log
     what: str = "logs"  # "logs" or "chain:<ENTITY_TYPE>:<id>", as the job's args say
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 from urllib.parse import urlencode
 
 from app.jobs.actors import ActorName
@@ -73,7 +72,7 @@ class JobFilter:
         return replace(self, status=status)
 
 
-def _one(params: Mapping[str, Any], name: str) -> str | None:
+def _one(params: Mapping[str, object], name: str) -> str | None:
     value = params.get(name)
     if isinstance(value, (list, tuple)):
         value = value[-1] if value else None
@@ -91,7 +90,7 @@ def _choice(name: str, value: str | None, allowed: Sequence[str]) -> str | None:
     return value
 
 
-def parse_job_filter(params: Mapping[str, Any]) -> JobFilter:
+def parse_job_filter(params: Mapping[str, object]) -> JobFilter:
     """Read the /jobs filter parameters; raise FilterError naming the bad one."""
     source = _one(params, "source")
     since = parse_when("since", _one(params, "since"))
@@ -118,7 +117,7 @@ def parse_job_filter(params: Mapping[str, Any]) -> JobFilter:
     )
 
 
-def parse_limit(params: Mapping[str, Any], default: int = DEFAULT_LIMIT) -> int:
+def parse_limit(params: Mapping[str, object], default: int = DEFAULT_LIMIT) -> int:
     raw = _one(params, "limit")
     if raw is None:
         return default
@@ -131,10 +130,10 @@ def parse_limit(params: Mapping[str, Any], default: int = DEFAULT_LIMIT) -> int:
     return limit
 
 
-def arg_text(args: Sequence[Any], kwargs: Mapping[str, Any]) -> str | None:
+def arg_text(args: Sequence[object], kwargs: Mapping[str, object]) -> str | None:
     """What a run is about, for the `arg` filter: its first argument, else its first keyword value."""
     if args:
-        value: Any = args[0]
+        value: object = args[0]
     elif kwargs:
         value = next(iter(kwargs.values()))
     else:

@@ -11,7 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from piccolo.columns.combination import WhereRaw
+from piccolo.columns.combination import Combinable, WhereRaw
+from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 
 from app.jobs.filters import SOURCE_KINDS, JobFilter
@@ -51,9 +52,9 @@ class JobPage:
     next_cursor: str | None
 
 
-def job_conditions(f: JobFilter) -> list[Any]:
+def job_conditions(f: JobFilter) -> list[Combinable]:
     """The WHERE terms of a filter (each served by an index in the job_filters migration)."""
-    terms: list[Any] = []
+    terms: list[Combinable] = []
     if f.status:
         terms.append(Job.status == f.status)
     if f.kind:
@@ -75,15 +76,15 @@ def job_conditions(f: JobFilter) -> list[Any]:
     return terms
 
 
-def _where(query: Any, terms: list[Any]) -> Any:
+def _where(query: Select, terms: list[Combinable]) -> Select:
     for term in terms:
         query = query.where(term)
     return query
 
 
-def _after(cursor: str) -> Any:
+def _after(cursor: str) -> WhereRaw:
     after = JobCursor.decode(cursor)
-    job_id: Any = after.job_id if Job._meta.db.engine_type == "postgres" else str(after.job_id)
+    job_id: uuid.UUID | str = after.job_id if Job._meta.db.engine_type == "postgres" else str(after.job_id)
     return WhereRaw("(created_at, job_id) < ({}, {})", after.created_at, job_id)
 
 
@@ -94,7 +95,9 @@ async def search_jobs(f: JobFilter, *, cursor: str | None = None, limit: int = 5
     if cursor:
         terms.append(_after(cursor))
     query = _where(Job.select().output(load_json=True), terms)
-    rows = await query.order_by(Job.created_at, Job.job_id, ascending=False).limit(limit + 1)
+    rows = cast(
+        list[JobRow], await query.order_by(Job.created_at, Job.job_id, ascending=False).limit(limit + 1)
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = JobCursor(rows[-1]["created_at"], rows[-1]["job_id"]).encode() if more else None
@@ -134,7 +137,7 @@ class Estimate:
 async def estimate_matching(f: JobFilter, *, cap: int = 1000) -> Estimate:
     """Runs matching `f`: a bounded count (never a full COUNT(*)); past `cap`, the planner's guess
     on Postgres (EXPLAIN), a bounded count up to `cap` on SQLite (it has no row estimate)."""
-    db: Any = Job._meta.db
+    db = Job._meta.db
     terms = job_conditions(f)
     inner = _where(Job.select(Job.job_id), terms).limit(cap + 1).querystrings[0]
     rows = await db.run_querystring(QueryString("SELECT count(*) AS n FROM ({}) AS capped", inner))

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
-from app.db import transaction
+from app.db import ColumnUpdates, transaction
 from app.jobs.cron import Cron
 from app.jobs.launch import User
+from app.jobs.rows import JobRow
 from app.jobs.runs import now
 from app.jobs.schedule import Schedule, current_schedules, find_schedule, run_now
 from app.jobs.tables import Job, JobSchedule, JobScheduleChange
@@ -43,7 +44,7 @@ async def claim_tick(name: str, tick: dt.datetime) -> bool:
     return bool(claimed)
 
 
-def _state(s: Schedule) -> dict[str, Any]:
+def _state(s: Schedule) -> dict[str, object]:
     return {"cron": s.expression, "paused": s.paused}
 
 
@@ -55,7 +56,7 @@ async def _find(name: str) -> Schedule:
     return (await current_schedules([base]))[0]
 
 
-async def _change(name: str, action: str, user: User, values: dict[Any, Any]) -> Schedule:
+async def _change(name: str, action: str, user: User, values: ColumnUpdates) -> Schedule:
     """Write the new state and its history row in one transaction; returns the schedule after."""
     async with transaction():
         before = await _find(name)
@@ -112,8 +113,8 @@ class ScheduleView:
     schedule: Schedule
     words: str | None
     next_runs: list[dt.datetime]  # empty when paused or off
-    last_runs: list[dict[str, Any]]  # newest first, from the job table
-    history: list[dict[str, Any]]  # newest first
+    last_runs: list[JobRow]  # newest first, from the job table
+    history: list[dict[str, object]]  # newest first
 
 
 async def schedule_views(at: dt.datetime | None = None) -> list[ScheduleView]:
@@ -123,12 +124,13 @@ async def schedule_views(at: dt.datetime | None = None) -> list[ScheduleView]:
     for s in await current_schedules():
         # Shown even when this process's scheduler is off: what the cron means is worth seeing.
         runs = s.cron.next_runs(at, 5) if s.cron and not s.paused else []
-        last = (
+        last = cast(
+            list[JobRow],
             await Job.select()
             .where(Job.kind == s.actor[:50])
             .order_by(Job.created_at, ascending=False)
             .limit(LAST_RUNS)
-            .output(load_json=True)
+            .output(load_json=True),
         )
         history = (
             await JobScheduleChange.select()

@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import cast
 
 from app.config import get_settings
 from app.jobs.actors import UnknownActor, find_actor
 from app.jobs.failures import JobFailure, run_failure_hook
 from app.jobs.launch import User
+from app.jobs.rows import JobRow
 from app.jobs.runs import now
 from app.jobs.tables import Job, JobStatus
 from app.llamalog.context import JobContext
@@ -26,7 +27,7 @@ class NotStuck(ValueError):
     pass
 
 
-def is_stuck(job: Mapping[str, Any], at: dt.datetime, limit_s: float) -> bool:
+def is_stuck(job: Mapping[str, object], at: dt.datetime, limit_s: float) -> bool:
     """No sign of life for `limit_s` seconds while it says it runs (or the detector found it stalled)."""
     if job.get("status") == JobStatus.stalled:
         return True
@@ -36,12 +37,12 @@ def is_stuck(job: Mapping[str, Any], at: dt.datetime, limit_s: float) -> bool:
     return isinstance(seen, dt.datetime) and (at - seen).total_seconds() > limit_s
 
 
-def stuck_ids(jobs: Iterable[Mapping[str, Any]], at: dt.datetime | None = None) -> set[str]:
+def stuck_ids(jobs: Iterable[Mapping[str, object]], at: dt.datetime | None = None) -> set[str]:
     at, limit = at or now(), get_settings().worker_heartbeat_timeout
     return {str(j["job_id"]) for j in jobs if is_stuck(j, at, limit)}
 
 
-def _callback(actor: str) -> Callable[[JobFailure], Any] | None:
+def _callback(actor: str) -> Callable[[JobFailure], Awaitable[None] | None] | None:
     try:
         found = find_actor(actor)
     except (UnknownActor, RuntimeError):
@@ -49,9 +50,9 @@ def _callback(actor: str) -> Callable[[JobFailure], Any] | None:
     return found.options.get("on_final_failure")  # type: ignore[no-any-return]
 
 
-async def fail_stuck(job_id: uuid.UUID, user: User) -> dict[str, Any]:
+async def fail_stuck(job_id: uuid.UUID, user: User) -> dict[str, object]:
     """Fail a stuck run as `user`; raises NotStuck when it has shown life since (or is over)."""
-    row = await Job.select().where(Job.job_id == job_id).output(load_json=True).first()
+    row = cast(JobRow | None, await Job.select().where(Job.job_id == job_id).output(load_json=True).first())
     if row is None or not is_stuck(row, now(), get_settings().worker_heartbeat_timeout):
         raise NotStuck("that run is not stuck: it is over, or its worker has shown signs of life")
     seen = row["heartbeat_at"].isoformat(timespec="seconds") if row["heartbeat_at"] else "never"

@@ -8,13 +8,14 @@ redelivered run, so the words never disagree with the counts.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from app.jobs.tables import Job
 from app.llamalog.context import get_current_job
 
 
-async def job_summary(**values: Any) -> None:
+async def job_summary(**values: object) -> None:
     """Keep `values` as the running job's summary (outside a worker run: nothing to keep)."""
     ctx = get_current_job()
     if ctx is None:
@@ -33,7 +34,7 @@ def _window(window: dict[str, Any]) -> str:
     return f"Looked at {window.get('listing', 'the listing')} for {country}, up to {_albums(window['max'])}."
 
 
-def describe(job: dict[str, Any]) -> dict[str, str] | None:
+def describe(job: Mapping[str, object]) -> dict[str, str] | None:
     """The summary of a finished or running sync in words: saw, window, and why nothing was logged."""
     summary = job.get("summary")
     if isinstance(summary, str):

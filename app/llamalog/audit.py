@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from piccolo.querystring import QueryString
 
@@ -38,7 +37,7 @@ class CheckResult:
     name: str
     title: str
     count: int
-    samples: list[Any]
+    samples: list[int | str]
     problem: bool
     seconds: float
 
@@ -51,7 +50,7 @@ class AuditReport:
     def problems(self) -> int:
         return sum(c.count for c in self.checks if c.problem)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> dict[str, object]:
         return {"problems": self.problems, "checks": [asdict(c) for c in self.checks]}
 
 
@@ -244,7 +243,7 @@ async def run_check(check: Check) -> CheckResult:
     db = engine()
     (row,) = await db.run_querystring(QueryString(_sql(check, "COUNT(*) AS n")))
     count = int(row["n"])
-    samples: list[Any] = []
+    samples: list[int | str] = []
     if count:
         rows = await db.run_querystring(QueryString(_sql(check, "t.id", f" ORDER BY t.id LIMIT {SAMPLES}")))
         samples = [_sample(r["id"]) for r in rows]

@@ -6,21 +6,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 import msgspec
-from piccolo.columns import JSON, Array, Boolean, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Array, Boolean, Column, Text, Timestamptz, Varchar
+from piccolo.columns.combination import Or, Where
 
 from app.db import engine
 from app.llamalog.filters import Cursor, FilterError, LogFilter
 from app.llamalog.queries import PAGE_COLUMNS, page_query
 
+if TYPE_CHECKING:
+    from piccolo.engine.postgres import PostgresEngine
+
 # A row as the driver hands it over (asyncpg Record or dict): read by column name.
-Row = Mapping[str, Any]
+Row = Mapping[str, object]
 
 FORMATS = ("csv", "jsonl")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
@@ -40,7 +45,7 @@ def parse_format(value: str | None) -> str:
 
 
 async def stream_rows(
-    flt: LogFilter, *, newest_first: bool = True, scope: Any = None
+    flt: LogFilter, *, newest_first: bool = True, scope: Where | Or | None = None
 ) -> AsyncIterator[list[Row]]:
     """Every row matching `flt` (and `scope`), in page order, `BATCH` rows at a time. JSON columns
     stay JSON text: an export writes them out as they are, without a parse and a dump per row."""
@@ -56,14 +61,16 @@ async def stream_rows(
             yield rows
         if len(rows) < BATCH:
             return
-        flt = flt.with_cursor(Cursor(rows[-1]["created_at"], rows[-1]["id"]))
+        flt = flt.with_cursor(Cursor(cast(dt.datetime, rows[-1]["created_at"]), cast(int, rows[-1]["id"])))
 
 
-async def _postgres_cursor(flt: LogFilter, newest_first: bool, scope: Any) -> AsyncIterator[list[Row]]:
+async def _postgres_cursor(
+    flt: LogFilter, newest_first: bool, scope: Where | Or | None
+) -> AsyncIterator[list[Row]]:
     """One read-only snapshot read through a real cursor: Postgres hands over BATCH rows at a time."""
     query = await page_query(replace(flt, cursor=None), newest_first=newest_first, scope=scope)
     sql, args = query.compile_string(engine_type="postgres")
-    db: Any = engine()
+    db = cast("PostgresEngine", engine())
     pool = db.pool
     connection = await (pool.acquire() if pool is not None else db.get_new_connection())
     try:
@@ -82,25 +89,25 @@ def _defused(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def _as_text(value: Any) -> str:
-    return "" if value is None else _defused(value)
+def _as_text(value: object) -> str:
+    return "" if value is None else _defused(cast(str, value))
 
 
-def _as_str(value: Any) -> str:
+def _as_str(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _as_time(value: Any) -> str:
+def _as_time(value: object) -> str:
     if value is None:
         return ""
-    return value if isinstance(value, str) else value.isoformat()
+    return value if isinstance(value, str) else cast(dt.datetime, value).isoformat()
 
 
-def _as_bool(value: Any) -> str:
+def _as_bool(value: object) -> str:
     return "" if value is None else ("true" if value else "false")
 
 
-def _as_json(value: Any) -> str:
+def _as_json(value: object) -> str:
     """Arrays and JSON as JSON text (a JSON column is text already)."""
     if value is None:
         return ""
@@ -109,7 +116,7 @@ def _as_json(value: Any) -> str:
     return _defused(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
 
-def _converter(column: Any) -> Callable[[Any], str]:
+def _converter(column: Column) -> Callable[[object], str]:
     if isinstance(column, (JSON, Array)):
         return _as_json
     if isinstance(column, Timestamptz):
@@ -143,7 +150,7 @@ def csv_encoder(*, bom: bool) -> Callable[[list[Row] | None], bytes]:
 _json = msgspec.json.Encoder()
 
 
-def _jsonl_row(row: Row) -> dict[str, Any]:
+def _jsonl_row(row: Row) -> dict[str, object]:
     out = dict(row)
     for name in _JSON_COLUMNS:
         value = out[name]
@@ -173,7 +180,7 @@ def jsonl_encoder() -> Callable[[list[Row] | None], bytes]:
 _DEFUSE = "CASE WHEN ascii({x}) IN (61, 43, 45, 64, 9, 13) THEN '''' || {x} ELSE {x} END"
 
 
-def _pg_cell(column: Any) -> str:
+def _pg_cell(column: Column) -> str:
     name = f'"{column._meta.db_column_name}"'
     if isinstance(column, Array):
         return _DEFUSE.format(x=f"array_to_json({name})::text")
@@ -200,13 +207,18 @@ class ExportCount:
 
 
 async def postgres_csv(
-    flt: LogFilter, count: ExportCount, *, bom: bool, newest_first: bool = True, scope: Any = None
+    flt: LogFilter,
+    count: ExportCount,
+    *,
+    bom: bool,
+    newest_first: bool = True,
+    scope: Where | Or | None = None,
 ) -> AsyncIterator[bytes]:
     """The CSV export straight from `COPY (query) TO STDOUT`, chunk by chunk, with backpressure."""
     query = await page_query(replace(flt, cursor=None), newest_first=newest_first, scope=scope)
     sql, args = query.compile_string(engine_type="postgres")
     copy_sql = f"SELECT {_PG_CSV_SELECT} FROM ({sql}) AS page"
-    db: Any = engine()
+    db = cast("PostgresEngine", engine())
     pool = db.pool
     connection = await (pool.acquire() if pool is not None else db.get_new_connection())
     chunks: asyncio.Queue[bytes | bytearray | None] = asyncio.Queue(maxsize=_QUEUED_CHUNKS)
@@ -247,7 +259,7 @@ async def export_bytes(
     *,
     bom: bool = False,
     newest_first: bool = True,
-    scope: Any = None,
+    scope: Where | Or | None = None,
 ) -> AsyncGenerator[bytes, None]:
     """The export's bytes: CSV from Postgres' own COPY, otherwise rows from the cursor, encoded here."""
     if fmt == "csv" and engine().engine_type == "postgres":

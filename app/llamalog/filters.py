@@ -8,7 +8,6 @@ import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 from urllib.parse import urlencode
 
 from app.llamalog.tables import CATEGORIES, ENTITY_TYPES, SOURCES, STATUSES
@@ -109,7 +108,7 @@ def no_nul(name: str, value: str) -> str:
     return value
 
 
-def _one(params: Mapping[str, Any], name: str) -> str | None:
+def _one(params: Mapping[str, object], name: str) -> str | None:
     value = params.get(name)
     if isinstance(value, (list, tuple)):
         value = value[-1] if value else None
@@ -119,7 +118,7 @@ def _one(params: Mapping[str, Any], name: str) -> str | None:
     return value or None
 
 
-def _many(params: Mapping[str, Any], name: str) -> list[str]:
+def _many(params: Mapping[str, object], name: str) -> list[str]:
     value = params.get(name)
     if value is None:
         return []
@@ -157,7 +156,7 @@ def parse_when(name: str, value: str | None) -> dt.datetime | None:
     return stamp.astimezone(dt.UTC)
 
 
-def parse_filter(params: Mapping[str, Any], *, default_limit: int = DEFAULT_LIMIT) -> LogFilter:
+def parse_filter(params: Mapping[str, object], *, default_limit: int = DEFAULT_LIMIT) -> LogFilter:
     """Read the shared query parameters; raise FilterError naming the bad one."""
     categories = tuple(
         dict.fromkeys(_choice("category", c, CATEGORIES) or "" for c in _many(params, "category"))

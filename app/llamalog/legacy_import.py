@@ -101,7 +101,7 @@ class ImportReport:
     already_there: int = 0
     job_id: str | None = None
 
-    def counts(self) -> dict[str, Any]:
+    def counts(self) -> dict[str, object]:
         """The figures fixtures/legacy/expected.json holds."""
         keys = (
             "rows",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -38,7 +38,7 @@ def without_password(dsn: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def _raw(record: Any) -> dict[str, Any]:
+def _raw(record: Mapping[str, object]) -> dict[str, Any]:
     raw = dict(record)
     metadata = raw.get("metadata")
     if isinstance(metadata, str) and metadata:  # json/jsonb come back as text

@@ -121,7 +121,7 @@ class PruneReport:
                 totals[category] = totals.get(category, 0) + rows
         return totals
 
-    def as_summary(self) -> dict[str, Any]:
+    def as_summary(self) -> dict[str, object]:
         """The record kept on the prune's Job row (JSON)."""
         return {
             "prune": {
@@ -174,7 +174,7 @@ def _month_sql() -> str:
     return "substr(created_at, 1, 7)"
 
 
-async def _run(sql: str, *values: Any) -> list[dict[str, Any]]:
+async def _run(sql: str, *values: object) -> list[dict[str, Any]]:
     return list(await engine().run_querystring(QueryString(sql, *values)))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 from app.llamalog.tables import CATEGORIES
 
@@ -86,7 +85,7 @@ def build_chart(days: list[dt.date], counts: dict[tuple[str, str], int]) -> Char
     ticks = [(round(TOP + plot_h * (1 - f), 1), round(top * f)) for f in (0, 0.5, 1)]
     if top == 1:
         ticks = [ticks[0], ticks[2]]
-    per_category: dict[str, Any] = {c: 0 for c in CATEGORIES}
+    per_category: dict[str, int] = {c: 0 for c in CATEGORIES}
     for (_, category), n in counts.items():
         per_category[category] = per_category.get(category, 0) + n
     return Chart(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Request, Response, get
+from litestar.types import ControllerRouterHandler
 
 from app.llamalog.audit import audit
 from app.web.templating import render
@@ -17,4 +16,4 @@ async def audit_page(request: Request) -> Response[str]:
     return render(request, "audit.html", {"report": report}, block="tile")
 
 
-ROUTES: list[Any] = [audit_page]
+ROUTES: list[ControllerRouterHandler] = [audit_page]

@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request, get
 from litestar.response import Stream
+from litestar.types import ControllerRouterHandler
 
 from app.jobs.exports import ExportRequest, logged_export
 from app.llamalog.chain import chain_scope
@@ -66,4 +67,4 @@ async def api_chain_export(request: Request, entity_type: str, entity_id: str) -
     return _export(request, f"chain:{entity_type.upper()}:{entity_id}", scope=scope, newest_first=False)
 
 
-ROUTES: list[Any] = [api_logs_export, api_chain_export]
+ROUTES: list[ControllerRouterHandler] = [api_logs_export, api_chain_export]

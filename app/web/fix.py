@@ -101,7 +101,11 @@ async def fix_apply(request: Request, album_id: uuid.UUID) -> Response[str]:
     discogs_id = str(form.get("discogs_id") or "") or None
     fields = {str(name) for name in form.getall("field") if name in FIELD_NAMES} if "field" in form else set()
     tracks = {str(value) for value in form.getall("track")} if "track" in form else set()
-    context: dict[str, Any] = {"album_url": _album_url(album_id), "key": key, "discogs_id": discogs_id or ""}
+    context: dict[str, object] = {
+        "album_url": _album_url(album_id),
+        "key": key,
+        "discogs_id": discogs_id or "",
+    }
     try:
         version = parse_int(Album.version, form.get("version") or "")
     except ValueError:

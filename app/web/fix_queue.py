@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import FormMultiDict
 from litestar.response import Redirect
+from litestar.types import ControllerRouterHandler
 
 from app.catalog.state import BROKEN_REASONS
 from app.correction.bulk import MAX_BATCH, batch_items, preview_batch, start_batch
@@ -28,7 +30,7 @@ from app.web.templating import render
 PATH = "/albums/broken"
 
 
-def _context(qq: QueueQuery | None, **extra: Any) -> dict[str, Any]:
+def _context(qq: QueueQuery | None, **extra: object) -> dict[str, object]:
     return {
         "qq": qq or QueueQuery(),
         "list_path": PATH,
@@ -60,7 +62,7 @@ async def fix_queue_page(request: Request) -> Response[str]:
     return render(request, "fix_queue.html", context, block=block)
 
 
-def _album_ids(form: Mapping[str, Any], values: list[str]) -> list[uuid.UUID]:
+def _album_ids(form: Mapping[str, object], values: list[str]) -> list[uuid.UUID]:
     ids = []
     for value in values:
         try:
@@ -70,7 +72,7 @@ def _album_ids(form: Mapping[str, Any], values: list[str]) -> list[uuid.UUID]:
     return ids
 
 
-async def _selected(form: Any) -> tuple[list[uuid.UUID], QueueQuery]:
+async def _selected(form: FormMultiDict) -> tuple[list[uuid.UUID], QueueQuery]:
     """The ticked albums, or with `all=1` every album the filter (in the form) holds."""
     filters = {name: form.get(name) for name in ("reason", "strength", "source", "run") if form.get(name)}
     qq = parse_queue_query(filters)
@@ -140,4 +142,4 @@ async def bulk_run_page(request: Request, job_id: uuid.UUID) -> Response[str]:
     return render(request, "bulk_run.html", {"job": job, "items": items}, block=block)
 
 
-ROUTES: list[Any] = [fix_queue_page, bulk_preview_page, bulk_apply_start, bulk_run_page]
+ROUTES: list[ControllerRouterHandler] = [fix_queue_page, bulk_preview_page, bulk_apply_start, bulk_run_page]

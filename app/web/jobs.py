@@ -24,7 +24,7 @@ from app.jobs.filters import (
     parse_job_filter,
     parse_limit,
 )
-from app.jobs.launch import NotRetryable, UnknownActor, retry_job
+from app.jobs.launch import NotRetryable, UnknownActor, User, retry_job
 from app.jobs.queries import JobDetail, JobNode, estimate_matching, job_detail, search_jobs
 from app.jobs.schedule import run_now, schedule_overview
 from app.jobs.stuck import NotStuck, fail_stuck, stuck_ids
@@ -88,7 +88,7 @@ async def jobs_page(request: Request) -> Response[str]:
     limit, cursor = parse_limit(params), _one(request, "cursor")
     page = await search_jobs(match, cursor=cursor, limit=limit)
     filters = _filter_links(match, limit)
-    context: dict[str, Any] = {
+    context: dict[str, object] = {
         "page": page,
         "match": match,
         "status": match.status,
@@ -184,7 +184,7 @@ async def job_stop(request: Request, ident: str) -> Response[Any]:
     return Redirect(f"/jobs/{job_id}", status_code=303)
 
 
-def _tree_json(node: JobNode) -> dict[str, Any]:
+def _tree_json(node: JobNode) -> dict[str, object]:
     return {**node.job, "children": [_tree_json(child) for child in node.children]}
 
 
@@ -195,7 +195,7 @@ async def job_page(request: Request, ident: str) -> Response[str]:
     if job_id is None:
         raise NotFound(f"{ident!r} is not a job id.")
     detail = await job_detail(job_id)
-    context: dict[str, Any] = {
+    context: dict[str, object] = {
         "detail": detail,
         "job_id": job_id,
         "active": UNFINISHED_STATUSES,
@@ -213,7 +213,7 @@ async def job_page(request: Request, ident: str) -> Response[str]:
     return render(request, "job.html", context)
 
 
-def _user(request: Request) -> Any:
+def _user(request: Request) -> User:
     return request.scope.get("user")
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from litestar import Request, Response, get, post
+from litestar.types import ControllerRouterHandler
 
 from app.correction.matching import (
     ASK_GAP_RANGE,
@@ -30,7 +31,7 @@ def _form_values(matching: Matching) -> dict[str, str]:
     return values
 
 
-async def _context(values: dict[str, str], **extra: Any) -> dict[str, Any]:
+async def _context(values: dict[str, str], **extra: object) -> dict[str, object]:
     return {
         "values": values,
         "labels": LABELS,
@@ -44,7 +45,7 @@ async def _context(values: dict[str, str], **extra: Any) -> dict[str, Any]:
     }
 
 
-def _values(form: Any) -> dict[str, str]:
+def _values(form: Mapping[str, object]) -> dict[str, str]:
     names = [f"weight_{key}" for key in WEIGHTS] + ["strong_threshold", "ask_gap"]
     return {name: str(form.get(name, ""))[:20] for name in names}
 
@@ -86,4 +87,4 @@ async def matching_save(request: Request) -> Response[str]:
     return render(request, "settings_matching.html", context)
 
 
-ROUTES: list[Any] = [matching_page, matching_preview, matching_save]
+ROUTES: list[ControllerRouterHandler] = [matching_page, matching_preview, matching_save]

@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
+from litestar.types import ControllerRouterHandler
 
 from app.correction.run_changes import run_changes
 from app.correction.run_revert import start_revert
@@ -47,4 +48,4 @@ async def run_revert_start(request: Request, job_id: uuid.UUID) -> Response[Any]
     return Redirect(f"/jobs/{revert_id}/changes", status_code=303)
 
 
-ROUTES: list[Any] = [run_changes_page, run_revert_start]
+ROUTES: list[ControllerRouterHandler] = [run_changes_page, run_revert_start]

@@ -7,10 +7,11 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
+from litestar.types import ControllerRouterHandler
 
 from app.config import get_settings
 from app.jobs.cron import CronError
-from app.jobs.launch import UnknownActor
+from app.jobs.launch import UnknownActor, User
 from app.jobs.schedule_state import (
     ScheduleNotFound,
     edit_cron,
@@ -26,7 +27,7 @@ from app.web.templating import render
 LABELS = {"spotify": "Spotify", "musicbrainz": "MusicBrainz"}
 
 
-def _user(request: Request) -> Any:
+def _user(request: Request) -> User:
     return request.scope.get("user")
 
 
@@ -67,7 +68,7 @@ async def schedule_preview(request: Request) -> Response[str]:
     expression = (request.query_params.get("cron") or "").strip()
     try:
         words, runs = preview(expression)
-        context: dict[str, Any] = {"words": words, "runs": runs, "problem": None}
+        context: dict[str, object] = {"words": words, "runs": runs, "problem": None}
     except CronError as exc:
         context = {"words": None, "runs": [], "problem": str(exc)}
     return render(request, "job/_cron_preview.html", context, block=None)
@@ -119,7 +120,7 @@ async def schedule_cron(request: Request, name: str) -> Response[Any]:
     return Redirect("/jobs/schedules", status_code=303)
 
 
-ROUTES: list[Any] = [
+ROUTES: list[ControllerRouterHandler] = [
     schedules_page,
     schedule_preview,
     schedule_pause,

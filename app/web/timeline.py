@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.types import ControllerRouterHandler
+from piccolo.columns import Column
+from piccolo.table import Table
 
 from app.catalog.tables import Album, Artist, Track
 from app.jobs.summary import describe as describe_sync
@@ -24,7 +25,7 @@ from app.llamalog.tables import CATEGORIES
 from app.llamalog.timeline import Subject, load_root, load_timeline, timeline_filter
 from app.web.templating import is_htmx, render
 
-_LABELS: dict[str, tuple[Any, Any]] = {
+_LABELS: dict[str, tuple[type[Table], Column]] = {
     "ALBUM": (Album, Album.title),
     "ARTIST": (Artist, Artist.name),
     "TRACK": (Track, Track.title),
@@ -98,7 +99,9 @@ async def timeline_page(request: Request, kind: str, ident: str) -> Response[str
     return render(request, "timeline.html", context)
 
 
-async def _pings(subject: Subject, categories: tuple[str, ...], after: int | None) -> AsyncIterator[Any]:
+async def _pings(
+    subject: Subject, categories: tuple[str, ...], after: int | None
+) -> AsyncIterator[ServerSentEventMessage]:
     yield ServerSentEventMessage(data=None, comment="🦙 live", retry=2000)
     flt = timeline_filter(categories)
     async for row in live.follow(flt, after, scope=subject.scope(), holds=subject.holds):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
+from litestar.types import ControllerRouterHandler
 
 from app.auth.tokens import create_token, list_tokens, parse_token_form, revoke_token
 from app.auth.users import CurrentUser
@@ -20,7 +19,7 @@ def _user(request: Request) -> CurrentUser:
     return user
 
 
-async def _page(request: Request, **extra: Any) -> Response[str]:
+async def _page(request: Request, **extra: object) -> Response[str]:
     status = 422 if extra.get("errors") else 201 if extra.get("created") else 200
     context = {"tokens": await list_tokens(), "errors": {}, "form": {}, "created": None, **extra}
     return render(request, "tokens.html", context, status_code=status)
@@ -58,4 +57,4 @@ async def tokens_revoke(request: Request, token_id: int) -> Redirect:
     return Redirect("/settings/tokens", status_code=303)
 
 
-ROUTES: list[Any] = [tokens_page, tokens_create, tokens_revoke]
+ROUTES: list[ControllerRouterHandler] = [tokens_page, tokens_create, tokens_revoke]
