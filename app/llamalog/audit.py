@@ -208,7 +208,7 @@ _CAUSES_SQL = (
 )
 
 
-def _sample(value: Any) -> Any:
+def _sample(value: object) -> int | str:
     return value if isinstance(value, int) else str(value)
 
 
@@ -218,7 +218,7 @@ async def run_causes(checks: list[Check]) -> dict[str, CheckResult]:
     rows = await engine().run_querystring(QueryString(_filled(_CAUSES_SQL)))
     seconds = round(time.perf_counter() - started, 3)
     counts: dict[str, int] = {}
-    samples: dict[str, list[Any]] = {}
+    samples: dict[str, list[int | str]] = {}
     for row in rows:
         counts[row["cause"]] = int(row["n"])
         samples.setdefault(row["cause"], []).append(_sample(row["id"]))
