@@ -20,7 +20,7 @@ from app.catalog.rows import ArtistCredit, ListedAlbum
 from app.catalog.state import BROKEN_REASONS, decode_reasons
 from app.catalog.tables import DATA_QUALITIES, ENRICHMENT_STATUSES, Album, AlbumArtist, Artist
 from app.db import contains
-from app.llamalog.filters import FilterError, no_nul
+from app.llamalog.filters import FilterError, one_param
 from app.llamalog.tables import SOURCES
 
 DEFAULT_LIMIT = 50
@@ -121,14 +121,6 @@ class AlbumPage:
     next_cursor: AlbumCursor | None
 
 
-def _one(params: Mapping[str, object], name: str) -> str | None:
-    value = params.get(name)
-    if isinstance(value, (list, tuple)):
-        value = value[-1] if value else None
-    text = no_nul(name, str(value).strip()) if value is not None else ""
-    return text or None
-
-
 def _choice(name: str, value: str | None, allowed: Collection[str]) -> str | None:
     if value is None:
         return None
@@ -140,29 +132,29 @@ def _choice(name: str, value: str | None, allowed: Collection[str]) -> str | Non
 
 def parse_album_query(params: Mapping[str, object], *, broken_only: bool = False) -> AlbumQuery:
     """Read /albums query parameters; raise FilterError naming the bad one."""
-    q = _one(params, "q")
+    q = one_param(params, "q")
     if q and len(q) > MAX_TEXT:
         raise FilterError(f"q: at most {MAX_TEXT} characters")
-    sort = (_one(params, "sort") or "new").lower()
+    sort = (one_param(params, "sort") or "new").lower()
     if sort not in SORTS:
         raise FilterError(f"sort: unknown value {sort!r}; use one of {', '.join(SORTS)}")
-    limit_raw = _one(params, "limit")
+    limit_raw = one_param(params, "limit")
     try:
         limit = int(limit_raw) if limit_raw else DEFAULT_LIMIT
     except ValueError:
         raise FilterError(f"limit: {limit_raw!r} is not a number") from None
     if not 1 <= limit <= MAX_LIMIT:
         raise FilterError(f"limit: must be between 1 and {MAX_LIMIT}")
-    cursor_raw = _one(params, "cursor")
+    cursor_raw = one_param(params, "cursor")
     cursor = AlbumCursor.decode(cursor_raw) if cursor_raw else None
     if cursor and cursor.sort != sort:
         raise FilterError("cursor: it belongs to another sort order (follow the next-page link)")
     return AlbumQuery(
         q=q,
-        reason=_choice("reason", _one(params, "reason"), tuple(BROKEN_REASONS)),
-        quality=_choice("quality", _one(params, "quality"), DATA_QUALITIES),
-        source=_choice("source", _one(params, "source"), SOURCES),
-        enrichment=_choice("enrichment", _one(params, "enrichment"), ENRICHMENT_STATUSES),
+        reason=_choice("reason", one_param(params, "reason"), tuple(BROKEN_REASONS)),
+        quality=_choice("quality", one_param(params, "quality"), DATA_QUALITIES),
+        source=_choice("source", one_param(params, "source"), SOURCES),
+        enrichment=_choice("enrichment", one_param(params, "enrichment"), ENRICHMENT_STATUSES),
         sort=sort,
         cursor=cursor,
         limit=limit,

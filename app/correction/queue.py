@@ -23,7 +23,7 @@ from app.catalog.tables import Album
 from app.correction.matching import Matching
 from app.correction.strength import Verdict
 from app.correction.tables import MATCH_STRENGTHS, FixCandidate, FixMatch, MatchStrength
-from app.llamalog.filters import FilterError, no_nul
+from app.llamalog.filters import FilterError, one_param
 from app.llamalog.tables import SOURCES, LlamaLog
 
 Q = TypeVar("Q", Select, Count)
@@ -73,14 +73,6 @@ class QueueQuery:
         return f"{path}?{replace(self, cursor=cursor).urlencode()}"
 
 
-def _one(params: Mapping[str, object], name: str) -> str | None:
-    value = params.get(name)
-    if isinstance(value, (list, tuple)):
-        value = value[-1] if value else None
-    text = no_nul(name, str(value).strip()) if value is not None else ""
-    return text or None
-
-
 def _choice(name: str, value: str | None, allowed: tuple[str, ...], *, upper: bool = True) -> str | None:
     if value is None:
         return None
@@ -92,26 +84,26 @@ def _choice(name: str, value: str | None, allowed: tuple[str, ...], *, upper: bo
 
 def parse_queue_query(params: Mapping[str, object]) -> QueueQuery:
     """Read the queue's URL parameters; FilterError names the bad one (a 400)."""
-    run_raw = _one(params, "run")
+    run_raw = one_param(params, "run")
     try:
         run = uuid.UUID(run_raw) if run_raw else None
     except ValueError:
         raise FilterError(f"run: {run_raw!r} is not a job id") from None
-    limit_raw = _one(params, "limit")
+    limit_raw = one_param(params, "limit")
     try:
         limit = int(limit_raw) if limit_raw else DEFAULT_LIMIT
     except ValueError:
         raise FilterError(f"limit: {limit_raw!r} is not a number") from None
     if not 1 <= limit <= MAX_LIMIT:
         raise FilterError(f"limit: must be between 1 and {MAX_LIMIT}")
-    cursor_raw = _one(params, "cursor")
+    cursor_raw = one_param(params, "cursor")
     cursor = AlbumCursor.decode(cursor_raw) if cursor_raw else None
     if cursor and cursor.sort != "new":
         raise FilterError("cursor: not a cursor of this queue (follow the next-page link)")
     return QueueQuery(
-        reason=_choice("reason", _one(params, "reason"), tuple(BROKEN_REASONS)),
-        strength=_choice("strength", _one(params, "strength"), STRENGTH_FILTERS, upper=False),
-        source=_choice("source", _one(params, "source"), SOURCES),
+        reason=_choice("reason", one_param(params, "reason"), tuple(BROKEN_REASONS)),
+        strength=_choice("strength", one_param(params, "strength"), STRENGTH_FILTERS, upper=False),
+        source=_choice("source", one_param(params, "source"), SOURCES),
         run=run,
         cursor=cursor,
         limit=limit,

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from app.jobs.actors import ActorName
 from app.jobs.tables import JOB_STATUSES
-from app.llamalog.filters import FilterError, no_nul, parse_when
+from app.llamalog.filters import FilterError, one_param, parse_when
 
 MAX_ARG = 200
 MAX_LIMIT = 200
@@ -72,16 +72,6 @@ class JobFilter:
         return replace(self, status=status)
 
 
-def _one(params: Mapping[str, object], name: str) -> str | None:
-    value = params.get(name)
-    if isinstance(value, (list, tuple)):
-        value = value[-1] if value else None
-    if value is None:
-        return None
-    value = no_nul(name, str(value).strip())
-    return value or None
-
-
 def _choice(name: str, value: str | None, allowed: Sequence[str]) -> str | None:
     if value is None:
         return None
@@ -92,22 +82,22 @@ def _choice(name: str, value: str | None, allowed: Sequence[str]) -> str | None:
 
 def parse_job_filter(params: Mapping[str, object]) -> JobFilter:
     """Read the /jobs filter parameters; raise FilterError naming the bad one."""
-    source = _one(params, "source")
-    since = parse_when("since", _one(params, "since"))
-    until = parse_when("until", _one(params, "until"))
+    source = one_param(params, "source")
+    since = parse_when("since", one_param(params, "since"))
+    until = parse_when("until", one_param(params, "until"))
     if since and until and since >= until:
         raise FilterError("since: must be before until")
-    user, arg = _one(params, "user"), _one(params, "arg")
+    user, arg = one_param(params, "user"), one_param(params, "arg")
     if user and len(user) > 100:
         raise FilterError("user: at most 100 characters")
     if arg and len(arg) > MAX_ARG:
         raise FilterError(f"arg: at most {MAX_ARG} characters")
-    roots = _one(params, "roots")
+    roots = one_param(params, "roots")
     if roots not in (None, "1", "on", "true"):
         raise FilterError(f"roots: unknown value {roots!r}; use 1")
     return JobFilter(
-        kind=_choice("kind", _one(params, "kind"), known_kinds()),
-        status=_choice("status", _one(params, "status"), JOB_STATUSES),
+        kind=_choice("kind", one_param(params, "kind"), known_kinds()),
+        status=_choice("status", one_param(params, "status"), JOB_STATUSES),
         source=_choice("source", source.lower() if source else None, tuple(SOURCE_KINDS)),
         user=user,
         since=since,
@@ -118,7 +108,7 @@ def parse_job_filter(params: Mapping[str, object]) -> JobFilter:
 
 
 def parse_limit(params: Mapping[str, object], default: int = DEFAULT_LIMIT) -> int:
-    raw = _one(params, "limit")
+    raw = one_param(params, "limit")
     if raw is None:
         return default
     try:

@@ -108,7 +108,8 @@ def no_nul(name: str, value: str) -> str:
     return value
 
 
-def _one(params: Mapping[str, object], name: str) -> str | None:
+def one_param(params: Mapping[str, object], name: str) -> str | None:
+    """The last value of query parameter `name`, stripped; None when absent or empty; NUL refused."""
     value = params.get(name)
     if isinstance(value, (list, tuple)):
         value = value[-1] if value else None
@@ -161,34 +162,34 @@ def parse_filter(params: Mapping[str, object], *, default_limit: int = DEFAULT_L
     categories = tuple(
         dict.fromkeys(_choice("category", c, CATEGORIES) or "" for c in _many(params, "category"))
     )
-    since = parse_when("since", _one(params, "since"))
-    until = parse_when("until", _one(params, "until"))
+    since = parse_when("since", one_param(params, "since"))
+    until = parse_when("until", one_param(params, "until"))
     if since and until and since >= until:
         raise FilterError("since: must be before until")
-    job_raw = _one(params, "job")
+    job_raw = one_param(params, "job")
     try:
         job = uuid.UUID(job_raw) if job_raw else None
     except ValueError:
         raise FilterError(f"job: {job_raw!r} is not a job id") from None
-    limit_raw = _one(params, "limit")
+    limit_raw = one_param(params, "limit")
     try:
         limit = int(limit_raw) if limit_raw else default_limit
     except ValueError:
         raise FilterError(f"limit: {limit_raw!r} is not a number") from None
     if not 1 <= limit <= MAX_LIMIT:
         raise FilterError(f"limit: must be between 1 and {MAX_LIMIT}")
-    cursor_raw = _one(params, "cursor")
-    q = _one(params, "q")
-    operation = _one(params, "operation")
+    cursor_raw = one_param(params, "cursor")
+    q = one_param(params, "q")
+    operation = one_param(params, "operation")
     for name, text in (("q", q), ("operation", operation)):
         if text and len(text) > MAX_TEXT:
             raise FilterError(f"{name}: at most {MAX_TEXT} characters")
     return LogFilter(
         categories=categories,
-        entity_type=_choice("entity_type", _one(params, "entity_type"), ENTITY_TYPES),
-        status=_choice("status", _one(params, "status"), STATUSES),
+        entity_type=_choice("entity_type", one_param(params, "entity_type"), ENTITY_TYPES),
+        status=_choice("status", one_param(params, "status"), STATUSES),
         operation=operation,
-        source=_choice("source", _one(params, "source"), SOURCES),
+        source=_choice("source", one_param(params, "source"), SOURCES),
         since=since,
         until=until,
         job=job,
