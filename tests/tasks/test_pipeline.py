@@ -37,6 +37,7 @@ async def test_sync_enrichment_and_cover_form_one_job_tree(upstream: Any, worker
     enrich_ids = {str(j["job_id"]) for j in by_kind["enrich_album"]}
     assert by_kind.get("cache_cover"), "enrichment queues the cover"
     assert all(str(j["parent_job_id"]) in enrich_ids for j in by_kind["cache_cover"])
+    assert [str(j["parent_job_id"]) for j in by_kind["refresh_fix_queue"]] == [root], "the fix queue follows"
     assert {j["status"] for j in jobs} == {"succeeded"}
 
     rows = await LlamaLog.select().where(LlamaLog.root_job_id == root)
