@@ -7,7 +7,7 @@ import binascii
 import datetime as dt
 import json
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -20,7 +20,7 @@ from app.catalog.rows import ArtistCredit, ListedAlbum
 from app.catalog.state import BROKEN_REASONS, decode_reasons
 from app.catalog.tables import DATA_QUALITIES, ENRICHMENT_STATUSES, Album, AlbumArtist, Artist
 from app.db import contains
-from app.llamalog.filters import FilterError, one_param
+from app.llamalog.filters import FilterError, choice, one_param
 from app.llamalog.tables import SOURCES
 
 DEFAULT_LIMIT = 50
@@ -121,15 +121,6 @@ class AlbumPage:
     next_cursor: AlbumCursor | None
 
 
-def _choice(name: str, value: str | None, allowed: Collection[str]) -> str | None:
-    if value is None:
-        return None
-    upper = value.upper()
-    if upper not in allowed:
-        raise FilterError(f"{name}: unknown value {value!r}; use one of {', '.join(allowed)}")
-    return str(upper)
-
-
 def parse_album_query(params: Mapping[str, object], *, broken_only: bool = False) -> AlbumQuery:
     """Read /albums query parameters; raise FilterError naming the bad one."""
     q = one_param(params, "q")
@@ -151,10 +142,10 @@ def parse_album_query(params: Mapping[str, object], *, broken_only: bool = False
         raise FilterError("cursor: it belongs to another sort order (follow the next-page link)")
     return AlbumQuery(
         q=q,
-        reason=_choice("reason", one_param(params, "reason"), tuple(BROKEN_REASONS)),
-        quality=_choice("quality", one_param(params, "quality"), DATA_QUALITIES),
-        source=_choice("source", one_param(params, "source"), SOURCES),
-        enrichment=_choice("enrichment", one_param(params, "enrichment"), ENRICHMENT_STATUSES),
+        reason=choice("reason", one_param(params, "reason"), tuple(BROKEN_REASONS)),
+        quality=choice("quality", one_param(params, "quality"), DATA_QUALITIES),
+        source=choice("source", one_param(params, "source"), SOURCES),
+        enrichment=choice("enrichment", one_param(params, "enrichment"), ENRICHMENT_STATUSES),
         sort=sort,
         cursor=cursor,
         limit=limit,

@@ -23,7 +23,7 @@ from app.catalog.tables import Album
 from app.correction.matching import Matching
 from app.correction.strength import Verdict
 from app.correction.tables import MATCH_STRENGTHS, FixCandidate, FixMatch, MatchStrength
-from app.llamalog.filters import FilterError, one_param
+from app.llamalog.filters import FilterError, choice, one_param
 from app.llamalog.tables import SOURCES, LlamaLog
 
 Q = TypeVar("Q", Select, Count)
@@ -73,15 +73,6 @@ class QueueQuery:
         return f"{path}?{replace(self, cursor=cursor).urlencode()}"
 
 
-def _choice(name: str, value: str | None, allowed: tuple[str, ...], *, upper: bool = True) -> str | None:
-    if value is None:
-        return None
-    folded = value.upper() if upper else value.lower()
-    if folded not in allowed:
-        raise FilterError(f"{name}: unknown value {value!r}; use one of {', '.join(allowed)}")
-    return folded
-
-
 def parse_queue_query(params: Mapping[str, object]) -> QueueQuery:
     """Read the queue's URL parameters; FilterError names the bad one (a 400)."""
     run_raw = one_param(params, "run")
@@ -101,9 +92,9 @@ def parse_queue_query(params: Mapping[str, object]) -> QueueQuery:
     if cursor and cursor.sort != "new":
         raise FilterError("cursor: not a cursor of this queue (follow the next-page link)")
     return QueueQuery(
-        reason=_choice("reason", one_param(params, "reason"), tuple(BROKEN_REASONS)),
-        strength=_choice("strength", one_param(params, "strength"), STRENGTH_FILTERS, upper=False),
-        source=_choice("source", one_param(params, "source"), SOURCES),
+        reason=choice("reason", one_param(params, "reason"), tuple(BROKEN_REASONS)),
+        strength=choice("strength", one_param(params, "strength"), STRENGTH_FILTERS, fold=str.lower),
+        source=choice("source", one_param(params, "source"), SOURCES),
         run=run,
         cursor=cursor,
         limit=limit,

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from app.jobs.actors import ActorName
 from app.jobs.tables import JOB_STATUSES
-from app.llamalog.filters import FilterError, one_param, parse_when
+from app.llamalog.filters import FilterError, choice, one_param, parse_when
 
 MAX_ARG = 200
 MAX_LIMIT = 200
@@ -72,17 +72,8 @@ class JobFilter:
         return replace(self, status=status)
 
 
-def _choice(name: str, value: str | None, allowed: Sequence[str]) -> str | None:
-    if value is None:
-        return None
-    if value not in allowed:
-        raise FilterError(f"{name}: unknown value {value!r}; use one of {', '.join(allowed)}")
-    return value
-
-
 def parse_job_filter(params: Mapping[str, object]) -> JobFilter:
     """Read the /jobs filter parameters; raise FilterError naming the bad one."""
-    source = one_param(params, "source")
     since = parse_when("since", one_param(params, "since"))
     until = parse_when("until", one_param(params, "until"))
     if since and until and since >= until:
@@ -96,9 +87,9 @@ def parse_job_filter(params: Mapping[str, object]) -> JobFilter:
     if roots not in (None, "1", "on", "true"):
         raise FilterError(f"roots: unknown value {roots!r}; use 1")
     return JobFilter(
-        kind=_choice("kind", one_param(params, "kind"), known_kinds()),
-        status=_choice("status", one_param(params, "status"), JOB_STATUSES),
-        source=_choice("source", source.lower() if source else None, tuple(SOURCE_KINDS)),
+        kind=choice("kind", one_param(params, "kind"), known_kinds(), fold=str.lower),
+        status=choice("status", one_param(params, "status"), JOB_STATUSES, fold=str.lower),
+        source=choice("source", one_param(params, "source"), tuple(SOURCE_KINDS), fold=str.lower),
         user=user,
         since=since,
         until=until,

@@ -6,7 +6,7 @@ import base64
 import binascii
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
@@ -130,13 +130,16 @@ def _many(params: Mapping[str, object], name: str) -> list[str]:
     return out
 
 
-def _choice(name: str, value: str | None, allowed: Sequence[str]) -> str | None:
+def choice(
+    name: str, value: str | None, allowed: Collection[str], *, fold: Callable[[str], str] = str.upper
+) -> str | None:
+    """`value` folded to the case of `allowed` (upper by default) and checked against it; None stays None."""
     if value is None:
         return None
-    upper = value.upper()
-    if upper not in allowed:
+    folded = fold(value)
+    if folded not in allowed:
         raise FilterError(f"{name}: unknown value {value!r}; use one of {', '.join(allowed)}")
-    return upper
+    return folded
 
 
 def parse_when(name: str, value: str | None) -> dt.datetime | None:
@@ -160,7 +163,7 @@ def parse_when(name: str, value: str | None) -> dt.datetime | None:
 def parse_filter(params: Mapping[str, object], *, default_limit: int = DEFAULT_LIMIT) -> LogFilter:
     """Read the shared query parameters; raise FilterError naming the bad one."""
     categories = tuple(
-        dict.fromkeys(_choice("category", c, CATEGORIES) or "" for c in _many(params, "category"))
+        dict.fromkeys(choice("category", c, CATEGORIES) or "" for c in _many(params, "category"))
     )
     since = parse_when("since", one_param(params, "since"))
     until = parse_when("until", one_param(params, "until"))
@@ -186,10 +189,10 @@ def parse_filter(params: Mapping[str, object], *, default_limit: int = DEFAULT_L
             raise FilterError(f"{name}: at most {MAX_TEXT} characters")
     return LogFilter(
         categories=categories,
-        entity_type=_choice("entity_type", one_param(params, "entity_type"), ENTITY_TYPES),
-        status=_choice("status", one_param(params, "status"), STATUSES),
+        entity_type=choice("entity_type", one_param(params, "entity_type"), ENTITY_TYPES),
+        status=choice("status", one_param(params, "status"), STATUSES),
         operation=operation,
-        source=_choice("source", one_param(params, "source"), SOURCES),
+        source=choice("source", one_param(params, "source"), SOURCES),
         since=since,
         until=until,
         job=job,

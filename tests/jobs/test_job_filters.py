@@ -47,6 +47,11 @@ def test_each_unknown_value_is_refused_naming_its_parameter() -> None:
         assert str(caught.value).startswith(f"{name}:"), (params, str(caught.value))
 
 
+def test_known_values_are_read_whatever_their_case() -> None:
+    wanted = parse_job_filter({"kind": "Enrich_Album", "status": "FAILED", "source": "MusicBrainz"})
+    assert (wanted.kind, wanted.status, wanted.source) == ("enrich_album", "failed", "musicbrainz")
+
+
 def test_a_filter_round_trips_through_its_url_parameters() -> None:
     f = parse_job_filter(
         {
