@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,16 +54,30 @@ async def chromium() -> AsyncIterator[Any]:
             await browser.close()
 
 
+@asynccontextmanager
+async def fresh_page(chromium: Any, base_url: str, *, timeout_ms: int = 10_000) -> AsyncIterator[Any]:
+    """A page with cookies of its own at 1280×900 whose relative URLs go to `base_url`."""
+    context = await chromium.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(timeout_ms)
+    try:
+        yield await context.new_page()
+    finally:
+        await context.close()
+
+
+@asynccontextmanager
+async def logged_in_page(chromium: Any, base_url: str, *, timeout_ms: int = 15_000) -> AsyncIterator[Any]:
+    """A fresh page on `base_url`, logged in as the test admin through the form."""
+    async with fresh_page(chromium, base_url, timeout_ms=timeout_ms) as page:
+        await log_in_page(page)
+        yield page
+
+
 @pytest.fixture
 async def browser_page(chromium: Any, live_server: str) -> AsyncIterator[Any]:
     """A fresh page (own cookies) at 1280×900 whose relative URLs go to the live server."""
-    context = await chromium.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = await context.new_page()
-    try:
+    async with fresh_page(chromium, live_server) as page:
         yield page
-    finally:
-        await context.close()
 
 
 async def log_in_page(page: Any, username: str = ADMIN_USER, password: str = ADMIN_PASSWORD) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from app.catalog.tables import Album
 from app.llamalog.tables import LlamaLog
-from tests.browser.conftest import log_dir, log_in_page
+from tests.browser.conftest import log_dir, logged_in_page
 from tests.correction import payloads
 from tests.live_app import live_app
 
@@ -37,14 +37,8 @@ def search_server(database: str, fake_upstream: Any) -> Iterator[str]:
 
 @pytest.fixture
 async def search_page(chromium: Any, search_server: str, admin_user: int) -> AsyncIterator[Any]:
-    context = await chromium.new_context(base_url=search_server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(20_000)
-    page = await context.new_page()
-    try:
-        await log_in_page(page)
+    async with logged_in_page(chromium, search_server, timeout_ms=20_000) as page:
         yield page
-    finally:
-        await context.close()
 
 
 async def test_an_album_added_from_a_musicbrainz_search_shows_its_created_root_and_children(

@@ -18,7 +18,7 @@ from app.catalog.tables import Track
 from app.correction import lookup
 from app.demo.command import run_seed_jobs
 from app.llamalog.tables import LlamaLog
-from tests.browser.conftest import log_dir, log_in_page
+from tests.browser.conftest import log_dir, logged_in_page
 from tests.jobs.harness import wait_until, worker_fixture
 from tests.live_app import live_app
 
@@ -42,14 +42,8 @@ async def demo_page(
     lookup.forget()
     worker.start()
     await run_seed_jobs(out=lambda _line: None)
-    context = await chromium.new_context(base_url=demo_server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = await context.new_page()
-    try:
-        await log_in_page(page)
+    async with logged_in_page(chromium, demo_server, timeout_ms=15_000) as page:
         yield page
-    finally:
-        await context.close()
 
 
 async def _tracks(album_id: uuid.UUID) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import log_dir, log_in_page
+from tests.browser.conftest import log_dir, logged_in_page
 from tests.correction import payloads
 from tests.live_app import live_app
 
@@ -41,14 +41,8 @@ def fix_server(database: str, fake_upstream: Any) -> Iterator[str]:
 
 @pytest.fixture
 async def fix_page(chromium: Any, fix_server: str, admin_user: int) -> AsyncIterator[Any]:
-    context = await chromium.new_context(base_url=fix_server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = await context.new_page()
-    try:
-        await log_in_page(page)
+    async with logged_in_page(chromium, fix_server, timeout_ms=15_000) as page:
         yield page
-    finally:
-        await context.close()
 
 
 async def test_fix_a_trackless_album_from_musicbrainz_in_under_a_minute(fix_page: Any) -> None:

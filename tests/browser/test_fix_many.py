@@ -19,7 +19,7 @@ from app.correction.tables import FixMatch
 from app.demo.command import run_seed_jobs
 from app.jobs.tables import Job
 from app.llamalog.tables import LlamaLog
-from tests.browser.conftest import log_dir, log_in_page
+from tests.browser.conftest import log_dir, logged_in_page
 from tests.jobs.harness import worker_fixture
 from tests.live_app import live_app
 
@@ -49,14 +49,8 @@ async def fix_page(
     await run_seed_jobs(out=lambda _line: None)
     await worker.drain()
     worker.stop()  # from here on the server's own worker runs what the pages start
-    context = await chromium.new_context(base_url=fix_server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(20_000)
-    page = await context.new_page()
-    try:
-        await log_in_page(page)
+    async with logged_in_page(chromium, fix_server, timeout_ms=20_000) as page:
         yield page
-    finally:
-        await context.close()
 
 
 async def _strengths() -> dict[str, str]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import log_dir, log_in_page
+from tests.browser.conftest import log_dir, logged_in_page
 from tests.live_app import live_app
 
 pytestmark = pytest.mark.browser
@@ -42,14 +42,8 @@ def jobs_server(database: str, slow_upstream: Any) -> Iterator[str]:
 
 @pytest.fixture
 async def jobs_page(chromium: Any, jobs_server: str, admin_user: int) -> AsyncIterator[Any]:
-    context = await chromium.new_context(base_url=jobs_server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = await context.new_page()
-    try:
-        await log_in_page(page)
+    async with logged_in_page(chromium, jobs_server, timeout_ms=15_000) as page:
         yield page
-    finally:
-        await context.close()
 
 
 async def test_a_sync_started_from_jobs_shows_progress_to_done(jobs_page: Any) -> None:

@@ -20,7 +20,7 @@ from app.jobs.schedule import Schedule
 from app.jobs.tables import Job
 from app.llamalog.tables import LlamaLog
 from tasks.scheduler import LocalClaims, Scheduler
-from tests.browser.conftest import log_dir, log_in_page
+from tests.browser.conftest import log_dir, logged_in_page
 from tests.jobs.harness import wait_until
 from tests.live_app import live_app
 
@@ -38,14 +38,8 @@ def steer_server(database: str) -> Iterator[str]:
 
 @pytest.fixture
 async def page(chromium: Any, steer_server: str, admin_user: int) -> AsyncIterator[Any]:
-    context = await chromium.new_context(base_url=steer_server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = await context.new_page()
-    try:
-        await log_in_page(page)
+    async with logged_in_page(chromium, steer_server, timeout_ms=15_000) as page:
         yield page
-    finally:
-        await context.close()
 
 
 async def make(n: int, status: str = "failed", root: uuid.UUID | None = None, **values: Any) -> uuid.UUID:

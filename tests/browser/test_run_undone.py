@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from app.llamalog.tables import LlamaLog
-from tests.browser.conftest import log_dir, log_in_page
+from tests.browser.conftest import log_dir, logged_in_page
 from tests.correction.test_run_revert import _sync, catalog_state
 from tests.factories import manual_album
 from tests.jobs.harness import worker_fixture
@@ -35,14 +35,8 @@ def undo_server(database: str) -> Iterator[str]:
 
 @pytest.fixture
 async def undo_page(chromium: Any, undo_server: str, admin_user: int) -> AsyncIterator[Any]:
-    context = await chromium.new_context(base_url=undo_server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(30_000)
-    page = await context.new_page()
-    try:
-        await log_in_page(page)
+    async with logged_in_page(chromium, undo_server, timeout_ms=30_000) as page:
         yield page
-    finally:
-        await context.close()
 
 
 async def test_a_sync_run_undone_leaves_the_catalog_as_before(
