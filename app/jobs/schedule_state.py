@@ -20,12 +20,13 @@ from app.jobs.rows import JobRow
 from app.jobs.runs import now
 from app.jobs.schedule import Schedule, current_schedules, find_schedule, run_now
 from app.jobs.tables import Job, JobSchedule, JobScheduleChange
+from app.not_found import NotFound
 
 LAST_RUNS = 5
 HISTORY = 10
 
 
-class ScheduleNotFound(LookupError):
+class ScheduleNotFound(NotFound):
     pass
 
 
@@ -52,7 +53,7 @@ async def _find(name: str) -> Schedule:
     try:
         base = find_schedule(name)
     except LookupError:
-        raise ScheduleNotFound(f"no schedule named {name!r}") from None
+        raise ScheduleNotFound(f"There is no schedule called {name!r}.") from None
     return (await current_schedules([base]))[0]
 
 

@@ -25,6 +25,7 @@ from app.correction.queue import (
 from app.jobs.queries import get_job
 from app.llamalog.filters import FilterError
 from app.llamalog.tables import SOURCES
+from app.not_found import NotFound
 from app.web.templating import render
 
 PATH = "/albums/broken"
@@ -135,8 +136,7 @@ async def bulk_run_page(request: Request, job_id: uuid.UUID) -> Response[str]:
     """The bulk apply run: a progress bar, then each album applied or listed as a conflict."""
     job = await get_job(job_id)
     if job is None or job.get("kind") != "bulk_apply":
-        message = f"There is no bulk apply run {job_id}."
-        return render(request, "error.html", {"status": 404, "message": message}, status_code=404)
+        raise NotFound(f"There is no bulk apply run {job_id}.")
     items = await batch_items(job_id)
     block = "bulk_run" if request.headers.get("hx-target") == "bulk-run" else "content"
     return render(request, "bulk_run.html", {"job": job, "items": items}, block=block)

@@ -13,12 +13,8 @@ from litestar.types import ControllerRouterHandler
 from app.correction.run_changes import run_changes
 from app.correction.run_revert import start_revert
 from app.jobs.queries import get_job
+from app.not_found import NotFound
 from app.web.templating import render
-
-
-def _missing(request: Request, job_id: uuid.UUID) -> Response[str]:
-    message = f"There is no job {job_id}."
-    return render(request, "error.html", {"status": 404, "message": message}, status_code=404)
 
 
 @get("/jobs/{job_id:uuid}/changes", name="run_changes")
@@ -26,7 +22,7 @@ async def run_changes_page(request: Request, job_id: uuid.UUID) -> Response[str]
     """Albums, artists and tracks the run created, fields it changed, tracks it added or removed."""
     job = await get_job(job_id)
     if job is None:
-        return _missing(request, job_id)
+        raise NotFound(f"There is no job {job_id}.")
     summary = job.get("summary")
     summary = json.loads(summary) if isinstance(summary, str) else summary
     context = {
@@ -44,7 +40,7 @@ async def run_revert_start(request: Request, job_id: uuid.UUID) -> Response[Any]
     try:
         revert_id = await start_revert(job_id, user_id=user.id, username=user.username)
     except LookupError:
-        return _missing(request, job_id)
+        raise NotFound(f"There is no job {job_id}.") from None
     return Redirect(f"/jobs/{revert_id}/changes", status_code=303)
 
 

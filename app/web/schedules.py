@@ -13,7 +13,6 @@ from app.config import get_settings
 from app.jobs.cron import CronError
 from app.jobs.launch import UnknownActor, User
 from app.jobs.schedule_state import (
-    ScheduleNotFound,
     edit_cron,
     pause_schedule,
     preview,
@@ -84,8 +83,6 @@ async def _act(request: Request, name: str, what: str) -> Response[Any]:
         else:
             job_id = await run_schedule_now(name, user)
             return Redirect(f"/jobs/{job_id}", status_code=303)
-    except ScheduleNotFound:
-        return _error(request, 404, f"There is no schedule called {name!r}.")
     except UnknownActor as exc:
         return _error(request, 400, str(exc))
     return Redirect("/jobs/schedules", status_code=303)
@@ -113,8 +110,6 @@ async def schedule_cron(request: Request, name: str) -> Response[Any]:
     typed = str(form.get("cron") or "").strip()
     try:
         await edit_cron(name, typed, _user(request))
-    except ScheduleNotFound:
-        return _error(request, 404, f"There is no schedule called {name!r}.")
     except CronError as exc:
         return await _page(request, editing=name, problem=str(exc), typed=typed, status_code=400)
     return Redirect("/jobs/schedules", status_code=303)

@@ -80,6 +80,10 @@ async def test_oversized_form_is_a_styled_413(client: Any) -> None:
         ("GET", "/jobs/{id}", "There is no job with that id: no run and no log rows."),
         ("POST", "/jobs/{id}/retry", "There is no run {id}."),
         ("POST", "/failures/{big}/retry", "log_id: there is no log row {big}"),
+        ("GET", "/jobs/{id}/changes", "There is no job {id}."),
+        ("POST", "/jobs/{id}/revert", "There is no job {id}."),
+        ("GET", "/albums/broken/bulk/{id}", "There is no bulk apply run {id}."),
+        ("POST", "/jobs/schedules/nope/pause", "There is no schedule called 'nope'."),
     ],
 )
 def test_not_found_anywhere_is_the_one_styled_404(client: Any, method: str, path: str, message: str) -> None:
