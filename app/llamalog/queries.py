@@ -189,13 +189,16 @@ async def page_query(
     if scope is not None:
         clauses.append("{}")
         values.append(scope.querystring)
+    # Only a bounded page gains from the split below; an export streams the plain ordered scan.
+    recent_from = _recent_from(flt) if newest_first and limit is not None else None
     if flt.cursor is not None:
         clauses.append(f'("created_at", "id") {"<" if newest_first else ">"} ({{}}, {{}})')
         values.extend([flt.cursor.created_at, flt.cursor.id])
-        # The same bound on created_at alone (implied by the row comparison): Postgres prunes the
-        # monthly partitions on it, which it cannot do from a row comparison.
-        clauses.append(f'"created_at" {"<=" if newest_first else ">="} {{}}')
-        values.append(flt.cursor.created_at)
+        if recent_from is None:
+            # The same bound on created_at alone (implied by the row comparison): Postgres prunes
+            # the monthly partitions on it, which it cannot do from a row comparison.
+            clauses.append(f'"created_at" {"<=" if newest_first else ">="} {{}}')
+            values.append(flt.cursor.created_at)
     if after_id is not None:
         clauses.append('"id" > {}')
         values.append(after_id)
@@ -203,8 +206,6 @@ async def page_query(
     tail = f' ORDER BY "created_at" {order}, "id" {order}' + (
         f" LIMIT {int(limit)}" if limit is not None else ""
     )
-    # Only a bounded page gains from the split below; an export streams the plain ordered scan.
-    recent_from = _recent_from(flt) if newest_first and limit is not None else None
     if recent_from is None:
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         sql = _SELECT + where + tail
@@ -217,8 +218,15 @@ async def page_query(
         # The bound is written in (a month start this module computed, not input): a bound parameter
         # would make Postgres plan the statement afresh for its first five runs on each connection
         # (custom plans, ~5 ms each over 30 partitions) before it settles on the generic plan.
+        # A cursor's page also ends its recent branch at the end of the cursor's month, written in
+        # the same way: a bound parameter on created_at would make the plan depend on the value, so
+        # Postgres would plan each deep page afresh (~0.3 ms over a cheap 0.2 ms page).
         bound = f"'{recent_from.isoformat()}'::timestamptz"
-        recent = " WHERE " + " AND ".join([*clauses, f'"created_at" >= {bound}'])
+        window = [f'"created_at" >= {bound}']
+        if flt.cursor is not None:
+            end = add_months(month_start(flt.cursor.created_at), 1)
+            window.append(f"\"created_at\" < '{end.isoformat()}'::timestamptz")
+        recent = " WHERE " + " AND ".join([*clauses, *window])
         older = " WHERE " + " AND ".join([*clauses, f'"created_at" < {bound}'])
         sql = (
             f"SELECT * FROM (({_SELECT}{recent}{tail}) UNION ALL ({_SELECT}{older}{tail})) AS page "

@@ -149,6 +149,8 @@ async def _plan(sql: str) -> str:
 
 @postgres_only
 async def test_lookups_by_id_and_keyset_pages_use_indexes_and_prune() -> None:
+    # 2025's months made here, not left over from the conversion test run before this one
+    await partitions.ensure_partitions(months_ahead=12, now=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
     await insert_spread(600, start=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), days=365)
     await engine().run_ddl("ANALYZE llama_log")
     by_id = await _plan("SELECT * FROM llama_log WHERE id = 42")
@@ -245,3 +247,33 @@ async def test_imported_history_gets_month_partitions_and_far_strays_stay_report
     await insert_spread(1, start=dt.datetime(2090, 5, 1, tzinfo=dt.UTC), days=1, key="stray:2090")
     await partitions.ensure_partitions()
     assert await partitions.default_partition_rows() == 2
+
+
+@postgres_only
+async def test_a_cursor_page_is_one_statement_text_per_month_and_prunes_to_two_months() -> None:
+    """Deep pages in the same month share one SQL text (a prepared plan is reused, not planned afresh
+    for each cursor value), and the recent branch reads only the cursor's month and the one before."""
+    from app.llamalog.queries import page_query
+
+    await partitions.ensure_partitions(months_ahead=12, now=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    await insert_spread(300, start=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), days=365)
+    await engine().run_ddl("ANALYZE llama_log")
+    early, late = (Cursor(dt.datetime(2025, 6, day, tzinfo=dt.UTC), 10) for day in (3, 27))
+    texts = [
+        (await page_query(LogFilter(cursor=c), newest_first=True, limit=51)).compile_string(
+            engine_type="postgres"
+        )
+        for c in (early, late)
+    ]
+    assert texts[0][0] == texts[1][0] and texts[0][1] != texts[1][1]
+    # The only values bound are the row comparison's, once per branch: none that prunes partitions
+    # (a plan that depends on the value is planned afresh on every deep page).
+    assert texts[1][1] == [late.created_at, late.id] * 2
+    sql, args = texts[1]
+    for n in range(len(args), 0, -1):  # $2 before $1: written in as literals for the EXPLAIN
+        value = args[n - 1]
+        sql = sql.replace(f"${n}", f"'{value.isoformat()}'" if isinstance(value, dt.datetime) else str(value))
+    plan = await _plan(sql)
+    recent = plan.split("Append")[2].split("Limit")[0]
+    assert "llama_log_p202506" in recent and "llama_log_p202505" in recent, plan
+    assert "llama_log_p202507" not in recent and "llama_log_p202504" not in recent, plan
