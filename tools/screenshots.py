@@ -214,6 +214,16 @@ def many_shots(page: Any) -> None:
     page.goto(page.url.rstrip("/") + "/changes")
     page.locator(".run-changes").wait_for()
     save(page, "run-changes", full=False)
+    page.click("button:has-text('Revert this whole run')")
+    page.wait_for_url("**/changes")
+    page.locator("#run-status", has_text="succeeded").wait_for()
+    page.locator("#run-status .revert-summary").wait_for()
+    save(page, "run-reverted", full=False)
+    page.goto("/albums/new")
+    page.fill("#album-search-q", "Nirvana - Nevermind")
+    page.keyboard.press("Enter")
+    page.locator("li.search-result").first.wait_for()
+    save(page, "album-new", full=False)
 
 
 def main() -> int:

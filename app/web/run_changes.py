@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.exceptions import ClientException
 from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
@@ -37,6 +38,12 @@ async def run_changes_page(request: Request, job_id: uuid.UUID) -> Response[str]
 async def run_revert_start(request: Request, job_id: uuid.UUID) -> Response[Any]:
     """Start the revert of the whole run as a job; its page shows its progress and conflicts."""
     user = request.scope["user"]
+    job = await get_job(job_id)
+    if job is not None and job.get("kind") == "revert_run":
+        raise ClientException(
+            "A revert is not reverted in turn: what it removed is in its rows, and in the run it undid.",
+            status_code=409,
+        )
     try:
         revert_id = await start_revert(job_id, user_id=user.id, username=user.username)
     except LookupError:

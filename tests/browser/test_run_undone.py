@@ -66,3 +66,6 @@ async def test_a_sync_run_undone_leaves_the_catalog_as_before(
     )
     assert sum(r["operation"] == "album:deleted:revert" for r in rows) == created
     assert {r["username"] for r in rows} == {"admin"}
+    # The page followed the revert as it ran: what the revert changed is there without a reload.
+    counts = " ".join((await page.inner_text(".run-counts")).split())
+    assert counts.endswith(f"{len(rows)} log rows"), counts

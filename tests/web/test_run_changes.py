@@ -30,6 +30,10 @@ async def test_the_changes_page_lists_the_run_and_its_revert_undoes_it(
     page = client.get(response.headers["location"]).text
     assert f"<b>{len(created)}</b> albums removed" in page and "<b>0</b> conflicts" in page
     assert await Album.count() == 0
+    # The revert's own page lists what it removed and offers no revert of the revert.
+    assert "Revert this whole run" not in page and "is not reverted in turn" in page
+    again = client.post(f"/jobs/{revert_id}/revert", data=token, follow_redirects=False)
+    assert again.status_code == 409 and "is not reverted in turn" in again.text
 
 
 def test_an_unknown_run_is_a_404(client: Any) -> None:
