@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 
 from bench.generate import drop_database
-from bench.report import load, markdown, table
+from bench.report import load, markdown, table, update_readme
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_BASE = os.environ.get("LLAMA_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -232,6 +232,8 @@ def main() -> None:
         drop_databases(scratch)
     results = load(results_dir)
     (results_dir / "README.md").write_text(markdown(results, results_dir / "ANALYSIS.md"))
+    if not args.smoke:
+        update_readme(ROOT / "README.md", results)
     print(table(results))
     print(f"\nbench {'smoke' if args.smoke else 'full'}: {time.monotonic() - started:.0f} s "
           f"(generation: {timings}); results in {results_dir.relative_to(ROOT)}/")  # fmt: skip
