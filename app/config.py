@@ -23,6 +23,9 @@ class Settings:
     # Seconds without a heartbeat before a worker counts as dead: its messages are delivered again
     # and its jobs shown as stalled (README, "Stalled jobs and redelivery").
     worker_heartbeat_timeout: float
+    # The niceness `llama worker` runs at (0-19; default 10): on a machine it shares with the server,
+    # the pages admins are waiting for get the CPU before the background jobs (README, Production).
+    worker_nice: int
     secret_key: str
     host: str
     port: int
@@ -74,6 +77,7 @@ def get_settings() -> Settings:
         redis_url=env("REDIS_URL", ""),
         redis_namespace=env("REDIS_NAMESPACE", "llamalog"),
         worker_heartbeat_timeout=max(1.0, _float("WORKER_HEARTBEAT_TIMEOUT", 60.0)),
+        worker_nice=min(19, max(0, int(_float("WORKER_NICE", 10)))),
         secret_key=env("SECRET_KEY", "llamalog-dev-secret-change-me-in-production"),
         host=env("HOST", "127.0.0.1"),
         port=int(env("PORT", "8000")),

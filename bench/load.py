@@ -220,9 +220,14 @@ def llama_serve(processes: int, env: dict[str, str]) -> Iterator[int]:
 
 
 def _background_main(root: str, made: dict[str, Any], stop: Any, out: Any) -> None:
-    """The sync and enrichment, in a process of their own (spawned), until `stop` is set."""
+    """The sync and enrichment, in a process of their own (spawned), until `stop` is set: the work a
+    `llama worker` does, at the niceness `llama worker` takes (WORKER_NICE)."""
+    from app.config import get_settings
+    from tasks.worker import lower_cpu_priority
+
     os.environ["LLAMALOG_CONSOLE"] = "0"
     counts: dict[str, int] = defaultdict(int)
+    counts["nice"] = lower_cpu_priority(get_settings().worker_nice)
     error: str | None = None
 
     async def work() -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, cast
 import dramatiq
 from dramatiq import Worker
 
+from app.config import get_settings
 from tasks.broker import get_broker
 
 if TYPE_CHECKING:
@@ -60,6 +61,13 @@ def stop_worker(worker: Worker, timeout_ms: int = STOP_TIMEOUT_MS) -> None:
     broker.middleware = [m for m in broker.middleware if getattr(m, "worker", None) is not worker]
 
 
+def lower_cpu_priority(nice: int) -> int:
+    """Run this process at niceness `nice` (it only ever goes up: a worker never outranks the server);
+    returns the niceness it runs at."""
+    current = os.nice(0)
+    return os.nice(nice - current) if nice > current else current
+
+
 def run_worker(
     *,
     threads: int,
@@ -75,13 +83,14 @@ def run_worker(
     if maintenance_chance is not None:
         broker.maintenance_chance = maintenance_chance
     load_actors(modules)
+    nice = lower_cpu_priority(get_settings().worker_nice)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     worker = start_worker(broker, threads=threads)
     queues = ", ".join(sorted(q for q in broker.get_declared_queues()))
     log.info("worker: %d threads on queues %s (namespace %s)", threads, queues, broker.namespace)
-    print(f"🦙 worker: {threads} threads consuming {queues or '(no queues)'}", flush=True)
+    print(f"🦙 worker: {threads} threads consuming {queues or '(no queues)'} (nice {nice})", flush=True)
     try:
         while not stop.wait(1.0):
             pass

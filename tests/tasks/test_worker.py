@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 
@@ -118,3 +121,18 @@ async def test_embedded_worker_can_be_turned_off() -> None:
     assert not status.worker_running and not status.scheduler_running
     assert "nothing in this server runs them" in status.note
     await stop_embedded()
+
+
+@pytest.mark.parametrize(("setting", "expected"), [("7", 7), ("0", 0), ("99", 19), ("-5", 0)])
+def test_a_worker_lowers_its_cpu_priority_to_worker_nice_and_never_raises_it(
+    setting: str, expected: int
+) -> None:
+    script = (
+        "import os; from app.config import get_settings; from tasks.worker import lower_cpu_priority; "
+        "print(lower_cpu_priority(get_settings().worker_nice), os.getpriority(os.PRIO_PROCESS, 0))"
+    )
+    env = {**os.environ, "WORKER_NICE": setting}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    assert done.stdout.split() == [str(max(expected, base))] * 2

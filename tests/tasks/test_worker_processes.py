@@ -81,6 +81,9 @@ async def test_llama_worker_processes_a_message_from_redis(workers: Workers) -> 
     assert await Artist.count().where(Artist.musicbrainz_id == mbid) == 1
     created = await LlamaLog.select().where(LlamaLog.category == "CREATED")
     assert len(created) == 1 and str(created[0]["root_job_id"]) == job_id
+    # It runs below the server (WORKER_NICE, default 10), never above the process that started it.
+    nice = max(10, os.getpriority(os.PRIO_PROCESS, 0))
+    assert os.getpriority(os.PRIO_PROCESS, proc.pid) == nice and f"(nice {nice})" in workers.logs()
 
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
