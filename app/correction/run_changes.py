@@ -1,7 +1,8 @@
 """What a run changed: every row under a job (a sync, a bulk apply, an enrichment), per album.
 
-A run is its root job and everything under it (`root_job_id`), or, for a child job, the rows under
-that job and its own children. Read from the LlamaLog only: the log is the record of what changed.
+A run is its job and every job below it, however deep (a sync retried under the failed one: its
+enrichments, their covers and the tracks they added), the same tree the log's `job=` filter walks
+(app.llamalog.queries.job_clause). Read from the LlamaLog only: the log is the record of what changed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from piccolo.columns.combination import WhereRaw
+
+from app.db import engine
+from app.llamalog.queries import is_root_job, job_clause
 from app.llamalog.tables import LlamaLog
 
 
@@ -51,24 +56,37 @@ class RunChanges:
         return not self.albums and not self.artists_created
 
 
+@dataclass(frozen=True)
+class RunScope:
+    """The rows of run `job_id` and of every job below it, as a WHERE clause (or its complement)."""
+
+    job_id: uuid.UUID
+    sql: str
+    values: tuple[object, ...]
+
+    @classmethod
+    async def of(cls, job_id: uuid.UUID) -> RunScope:
+        """The run's tree as it stands now: a root by its `root_job_id`, a child run walked down."""
+        postgres = engine().engine_type == "postgres"
+        sql, values = job_clause(job_id, is_root=await is_root_job(job_id), postgres=postgres)
+        return cls(job_id, sql, tuple(values))
+
+    def rows(self) -> WhereRaw:
+        return WhereRaw(self.sql, *self.values)
+
+    def other_rows(self) -> WhereRaw:
+        """Rows of any other job, or of none (a row without a job id is not the run's)."""
+        return WhereRaw(f"NOT COALESCE(({self.sql}), FALSE)", *self.values)
+
+
 def _loaded(value: object) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-async def run_rows(job_id: uuid.UUID) -> list[dict[str, Any]]:
-    """Every successful row of the run, oldest first, JSON decoded."""
-    rows = (
-        await LlamaLog.select()
-        .where(
-            (
-                (LlamaLog.root_job_id == job_id)
-                | (LlamaLog.job_id == job_id)
-                | (LlamaLog.parent_job_id == job_id)
-            )
-            & (LlamaLog.status != "FAILED")
-        )
-        .order_by(LlamaLog.id)
-    )
+async def run_rows(job_id: uuid.UUID, scope: RunScope | None = None) -> list[dict[str, Any]]:
+    """Every successful row of the run (its whole job tree), oldest first, JSON decoded."""
+    scope = scope or await RunScope.of(job_id)
+    rows = await LlamaLog.select().where(scope.rows() & (LlamaLog.status != "FAILED")).order_by(LlamaLog.id)
     for row in rows:
         row["changes"] = _loaded(row["changes"]) or {}
         row["metadata"] = _loaded(row["metadata"]) or {}

@@ -22,7 +22,7 @@ from app.catalog.tables import Album, AlbumArtist, Artist, Track, TrackArtist
 from app.catalog.versioned import lock_album
 from app.correction.prefetch import forget_album
 from app.correction.revert import NothingToRevert, RevertConflict, revert_rows
-from app.correction.run_changes import run_rows
+from app.correction.run_changes import RunScope, run_rows
 from app.db import transaction
 from app.jobs.tables import Job
 from app.llamalog.context import JobContext, get_current_job, job_scope
@@ -62,10 +62,10 @@ class RunRevert:
 
 def _normalized(row: dict[str, Any]) -> dict[str, Any]:
     """A run's row as the one-album revert reads a correction's: enrichment changes are undone like a
-    correction's, a track the run created is removed."""
+    correction's (and a cached cover's), a track the run created is removed."""
     row = dict(row)
-    if row["entity_type"] == "ALBUM" and row["category"] == "ENRICHED" and row["changes"]:
-        row["category"] = "CORRECTED"
+    if row["entity_type"] == "ALBUM" and row["category"] in ("ENRICHED", "CACHED") and row["changes"]:
+        row["category"] = "CORRECTED"  # a cover the run's cover job cached goes back too
     if row["entity_type"] == "TRACK" and row["category"] == "CREATED":
         row["metadata"] = {**row["metadata"], "action": "added"}
     if row["entity_type"] == "TRACK" and row["category"] == "ENRICHED" and row["changes"]:
@@ -79,16 +79,18 @@ class _Touch(TypedDict):
     job_id: uuid.UUID | None
 
 
-async def _touched_since(album_id: uuid.UUID, run_id: uuid.UUID, after_id: int) -> _Touch | None:
+async def _touched_since(album_id: uuid.UUID, run: RunScope, after_id: int) -> _Touch | None:
+    """The first later row about the album written by a job outside the run's tree (or by none)."""
     return cast(
         _Touch | None,
         await LlamaLog.select(LlamaLog.operation, LlamaLog.username, LlamaLog.job_id)
         .where(
             (LlamaLog.album_id == album_id)
             & (LlamaLog.id > after_id)
-            & ((LlamaLog.root_job_id != run_id) | LlamaLog.root_job_id.is_null())
+            & run.other_rows()
             & (LlamaLog.status != "FAILED")
         )
+        .order_by(LlamaLog.id)
         .first(),
     )
 
@@ -160,14 +162,15 @@ async def _remove_album(album: AlbumRow, rows: list[dict[str, Any]], run_id: uui
 
 
 async def _revert_album(
-    album_id: uuid.UUID, rows: list[dict[str, Any]], run_id: uuid.UUID, outcome: RunRevert
+    album_id: uuid.UUID, rows: list[dict[str, Any]], run: RunScope, outcome: RunRevert
 ) -> None:
+    run_id = run.job_id
     async with transaction():
         album = await lock_album(album_id)
         if album is None:
             return  # gone already (an earlier delivery of this revert removed it)
         label = album["title"]
-        later = await _touched_since(album_id, run_id, max(int(r["id"]) for r in rows))
+        later = await _touched_since(album_id, run, max(int(r["id"]) for r in rows))
         if later is not None and "revert" in later["operation"]:
             return  # undone already (this revert delivered again, or a revert before it)
         if later is not None:
@@ -230,7 +233,8 @@ async def revert_run(run_id: str | uuid.UUID) -> RunRevert:
     parent = get_current_job()
     if parent is None:
         raise RuntimeError("revert_run runs inside a job")
-    rows = [r for r in await run_rows(run) if r["metadata"].get("action") != "revert"]
+    scope = await RunScope.of(run)
+    rows = [r for r in await run_rows(run, scope) if r["metadata"].get("action") != "revert"]
     by_album: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         album_id = row["album_id"] or (row["entity_id"] if row["entity_type"] == "ALBUM" else None)
@@ -243,7 +247,7 @@ async def revert_run(run_id: str | uuid.UUID) -> RunRevert:
         with job_scope(child):
             async with transaction():
                 await _child_job(child, album_id)
-            await _revert_album(album_id, album_rows, run, outcome)
+            await _revert_album(album_id, album_rows, scope, outcome)
         await job_progress(done, total)
     await _remove_artists(rows, run, outcome)
     await Job.update({Job.summary: json.dumps(outcome.summary(run))}).where(
