@@ -70,6 +70,8 @@ def _normalized(row: dict[str, Any]) -> dict[str, Any]:
         row["metadata"] = {**row["metadata"], "action": "added"}
     if row["entity_type"] == "TRACK" and row["category"] == "ENRICHED" and row["changes"]:
         row["category"] = "CORRECTED"
+    if row["status"] == "PARTIAL_SUCCESS" and row["changes"]:
+        row["status"] = "SUCCESS"  # some tracks failed, but what it changed, it changed
     return row
 
 

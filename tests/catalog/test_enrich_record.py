@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from app.catalog.records import ArtistInput, TrackInput
 from app.catalog.sync import sync_musicbrainz
 from app.catalog.tables import Album, Artist, Track
 from app.catalog.tracks import create_tracks
+from app.correction.run_revert import revert_run
 from app.demo.payloads import ROOT
 from app.llamalog.context import JobContext, job_scope
 from app.llamalog.tables import LlamaLog
@@ -61,16 +63,22 @@ async def test_an_enrichment_root_row_sums_up_and_each_created_track_row_says_wh
         assert meta["isrc"] == track["isrc"] and "spotify_id" in meta
 
 
+def _release_with_a_twin_track(tmp_path: Path) -> dict[str, Any]:
+    """The Kat Moda release with its second track on the first one's slot; returns the twin."""
+    (tmp_path / "musicbrainz").mkdir()
+    release = json.loads((ROOT / "musicbrainz" / MB_RELEASE).read_text())
+    twin: dict[str, Any] = release["media"][0]["tracks"][1]
+    twin["position"], twin["number"] = 1, "1"
+    (tmp_path / "musicbrainz" / MB_RELEASE).write_text(json.dumps(release))
+    shutil.copytree(ROOT / "coverartarchive", tmp_path / "coverartarchive")
+    return twin
+
+
 async def test_a_track_the_database_refuses_during_enrichment_is_a_failed_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two tracks of the release on one slot: the second is refused, its FAILED row says why."""
-    (tmp_path / "musicbrainz").mkdir()
-    release = json.loads((ROOT / "musicbrainz" / MB_RELEASE).read_text())
-    twin = release["media"][0]["tracks"][1]
-    twin["position"], twin["number"] = 1, "1"
-    (tmp_path / "musicbrainz" / MB_RELEASE).write_text(json.dumps(release))
-    shutil.copytree(ROOT / "coverartarchive", tmp_path / "coverartarchive")
+    twin = _release_with_a_twin_track(tmp_path)
     created, sync = await job_album(title="Kat Moda", artist="Jeff Mills")
     await Album.update({Album.musicbrainz_id: KAT_MODA}).where(Album.id == created.id)
     enrichment = sync.child()
@@ -89,6 +97,27 @@ async def test_a_track_the_database_refuses_during_enrichment_is_a_failed_row(
     assert await Album.select(Album.enrichment_status).where(Album.id == created.id).first() == {
         "enrichment_status": "PARTIAL_SUCCESS"
     }
+
+
+async def test_a_partly_successful_enrichment_is_undone_by_reverting_its_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PARTIAL_SUCCESS rows changed the catalog too (two tracks added, fields filled): the revert of
+    the enrichment's run takes all of it back."""
+    _release_with_a_twin_track(tmp_path)
+    created, sync = await job_album(title="Kat Moda", artist="Jeff Mills")
+    await Album.update({Album.musicbrainz_id: KAT_MODA}).where(Album.id == created.id)
+    columns = (Album.title, Album.release_date, Album.barcode, Album.label, Album.release_type)
+    before = await Album.select(*columns).where(Album.id == created.id).first()
+    enrichment = sync.child()
+    with serving(tmp_path, monkeypatch), job_scope(enrichment):
+        result = await enrich_album(created.id)
+    assert result.status == "PARTIAL_SUCCESS" and await Track.count().where(Track.album == created.id) == 2
+    with job_scope(JobContext.new_root(triggered_by="user")):
+        outcome = await revert_run(uuid.UUID(enrichment.job_id))
+    assert outcome.conflicts == [] and outcome.albums_restored == 1
+    assert await Track.count().where(Track.album == created.id) == 0
+    assert await Album.select(*columns).where(Album.id == created.id).first() == before
 
 
 async def test_an_existing_artist_credited_on_a_track_is_linked_on_the_record(upstream: Any) -> None:
