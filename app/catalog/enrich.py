@@ -271,12 +271,15 @@ async def _adopt_mbid(album_id: uuid.UUID, artist: ArtistInput) -> None:
     taken = await Artist.exists().where(Artist.musicbrainz_id == artist.musicbrainz_id)
     if taken:
         return
-    rows = await Artist.select(Artist.id, Artist.name).where(
+    rows = await Artist.select(Artist.id, Artist.name, Artist.sort_name).where(
         (Artist.name_key == name_key(artist.name))
         & Artist.musicbrainz_id.is_null()
         & Artist.id.is_in(AlbumArtist.select(AlbumArtist.artist).where(AlbumArtist.album == album_id))
     )
     for row in rows[:1]:
+        changes: FieldChanges = {"musicbrainz_id": {"before": None, "after": artist.musicbrainz_id}}
+        if artist.sort_name != row["sort_name"]:  # every change on the record, so a revert can undo it
+            changes["sort_name"] = {"before": row["sort_name"], "after": artist.sort_name}
         await Artist.update(
             {Artist.musicbrainz_id: artist.musicbrainz_id, Artist.sort_name: artist.sort_name}
         ).where(Artist.id == row["id"])
@@ -289,8 +292,8 @@ async def _adopt_mbid(album_id: uuid.UUID, artist: ArtistInput) -> None:
             album_id=album_id,
             sources=["MUSICBRAINZ"],
             entity_label=row["name"],
-            fields_enriched=["musicbrainz_id"],
-            changes={"musicbrainz_id": {"before": None, "after": artist.musicbrainz_id}},
+            fields_enriched=sorted(changes),
+            changes=changes,
         )
 
 

@@ -23,13 +23,15 @@ from app.catalog.versioned import lock_album
 from app.correction.prefetch import forget_album
 from app.correction.revert import NothingToRevert, RevertConflict, revert_rows
 from app.correction.run_changes import RunScope, run_rows
-from app.db import transaction
+from app.db import ColumnUpdates, engine, transaction
 from app.jobs.tables import Job
 from app.llamalog.context import JobContext, get_current_job, job_scope
 from app.llamalog.logger import record, record_many
 from app.llamalog.tables import LlamaLog
 
 CHILD_KIND = "revert_run_album"
+# Artist fields a run may have filled (enrichment, an adopted MBID) and its revert puts back.
+ARTIST_RESTORABLE = ("musicbrainz_id", "sort_name", "country", "disambiguation")
 _AlbumField = Literal["title", "release_date", "musicbrainz_id", "spotify_id", "discogs_id", "barcode"]
 ALBUM_FIELDS: tuple[_AlbumField, ...] = (
     "title",
@@ -46,6 +48,7 @@ class RunRevert:
     albums_removed: int = 0
     albums_restored: int = 0
     artists_removed: int = 0
+    artists_restored: int = 0
     tracks_removed: int = 0
     conflicts: list[str] = field(default_factory=list)
 
@@ -55,6 +58,7 @@ class RunRevert:
             "albums_removed": self.albums_removed,
             "albums_restored": self.albums_restored,
             "artists_removed": self.artists_removed,
+            "artists_restored": self.artists_restored,
             "tracks_removed": self.tracks_removed,
             "conflicts": self.conflicts,
         }
@@ -227,6 +231,54 @@ async def _remove_artists(rows: list[dict[str, Any]], run_id: uuid.UUID, outcome
             outcome.artists_removed += 1
 
 
+async def _restore_artists(rows: list[dict[str, Any]], run_id: uuid.UUID, outcome: RunRevert) -> None:
+    """Fields the run filled on artists it did not create (an MBID adopted by an enrichment, an
+    artist enrichment) go back, newest first, each artist in a transaction of its own; a field that
+    holds another value by now was changed since: a conflict, kept."""
+    changed: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        if row["entity_type"] == "ARTIST" and row["category"] == "ENRICHED" and row["changes"]:
+            changed[row["entity_id"]].append(row)
+    for artist_id, artist_rows in changed.items():
+        async with transaction():
+            query = Artist.select().where(Artist.id == artist_id)
+            if engine().engine_type == "postgres":
+                query = query.lock_rows("UPDATE")
+            artist = await query.first()
+            if artist is None:
+                continue
+            restore: dict[str, dict[str, object]] = {}
+            for row in reversed(artist_rows):
+                for name, change in row["changes"].items():
+                    now = restore[name]["before"] if name in restore else artist.get(name)
+                    if name not in ARTIST_RESTORABLE or now != change.get("after"):
+                        outcome.conflicts.append(
+                            f"artist “{artist['name']}”: {name} changed since the run; kept"
+                        )
+                        continue
+                    restore[name] = {"before": now, "after": change.get("before")}
+            if not restore:
+                continue
+            updates: ColumnUpdates = {getattr(Artist, k): v["after"] for k, v in restore.items()}
+            updates[Artist.version] = artist["version"] + 1
+            await Artist.update(updates).where(Artist.id == artist_id)
+            await record(
+                entity_type="ARTIST",
+                entity_id=artist_id,
+                operation="artist:reverted:revert",
+                category="CORRECTED",
+                sources=["USER"],
+                entity_label=artist["name"],
+                changes=restore,
+                metadata={
+                    "action": "revert",
+                    "reverts": [int(r["id"]) for r in artist_rows],
+                    "reverted_job": str(run_id),
+                },
+            )
+            outcome.artists_restored += 1
+
+
 async def revert_run(run_id: str | uuid.UUID) -> RunRevert:
     """Undo run `run_id` (the `revert_run` job): album by album, then its artists; conflicts skipped."""
     from app.jobs.progress import job_progress
@@ -251,6 +303,7 @@ async def revert_run(run_id: str | uuid.UUID) -> RunRevert:
                 await _child_job(child, album_id)
             await _revert_album(album_id, album_rows, scope, outcome)
         await job_progress(done, total)
+    await _restore_artists(rows, run, outcome)
     await _remove_artists(rows, run, outcome)
     await Job.update({Job.summary: json.dumps(outcome.summary(run))}).where(
         Job.job_id == uuid.UUID(parent.job_id)

@@ -116,8 +116,13 @@ async def album_state(album_id: uuid.UUID) -> dict[str, Any]:
     album = await Album.select().where(Album.id == album_id).first()
     assert album is not None
     tracks = await Track.select().where(Track.album == album_id)
+    credited = AlbumArtist.select(AlbumArtist.artist).where(AlbumArtist.album == album_id)
+    artists = await Artist.select(Artist.name, Artist.musicbrainz_id, Artist.sort_name).where(
+        Artist.id.is_in(credited)
+    )
     return {
         "album": {k: v for k, v in album.items() if k not in _ALBUM_BOOKKEEPING},
+        "artists": sorted(artists, key=lambda a: a["name"]),
         "tracks": sorted(
             ({k: v for k, v in t.items() if k not in _TRACK_BOOKKEEPING} for t in tracks),
             key=lambda t: (t["disc_number"], t["track_number"], t["title"]),
