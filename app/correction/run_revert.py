@@ -49,6 +49,10 @@ class RunRevert:
     albums_restored: int = 0
     artists_removed: int = 0
     artists_restored: int = 0
+    artists_unlinked: int = 0
+    # Albums the run changed but did not create, undone without a conflict: the artists it credited
+    # on them are taken off again.
+    kept_albums: set[uuid.UUID] = field(default_factory=set)
     tracks_removed: int = 0
     conflicts: list[str] = field(default_factory=list)
 
@@ -59,6 +63,7 @@ class RunRevert:
             "albums_restored": self.albums_restored,
             "artists_removed": self.artists_removed,
             "artists_restored": self.artists_restored,
+            "artists_unlinked": self.artists_unlinked,
             "tracks_removed": self.tracks_removed,
             "conflicts": self.conflicts,
         }
@@ -197,11 +202,50 @@ async def _revert_album(
             outcome.conflicts.extend(f"“{label}”: {conflict}; skipped" for conflict in exc.conflicts)
             return
         except NothingToRevert:
+            outcome.kept_albums.add(album_id)
             return
+        outcome.kept_albums.add(album_id)
         if result.changed:
             outcome.albums_restored += 1
     else:
         await forget_album(album_id)
+
+
+async def _unlink_artists(rows: list[dict[str, Any]], run_id: uuid.UUID, outcome: RunRevert) -> None:
+    """The album credits the run added (an enrichment's CREATED or LINKED artist row for the album, not
+    a track) come off the albums it undid; the artists it created are then removed if nothing else
+    credits them."""
+    for row in rows:
+        if not (
+            row["entity_type"] == "ARTIST"
+            and row["category"] in ("CREATED", "LINKED")
+            and row["album_id"] in outcome.kept_albums
+            and row["track_id"] is None
+        ):
+            continue
+        album_id, artist_id = row["album_id"], row["entity_id"]
+        async with transaction():
+            link = AlbumArtist.select(AlbumArtist.id).where(
+                (AlbumArtist.album == album_id) & (AlbumArtist.artist == artist_id)
+            )
+            if not await link.first():
+                continue
+            await AlbumArtist.delete().where(
+                (AlbumArtist.album == album_id) & (AlbumArtist.artist == artist_id)
+            )
+            await record(
+                entity_type="ARTIST",
+                entity_id=artist_id,
+                operation="artist:unlinked:revert",
+                category="CORRECTED",
+                child=True,
+                album_id=album_id,
+                sources=["USER"],
+                entity_label=row["entity_label"],
+                changes={"album_id": {"before": str(album_id), "after": None}},
+                metadata={"action": "revert", "reverts": [int(row["id"])], "reverted_job": str(run_id)},
+            )
+            outcome.artists_unlinked += 1
 
 
 async def _remove_artists(rows: list[dict[str, Any]], run_id: uuid.UUID, outcome: RunRevert) -> None:
@@ -304,6 +348,7 @@ async def revert_run(run_id: str | uuid.UUID) -> RunRevert:
             await _revert_album(album_id, album_rows, scope, outcome)
         await job_progress(done, total)
     await _restore_artists(rows, run, outcome)
+    await _unlink_artists(rows, run, outcome)
     await _remove_artists(rows, run, outcome)
     await Job.update({Job.summary: json.dumps(outcome.summary(run))}).where(
         Job.job_id == uuid.UUID(parent.job_id)

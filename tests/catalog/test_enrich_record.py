@@ -13,7 +13,7 @@ import pytest
 from app.catalog.enrich import enrich_album
 from app.catalog.records import ArtistInput, TrackInput
 from app.catalog.sync import sync_musicbrainz
-from app.catalog.tables import Album, Artist, Track
+from app.catalog.tables import Album, AlbumArtist, Artist, Track
 from app.catalog.tracks import create_tracks
 from app.correction.run_revert import revert_run
 from app.demo.payloads import ROOT
@@ -118,6 +118,27 @@ async def test_a_partly_successful_enrichment_is_undone_by_reverting_its_run(
     assert outcome.conflicts == [] and outcome.albums_restored == 1
     assert await Track.count().where(Track.album == created.id) == 0
     assert await Album.select(*columns).where(Album.id == created.id).first() == before
+
+
+async def test_reverting_an_enrichment_takes_off_the_artist_it_credited_and_removes_it(
+    upstream: Any,
+) -> None:
+    """The release's artist was not on the album: the enrichment created and credited it; the revert
+    of the enrichment's run takes the credit off and removes the artist nothing else credits."""
+    created, sync = await job_album(title="Kat Moda", artist="DJ Nobody")
+    await Album.update({Album.musicbrainz_id: KAT_MODA}).where(Album.id == created.id)
+    enrichment = sync.child()
+    with job_scope(enrichment):
+        await enrich_album(created.id)
+    credited = AlbumArtist.select(AlbumArtist.artist.name).where(AlbumArtist.album == created.id)
+    assert sorted(r["artist.name"] for r in await credited) == ["DJ Nobody", "Jeff Mills"]
+    with job_scope(JobContext.new_root(triggered_by="user")):
+        outcome = await revert_run(uuid.UUID(enrichment.job_id))
+    assert (outcome.artists_unlinked, outcome.artists_removed, outcome.conflicts) == (1, 1, [])
+    assert [r["artist.name"] for r in await credited] == ["DJ Nobody"]
+    assert await Artist.count().where(Artist.name == "Jeff Mills") == 0
+    unlinked = await _rows(operation="artist:unlinked:revert")
+    assert len(unlinked) == 1 and unlinked[0]["album_id"] == created.id
 
 
 async def test_an_existing_artist_credited_on_a_track_is_linked_on_the_record(upstream: Any) -> None:
