@@ -84,8 +84,11 @@ async def test_the_ranking_preview_lists_what_the_queue_shows_after_saving(
     before = {str(m["album_id"]): m["strength"] for m in await FixMatch.select()}
     draft = form(client, strong_threshold="70")
     preview = client.post("/settings/matching/preview", data=draft, headers={"HX-Request": "true"})
-    assert preview.status_code == 200 and "<html" not in preview.text  # a fragment, not a page
-    queue_rows = html(preview).all('table.ranking-changes tr.ranking-change[data-kind="queue"]')
+    assert preview.status_code == 200
+    ranking = html(preview)
+    assert ranking.count("title") == 0 and ranking.count("header.top, #matching-form") == 0  # a fragment
+    assert ranking.count("p.ranking-summary") == 1
+    queue_rows = ranking.all('table.ranking-changes tr.ranking-change[data-kind="queue"]')
     listed = {row["data-album"] for row in queue_rows}
     assert {by_id[a] for a in listed} == {"Autobahn (2009 Remaster)", "Never Gonna Give You Up"}
 

@@ -93,8 +93,11 @@ async def test_a_bad_cron_is_refused_naming_the_field_and_a_good_one_is_kept_wit
 
 def test_the_preview_shows_the_next_runs_or_the_field_that_is_wrong(client: Any) -> None:
     good = client.get("/jobs/schedules/preview", params={"cron": "0 3 * * *"}, headers={"HX-Request": "true"})
-    assert good.status_code == 200 and "<html" not in good.text  # a fragment, not a page
-    runs = next_runs(html(good), "ol.cron-next")
+    assert good.status_code == 200
+    preview = html(good)
+    assert [element.tag for element in preview.all("body > *")] == ["p", "ol"]  # a fragment, no page
+    assert preview.text("p.cron-words").endswith(" (UTC)")
+    runs = next_runs(preview, "ol.cron-next")
     assert len(runs) == 5
     assert all(run.one("time")["datetime"].endswith("T03:00:00+00:00") for run in runs), runs
     assert "03:00" in runs[0].text
