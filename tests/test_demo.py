@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
-from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ from app.catalog.tables import Album
 from app.demo.command import ensure_admin, ensure_demo_login, login_line, run_seed_jobs
 from app.llamalog.tables import LlamaLog
 from tests.conftest import csrf
+from tests.html_query import Page, html
 from tests.jobs.harness import worker_fixture
 
 worker = worker_fixture("sync", "enrichment", "covers")
@@ -79,26 +78,24 @@ HX = {"HX-Request": "true"}
 
 def _fix_queue(client: Any) -> dict[str, tuple[str, list[str]]]:
     """Title → (album id, reason codes) as /albums/broken lists them."""
-    html = client.get("/albums/broken").text
-    rows = re.findall(r'<tr id="album-([0-9a-f-]{36})">(.*?)</tr>', html, re.S)
     queue = {}
-    for album_id, row in rows:
-        title = re.search(r'class="album-title"[^>]*>([^<]+)</a>', row)
-        assert title is not None
-        reasons = re.findall(r'<span class="pill reason"[^>]*><code>(\w+)</code>', row)
-        queue[unescape(title[1])] = (album_id, reasons)
+    for row in html(client.get("/albums/broken")).all('tbody tr[id^="album-"]'):
+        reasons = [code.text for code in row.all("span.pill.reason > code")]
+        queue[row.text_of("a.album-title")] = (row["id"].removeprefix("album-"), reasons)
     return queue
 
 
-def _prefilled_search(client: Any, album_id: str) -> tuple[list[str], str]:
-    """The fix panel's title + artist as the album page prefills them, searched: candidate keys, html."""
-    page = client.get(f"/albums/{album_id}").text
-    title = re.search(r'id="fix-title-input" name="title" value="([^"]*)"', page)
-    artist = re.search(r'id="fix-artist" name="artist" value="([^"]*)"', page)
-    assert title is not None and artist is not None
-    params = {"title": unescape(title[1]), "artist": unescape(artist[1])}
-    html = client.get(f"/albums/{album_id}/fix/candidates", params=params, headers=HX).text
-    return re.findall(r'class="fix-candidate" data-key="([^"]+)"', html), html
+def _prefilled_search(client: Any, album_id: str) -> tuple[list[str], Page]:
+    """The fix panel's title + artist as the album page prefills them, searched: candidate keys, page."""
+    page = html(client.get(f"/albums/{album_id}"))
+    title = page.one('input#fix-title-input[name="title"]')["value"]
+    artist = page.one('input#fix-artist[name="artist"]')["value"]
+    found = html(
+        client.get(
+            f"/albums/{album_id}/fix/candidates", params={"title": title, "artist": artist}, headers=HX
+        )
+    )
+    return [candidate["data-key"] for candidate in found.all("li.fix-candidate[data-key]")], found
 
 
 async def _seeded(worker: Any) -> None:
@@ -121,21 +118,21 @@ async def test_the_fix_queue_holds_three_albums_broken_in_different_ways(
         AUTOBAHN[0]: ("NO_RELEASE_DATE", "NO_MUSICBRAINZ_ID"),
     }
     for title, key in (SNEAKIN, REMAIN_IN_LIGHT, AUTOBAHN):
-        keys, html = _prefilled_search(client, queue[title][0])
+        keys, found = _prefilled_search(client, queue[title][0])
         assert keys[:1] == [key], (title, keys)
-        assert "No release found" not in html
+        assert not [text for text in found.texts("p.empty") if text.startswith("No release found")]
 
 
-def _ticked(html: str, name: str) -> list[str]:
-    return re.findall(rf'<input type="checkbox" name="{name}" value="([^"]+)"[^>]*checked>', html)
+def _ticked(preview: Page, name: str) -> list[str]:
+    return [box["value"] for box in preview.all(f'input[type="checkbox"][name="{name}"][checked]')]
 
 
-def _apply_defaults(client: Any, album_id: str, key: str, preview: str) -> None:
-    version = re.search(r'name="version" value="(\d+)"', preview)
-    assert version is not None
+def _apply_defaults(client: Any, album_id: str, key: str, preview: Page) -> None:
+    version = preview.one('form.fix-preview-form input[name="version"]')["value"]
+    assert version.isdigit(), version
     form = {
         "key": key,
-        "version": version[1],
+        "version": version,
         "field": _ticked(preview, "field"),
         "track": _ticked(preview, "track"),
     }
@@ -158,13 +155,13 @@ async def test_each_broken_demo_album_is_fixed_from_its_prefilled_search(
     title, key = scenario
     album_id = _fix_queue(client)[title][0]
     keys, _ = _prefilled_search(client, album_id)
-    preview = client.get(f"/albums/{album_id}/fix/preview", params={"key": key}, headers=HX).text
-    statuses = re.findall(r'<tr class="fix-track fix-\w+" data-status="(\w+)"', preview)
+    preview = html(client.get(f"/albums/{album_id}/fix/preview", params={"key": key}, headers=HX))
+    statuses = [row["data-status"] for row in preview.all("table.fix-tracks tr.fix-track[data-status]")]
     for status in ("added", "changed", "removed"):
         assert statuses.count(status) == shows.get(status, 0), (status, statuses)
     if "release_date" in shows:
-        row = re.search(r'<tr class="fix-(\w+)" data-field="release_date">(.*?)</tr>', preview, re.S)
-        assert row is not None and row[1] == "fill" and shows["release_date"] in row[2]
+        row = preview.one('table.fix-fields tr[data-field="release_date"]')
+        assert row.classes == ["fix-fill"] and shows["release_date"] in row.all("td")[3].text
         assert "release_date" in _ticked(preview, "field")
 
     _apply_defaults(client, album_id, key, preview)

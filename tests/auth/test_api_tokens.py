@@ -5,7 +5,6 @@ each creation and revocation on the record with its admin."""
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from app.jobs.tables import Job
 from app.main import create_app
 from tests.conftest import csrf, log_in
 from tests.factories import manual_album, tracklist
+from tests.html_query import Element, Page, html
 
 
 @post("/api/test-write", name="test_write")
@@ -38,9 +38,16 @@ def apps(admin_user: int) -> Iterator[tuple[Any, Any]]:
 def _create(browser: Any, name: str = "nightly", scope: str = "read") -> str:
     response = browser.post("/settings/tokens", data={"name": name, "scope": scope}, headers=csrf(browser))
     assert response.status_code == 201, response.text
-    found = re.search(r'id="new-token"[^>]*value="([^"]+)"', response.text)
-    assert found, "the new token is shown once"
-    return found.group(1)
+    shown = html(response).one("section.token-created input#new-token[readonly]")  # shown once
+    assert shown["value"].startswith("llama_"), shown
+    return shown["value"]
+
+
+def token_row(page: Page, name: str) -> Element:
+    """The one row of the token list named `name`."""
+    rows = [row for row in page.all("table.tokens tr.token-row") if row.all("td")[0].text == name]
+    assert len(rows) == 1, (name, page.texts("table.tokens tr.token-row"))
+    return rows[0]
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -52,8 +59,10 @@ async def test_a_token_is_shown_once_and_kept_only_as_its_hash(apps: tuple[Any, 
     token = _create(browser, "exporter")
     (row,) = await ApiToken.select()
     assert row["token_hash"] == hashlib.sha256(token.encode()).hexdigest() and token not in str(row)
-    page = browser.get("/settings/tokens").text
-    assert "exporter" in page and token not in page
+    listed = browser.get("/settings/tokens")
+    assert token_row(html(listed), "exporter").all("td")[1].text == "read-only"
+    assert html(listed).count("#new-token") == 0
+    assert token not in listed.text  # nowhere in the body, not even in an attribute
     (job,) = await Job.select().where(Job.kind == "token-create")
     assert job["username"] == "admin" and job["user_id"] is not None
 
@@ -94,11 +103,14 @@ async def test_a_revoked_token_is_a_401_and_the_revocation_is_on_the_record(apps
     assert script.get("/api/logs", headers=_bearer(token)).status_code == 401
     (job,) = await Job.select().where(Job.kind == "token-revoke")
     assert job["username"] == "admin"
-    assert "revoked" in browser.get("/settings/tokens").text
+    revoked = html(browser.get("/settings/tokens")).one(f"tr.token-row#token-{row['id']}")
+    assert "revoked" in revoked.classes and revoked.all("td")[-1].text.startswith("revoked ")
+    assert revoked.all("td")[-1].text.endswith(" by admin") and revoked.count("form") == 0
     again = browser.post(f"/settings/tokens/{row['id']}/revoke", headers=csrf(browser))
     assert again.status_code == 404
     huge = browser.post(f"/settings/tokens/{2**70}/revoke", headers=csrf(browser))  # past any id column
-    assert huge.status_code == 404 and "There is no live token" in huge.text
+    assert huge.status_code == 404
+    assert html(huge).text(".error-page p.error") == f"There is no live token #{2**70}."
 
 
 async def test_a_read_only_token_cannot_write_and_a_read_write_one_needs_no_csrf(
@@ -130,7 +142,10 @@ async def test_a_bad_form_is_refused_naming_the_field(
 ) -> None:
     browser, _ = apps
     response = browser.post("/settings/tokens", data=data, headers=csrf(browser))
-    assert response.status_code == 422 and 'class="field-error"' in response.text
+    assert response.status_code == 422
+    where = {"name": "#t-name ~ p.field-error", "scope": "fieldset > p.field-error"}[field]
+    page = html(response)
+    assert page.one(where).text and page.count(".field-error") == 1  # that field, and only that one
     assert await ApiToken.count() == 0
 
 
@@ -146,4 +161,6 @@ async def test_html_in_a_token_name_is_escaped(apps: tuple[Any, Any]) -> None:
     browser, _ = apps
     _create(browser, "<script>alert(1)</script>")
     page = browser.get("/settings/tokens").text
-    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page  # escaped in the body
+    row = token_row(html(page), "<script>alert(1)</script>")  # shown as text, not run as a script
+    assert row.count("script") == 0 and html(page).one("table.tokens").count("script") == 0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from app.auth.tables import AdminSession
 from tests.conftest import ADMIN_PASSWORD, log_in
+from tests.html_query import html
+
+FLASH = '.login p.flash.error[role="alert"]'
 
 
 def test_anonymous_page_redirects_to_login_with_next(anon_client: Any) -> None:
@@ -27,9 +29,11 @@ def test_anonymous_api_gets_401(anon_client: Any) -> None:
 
 
 def test_login_page_has_form_fields(anon_client: Any) -> None:
-    html = anon_client.get("/login").text
-    for name in ('name="username"', 'name="password"', 'name="_csrf_token"'):
-        assert name in html
+    form = html(anon_client.get("/login")).one('form[method="post"][action="/login"]')
+    assert form.one('input[name="username"]')["type"] == "text"
+    assert form.one('input[name="password"]')["type"] == "password"
+    token = form.one('input[name="_csrf_token"]')
+    assert token["type"] == "hidden" and token["value"] == anon_client.cookies.get("llama_csrf")
 
 
 async def test_login_sets_httponly_session_cookie_and_opens_pages(admin_user: int, anon_client: Any) -> None:
@@ -45,7 +49,7 @@ async def test_login_sets_httponly_session_cookie_and_opens_pages(admin_user: in
 def test_wrong_password_shows_an_error(admin_user: int, anon_client: Any) -> None:
     response = log_in(anon_client, password="nope-nope")
     assert response.status_code == 400
-    assert "wrong username or password" in response.text
+    assert html(response).text(FLASH) == "wrong username or password"
     assert anon_client.get("/", follow_redirects=False).status_code == 303
 
 
@@ -55,7 +59,7 @@ def test_failed_logins_are_throttled(admin_user: int, anon_client: Any) -> None:
     response = log_in(anon_client, password=ADMIN_PASSWORD)  # even the right one waits now
     assert response.status_code == 429
     assert int(response.headers["retry-after"]) > 0
-    assert "too many failed logins" in response.text
+    assert html(response).text(FLASH).startswith("too many failed logins")
 
 
 def test_post_without_csrf_token_is_refused(admin_user: int, anon_client: Any) -> None:
@@ -127,14 +131,14 @@ async def test_logout_is_seen_at_once_despite_the_cache(client: Any) -> None:
 async def test_the_login_page_says_the_right_password_waits_after_five_failures(
     admin_user: int, anon_client: Any
 ) -> None:
-    rule = anon_client.get("/login").text
-    assert "After 5 failed logins from one address" in rule and "even with the right password" in rule
+    rule = html(anon_client.get("/login")).text("#throttle-rule")
+    assert rule.startswith("After 5 failed logins from one address")
+    assert rule.endswith("even with the right password.")
     for _ in range(5):
         assert log_in(anon_client, password="wrong-password").status_code == 400
     throttled = log_in(anon_client)  # the right password, from the same address
     assert throttled.status_code == 429
-    alert = re.search(r'<p class="flash error" role="alert">([^<]*)</p>', throttled.text)
-    assert alert and "too many failed logins" in alert.group(1)
-    assert "even with the right password" in alert.group(1)
+    alert = html(throttled).text(FLASH)
+    assert alert.startswith("too many failed logins") and alert.endswith("even with the right password")
     wait = int(throttled.headers["retry-after"])
-    assert f"for the next {wait} s" in alert.group(1) and 0 < wait <= 300
+    assert f"for the next {wait} s" in alert and 0 < wait <= 300

@@ -77,7 +77,11 @@ async def test_bulk_apply_on_the_demo_fixes_only_the_strong_matches(fix_page: An
     await page.wait_for_url(re.compile(r".*/albums/broken/bulk/[0-9a-f-]{36}$"))
     job_id = page.url.rsplit("/", 1)[1]
     await page.locator(".bulk-run[data-status='succeeded']").wait_for()
-    assert f"<b>{len(previewed)}</b> applied" in await page.inner_html(".bulk-run")
+    counts = page.locator(".bulk-run p.bulk-counts")
+    assert await counts.locator("b").first.inner_text() == str(len(previewed))
+    assert (await counts.inner_text()).startswith(
+        f"{len(previewed)} applied · 0 conflicts skipped · 0 failed"
+    )
 
     job = await Job.select().where(Job.job_id == job_id).first()
     assert job is not None and job["username"] == "admin"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from tests.catalog.log_chain import album_problems, track_problems
 from tests.conftest import TEST_DB
 from tests.drills.live import admin_session, live_app
 from tests.factories import job_album, tracklist
+from tests.html_query import html
 from tests.jobs.harness import wait_until
 
 pytestmark = [
@@ -66,9 +66,9 @@ async def _admin(client: httpx.AsyncClient, album_id: Any, who: int, seen: dict[
     for n in range(ROUNDS):
         name = pick.choice(FIELDS)
         editor = await client.get(f"/albums/{album_id}?edit={name}")
-        version = re.search(r'name="version" value="(\d+)"', editor.text)
-        assert version, editor.text[-2000:]
-        data = {"_csrf_token": token, "field": name, "value": _value(name, who, n), "version": version[1]}
+        version = html(editor).one(f'#field-{name}.editing form input[name="version"]')["value"]
+        assert version.isdigit(), version
+        data = {"_csrf_token": token, "field": name, "value": _value(name, who, n), "version": version}
         saved = await client.post(f"/albums/{album_id}/fields", data=data)
         seen[saved.status_code] = seen.get(saved.status_code, 0) + 1
         if pick.random() < 0.4:

@@ -20,6 +20,7 @@ from app.catalog.tables import Album
 from app.llamalog.tables import LlamaLog
 from tests.drills.live import admin_session, live_app
 from tests.factories import manual_album
+from tests.html_query import html
 
 pytestmark = pytest.mark.slow
 ROUNDS = 6
@@ -47,7 +48,8 @@ async def test_two_admins_saving_one_field_at_once(tmp_path: Path) -> None:
                 winner, loser = (a, b) if a.status_code == 303 else (b, a)
                 won, lost = (mine, theirs) if winner is a else (theirs, mine)
                 after = await (alice if winner is a else bob).get(winner.headers["location"])
-                assert str(escape(won)) in after.text
+                assert str(escape(won)) in after.text  # escaped in the body
+                assert html(after).text("#field-title:not(.editing) .value") == won
 
                 row = await Album.select(Album.title, Album.version).where(Album.id == album.id).first()
                 assert row == {"title": won, "version": 2}
@@ -62,6 +64,10 @@ async def test_two_admins_saving_one_field_at_once(tmp_path: Path) -> None:
                 # The loser's value comes back to them, escaped, next to the value now on file.
                 assert str(escape(lost)) in loser.text and str(escape(won)) in loser.text
                 assert "<b>" not in loser.text
+                editor = html(loser).one("#field-title.editing")
+                conflict = editor.one('.conflict[role="alert"]')
+                assert (conflict.text_of("dd.yours"), conflict.text_of("dd.current")) == (lost, won)
+                assert editor.one("#input-title")["value"] == lost and conflict.count("b") == 0
         finally:
             await alice.aclose()
             await bob.aclose()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-import re
 import uuid
 from collections import defaultdict
 from typing import Any
@@ -17,6 +16,7 @@ from app.jobs.charts import chart_data, settle_days, settle_source_days
 from app.jobs.tables import Job, JobDay, UpstreamCall
 from app.llamalog.context import JobContext, job_scope
 from app.sources.http import RetryPolicy, request_json
+from tests.html_query import html
 
 TODAY = dt.datetime.now(dt.UTC).date()
 
@@ -147,17 +147,18 @@ async def test_source_charts_equal_a_query_over_the_call_rows() -> None:
 
 async def test_the_page_draws_the_same_numbers_as_svg_with_a_table(client: Any) -> None:
     await fill()
-    html = client.get("/jobs").text
-    assert html.count('<figure class="job-chart"') == 3 + 2
-    assert "<svg" in html and 'class="seg failed"' in html and 'class="line p95"' in html
+    page = html(client.get("/jobs"))
+    charts = page.all("figure.job-chart")
+    assert len(charts) == 3 + 2 and all(chart.count("svg.chart") == 1 for chart in charts)
+    assert page.count('figure.job-chart svg rect[class="seg failed"]') > 0
+    assert page.count('figure.job-chart svg polyline[class="line p95"]') > 0
     expected = await expected_kinds(90)
-    figure = re.search(
-        r'<figure class="job-chart" id="chart-kind-\d+" data-name="enrich_album">.*?</figure>', html, re.S
-    )
-    assert figure
-    for day, cells in re.findall(r'<tr data-day="([\d-]+)">(.*?)</tr>', figure.group(0), re.S):
-        values = dict(re.findall(r'<td data-col="([^"]+)">([^<]*)</td>', cells))
-        want = expected[("enrich_album", dt.date.fromisoformat(day))]
+    figure = page.one('figure.job-chart[id^="chart-kind-"][data-name="enrich_album"]')
+    days = figure.all("table.chart-table tr[data-day]")
+    assert days
+    for row in days:
+        values = {cell["data-col"]: cell.text for cell in row.all("td[data-col]")}
+        want = expected[("enrich_album", dt.date.fromisoformat(row["data-day"]))]
         assert int(values["failed"]) == want["failed"] and int(values["succeeded"]) == want["succeeded"]
         assert values["p95 ms"] == (str(want["p95"]) if want["p95"] is not None else "—")
 

@@ -20,6 +20,7 @@ from app.llamalog.audit import CHECKS, AuditReport, audit
 from app.llamalog.legacy_import import import_log
 from tests.conftest import TEST_DB
 from tests.factories import manual_album, tracklist
+from tests.html_query import html
 from tests.jobs.harness import worker_fixture
 
 LEGACY = Path(__file__).resolve().parents[1] / "fixtures" / "legacy"
@@ -101,8 +102,13 @@ def test_the_command_exits_nonzero_on_problems_and_speaks_json(capsys: pytest.Ca
 
 async def test_the_dashboard_tile_shows_the_audit(client: Any) -> None:
     await import_log(LEGACY / "enrichment_log.csv")
-    assert 'hx-get="/audit"' in client.get("/").text
-    tile = client.get("/audit", headers={"hx-request": "true"}).text
-    assert tile.lstrip().startswith('<div class="audit-tile"') and "<html" not in tile
-    assert 'data-check="orphan_parent_loop"' in tile and "problems" in tile
-    assert "Provenance audit" in client.get("/audit").text
+    loader = html(client.get("/")).one('section[aria-labelledby="audit-h"] [hx-get="/audit"]')
+    assert loader.get("hx-trigger") == "load"
+    fragment = html(client.get("/audit", headers={"hx-request": "true"}))
+    assert [element.tag for element in fragment.all("body > *")] == ["div"]  # the tile alone, no page
+    tile = fragment.one("body > div.audit-tile#audit-tile")
+    total = tile.one("p.audit-total")
+    assert "bad" in total.classes and int(total.text_of("strong")) > 0 and total.text.endswith(" problems")
+    assert int(tile.one('tr.audit-check.failing[data-check="orphan_parent_loop"]').text_of("td.count")) > 0
+    page = html(client.get("/audit"))
+    assert page.text("main h1") == "Provenance audit" and page.count("div.audit-tile") == 1

@@ -4,13 +4,13 @@ hand, on the record with the user; the live parts say they pause when the tab is
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from typing import Any
 
 from app.jobs.tables import Job
 from app.llamalog.tables import LlamaLog
 from tests.factories import manual_album
+from tests.html_query import html
 
 
 async def running(heartbeat_age_s: float, **values: Any) -> uuid.UUID:
@@ -38,11 +38,12 @@ async def test_a_stuck_run_is_shown_as_stuck_and_failed_by_hand_with_its_failed_
     album = await manual_album()
     stuck = await running(3600, args=[str(album.id)])
     alive = await running(1)
-    html = client.get("/jobs").text
-    rows = dict(re.findall(r'<tr id="job-([0-9a-f-]+)">(.*?)</tr>', html, re.S))
-    assert 'class="pill stuck"' in rows[str(stuck)] and f'action="/jobs/{stuck}/fail"' in rows[str(stuck)]
-    assert 'class="pill stuck"' not in rows[str(alive)]
-    assert 'class="pill stuck"' in client.get(f"/jobs/{stuck}").text
+    page = html(client.get("/jobs"))
+    stuck_row, alive_row = page.one(f"tr#job-{stuck}"), page.one(f"tr#job-{alive}")
+    assert stuck_row.text_of(".pill.stuck") == "stuck"
+    stuck_row.one(f'form.fail-stuck[action="/jobs/{stuck}/fail"] button[type="submit"]')
+    assert alive_row.count(".pill.stuck") == 0 and alive_row.count("form.fail-stuck") == 0
+    assert html(client.get(f"/jobs/{stuck}")).text("#job-progress .pill.stuck") == "stuck"
 
     assert post(client, f"/jobs/{alive}/fail").status_code == 400
     assert post(client, f"/jobs/{stuck}/fail").status_code == 303
@@ -57,11 +58,13 @@ async def test_a_stuck_run_is_shown_as_stuck_and_failed_by_hand_with_its_failed_
 
 async def test_live_parts_are_marked_for_pausing_while_hidden(client: Any) -> None:
     job_id = await running(1)
-    html = client.get("/jobs").text
-    assert re.search(r'<div id="runs"[^>]*hx-trigger="every 2s, refresh"[^>]*data-live', html)
-    assert '<script src="/static/jobs.js" defer></script>' in html
-    page = client.get(f"/jobs/{job_id}").text
-    assert re.search(r'id="job-progress"[^>]*hx-trigger="every 1s, refresh"[^>]*data-live', page)
-    assert "data-live-sse" in page
+    jobs = html(client.get("/jobs"))
+    runs = jobs.one("div#runs")
+    assert runs.get("hx-trigger") == "every 2s, refresh" and runs.has("data-live")
+    assert jobs.one('script[src="/static/jobs.js"]').has("defer")
+    page = html(client.get(f"/jobs/{job_id}"))
+    progress = page.one("#job-progress")
+    assert progress.get("hx-trigger") == "every 1s, refresh" and progress.has("data-live")
+    assert page.one("[data-live-sse]")["sse-connect"].startswith(f"/logs/stream?job={job_id}&")
     script = client.get("/static/jobs.js").text
     assert "visibilitychange" in script and "document.hidden" in script

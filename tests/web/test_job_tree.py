@@ -4,13 +4,13 @@ whose new runs (and their log rows) join the same tree."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from typing import Any
 
 from app.jobs.tables import Job
 from app.llamalog.tables import LlamaLog
 from tests.factories import manual_album
+from tests.html_query import Page, html
 from tests.jobs.harness import job_in, wait_until, worker_fixture
 
 T0 = dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC)
@@ -42,20 +42,25 @@ async def tree(*, album_id: str) -> dict[str, uuid.UUID]:
     return {"root": root, "ok": ok, "kept": kept, "gone": gone}
 
 
-def node_ids(html: str) -> list[str]:
-    return re.findall(r'<li class="tree-node[^"]*" id="tree-([0-9a-f-]+)"', html)
+def node_ids(page: Page) -> list[str]:
+    return [node["id"].removeprefix("tree-") for node in page.all("#job-tree li.tree-node")]
 
 
 async def test_the_tree_page_counts_each_level_and_puts_failures_first(client: Any) -> None:
     album = await manual_album()
     ids = await tree(album_id=str(album.id))
-    html = client.get(f"/jobs/{ids['ok']}/tree").text
-    assert node_ids(html) == [str(ids[k]) for k in ("root", "kept", "gone", "ok")]
-    levels = re.findall(r'<tr class="tree-level">(.*?)</tr>', html, re.S)
+    page = html(client.get(f"/jobs/{ids['ok']}/tree"))
+    assert node_ids(page) == [str(ids[k]) for k in ("root", "kept", "gone", "ok")]
+    levels = page.all("table.tree-levels tr.tree-level")
     assert len(levels) == 2
-    assert re.findall(r'<span class="pill (\w+)">(\d+)', levels[1]) == [("failed", "2"), ("succeeded", "1")]
-    assert "3.0 s" in html  # durations
-    assert "Retry the failed branch (2 runs)" in html
+    pills = levels[1].all(".pill")
+    assert [(pill.classes, pill.text) for pill in pills] == [
+        (["pill", "failed"], "2 failed"),
+        (["pill", "succeeded"], "1 succeeded"),
+    ]
+    assert page.texts("li.tree-node .tree-took") == ["3.0 s"] * 4  # durations
+    retry = page.one(f'form[action="/jobs/{ids["ok"]}/tree/retry"] button.retry-branch')
+    assert retry.text == "Retry the failed branch (2 runs)"
     assert client.get(f"/jobs/{uuid.uuid4()}/tree").status_code == 404
 
 
@@ -76,8 +81,10 @@ async def test_retry_the_failed_branch_joins_the_same_tree(client: Any, worker: 
             "admin",
         )
     # nothing left to retry: a second press sends nothing more
-    html = client.get(f"/jobs/{ids['root']}/tree").text
-    assert "Retry the failed branch" not in html and 'hx-trigger="every 2s, refresh"' in html
+    page = html(client.get(f"/jobs/{ids['root']}/tree"))
+    live = page.one("section#job-tree")
+    assert page.count("button.retry-branch, form[action$='/tree/retry']") == 0
+    assert live.get("hx-trigger") == "every 2s, refresh" and live.has("data-live")
     worker.start()
     by_retry = {str(r["retry_of"]): r["job_id"] for r in new}
     gone = await wait_until(
@@ -94,5 +101,4 @@ async def test_retry_the_failed_branch_joins_the_same_tree(client: Any, worker: 
     assert {str(r["root_job_id"]) for r in rows} == {str(ids["root"])}
     failed = [r for r in rows if str(r["job_id"]) == str(by_retry[str(ids["gone"])])]
     assert [(r["category"], r["status"]) for r in failed] == [("FAILED", "FAILED")]
-    html = client.get(f"/jobs/{ids['root']}/tree").text
-    assert set(node_ids(html)) >= {str(j) for j in by_retry.values()}
+    assert set(node_ids(html(client.get(f"/jobs/{ids['root']}/tree")))) >= {str(j) for j in by_retry.values()}

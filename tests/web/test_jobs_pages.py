@@ -201,7 +201,13 @@ async def test_hostile_job_errors_are_inert(client: Any) -> None:
     job = await make_job(0, status="failed", error=hostile)
     for url in ("/jobs", f"/jobs/{job['job_id']}", "/api/jobs", f"/api/jobs/{job['job_id']}"):
         body = client.get(url).text
-        assert "<script>alert(1)" not in body and "<img src=x" not in body
+        assert "<script>alert(1)" not in body and "<img src=x" not in body  # escaped in the body
+        if not url.startswith("/api/"):
+            page = html(body)  # and no element made of it
+            assert page.count('img[src="x"]') == 0 and page.count("script:not([src])") == 0, url
+    shown = html(client.get(f"/jobs/{job['job_id']}")).one("main p.error")
+    assert shown.text_of("span.mono") == "ERROR" and shown.text.endswith(f": {hostile}")  # as text
+    assert shown.count("script, img") == 0
     assert client.get("/api/jobs").json()["rows"][0]["error"].startswith("<script>")
 
 

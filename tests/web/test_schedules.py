@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import html
-import re
 import uuid
 from typing import Any
 
@@ -19,6 +17,7 @@ from app.jobs.schedule_state import pause_schedule, resume_schedule
 from app.jobs.tables import Job, JobScheduleChange
 from tasks.broker import get_broker
 from tasks.scheduler import LocalClaims, Scheduler
+from tests.html_query import Element, Page, html
 
 UTC = dt.UTC
 T0 = dt.datetime(2026, 11, 23, 9, 1, 30, tzinfo=UTC)
@@ -37,12 +36,16 @@ def post(client: Any, url: str, **data: str) -> Any:
     )
 
 
-def card(text: str, name: str) -> str:
-    match = re.search(
-        rf'<section class="panel schedule-card[^"]*" id="schedule-{name}".*?</section>', text, re.S
-    )
-    assert match, name
-    return match.group(0)
+def card(page: Page, name: str) -> Element:
+    """The panel of one schedule on /jobs/schedules."""
+    return page.one(f"section.schedule-card#schedule-{name}")
+
+
+def next_runs(within: Page | Element, selector: str) -> list[Element]:
+    """The runs listed under `selector`: each an item holding a <time> with its instant."""
+    items = within.all(f"{selector} > li")
+    assert all(item.one("time").has("datetime") for item in items), items
+    return items
 
 
 async def test_the_page_says_each_cron_in_words_with_next_and_last_runs(client: Any) -> None:
@@ -50,28 +53,33 @@ async def test_the_page_says_each_cron_in_words_with_next_and_last_runs(client: 
     await Job(
         job_id=job_id, kind="sync_musicbrainz", actor="sync_musicbrainz", root_job_id=job_id, status="failed"
     ).save()
-    page = card(client.get("/jobs/schedules").text, "musicbrainz")
-    assert re.search(r'class="schedule-words">[^<]+\(UTC\)', page)
-    assert len(re.findall(r"<li><time", page)) == 5
-    assert f'href="/jobs/{job_id}"' in page and "pill failed" in page
+    panel = card(html(client.get("/jobs/schedules")), "musicbrainz")
+    words = panel.one(".schedule-words")
+    assert words.count(".error") == 0 and words.text.endswith(" (UTC)")
+    assert len(next_runs(panel, "ol.schedule-next")) == 5
+    (last,) = panel.all("ol.schedule-last > li")
+    assert last.one("a")["href"] == f"/jobs/{job_id}"
+    assert last.one(".pill").classes == ["pill", "failed"]
 
 
 async def test_a_bad_cron_is_refused_naming_the_field_and_a_good_one_is_kept_with_history(
     client: Any,
 ) -> None:
-    before = card(client.get("/jobs/schedules").text, "musicbrainz")
-    old = re.search(r'<code class="schedule-cron">([^<]+)</code>', before)
+    old = card(html(client.get("/jobs/schedules")), "musicbrainz").text_of("code.schedule-cron")
     assert old
     for typed, field in (("61 * * * *", "minute"), ("@every-day", "cron"), ("0 25 * * *", "hour")):
         answer = post(client, "/jobs/schedules/musicbrainz/cron", cron=typed)
         assert answer.status_code == 400, typed
-        problem = re.search(r'class="error cron-problem" role="alert">([^<]+)<', answer.text)
-        assert problem and problem.group(1).startswith(f"{field}:"), (typed, problem)
-        assert f'value="{typed}"' in answer.text  # kept as typed
+        refused = card(html(answer), "musicbrainz")
+        problem = refused.text_of('#preview-musicbrainz .error.cron-problem[role="alert"]')
+        assert problem.startswith(f"{field}:"), (typed, problem)
+        typed_in = refused.one('input[name="cron"]')
+        assert typed_in["value"] == typed, typed  # kept as typed
+        assert typed_in.get("aria-invalid") == "true"
     assert await JobScheduleChange.count() == 0
     assert post(client, "/jobs/schedules/musicbrainz/cron", cron="*/20 * * * *").status_code == 303
-    page = card(client.get("/jobs/schedules").text, "musicbrainz")
-    assert '<code class="schedule-cron">*/20 * * * *</code>' in page
+    panel = card(html(client.get("/jobs/schedules")), "musicbrainz")
+    assert panel.text_of("code.schedule-cron") == "*/20 * * * *"
     change = (
         await JobScheduleChange.select()
         .where(JobScheduleChange.schedule == "musicbrainz")
@@ -79,26 +87,37 @@ async def test_a_bad_cron_is_refused_naming_the_field_and_a_good_one_is_kept_wit
         .first()
     )
     assert change["action"] == "edit" and change["username"] == "admin"
-    assert change["before"]["cron"] == old.group(1) and change["after"]["cron"] == "*/20 * * * *"
-    assert page.count('class="schedule-change"') == 1
+    assert change["before"]["cron"] == old and change["after"]["cron"] == "*/20 * * * *"
+    assert panel.count("tr.schedule-change") == 1
 
 
 def test_the_preview_shows_the_next_runs_or_the_field_that_is_wrong(client: Any) -> None:
     good = client.get("/jobs/schedules/preview", params={"cron": "0 3 * * *"}, headers={"HX-Request": "true"})
-    assert good.status_code == 200 and "<html" not in good.text
-    assert len(re.findall(r"<li><time", good.text)) == 5 and "03:00" in good.text
+    assert good.status_code == 200
+    preview = html(good)
+    assert [element.tag for element in preview.all("body > *")] == ["p", "ol"]  # a fragment, no page
+    assert preview.text("p.cron-words").endswith(" (UTC)")
+    runs = next_runs(preview, "ol.cron-next")
+    assert len(runs) == 5
+    assert all(run.one("time")["datetime"].endswith("T03:00:00+00:00") for run in runs), runs
+    assert "03:00" in runs[0].text
     bad = client.get("/jobs/schedules/preview", params={"cron": "61 * * * *"})
-    assert "minute: '61' is outside 0-59" in html.unescape(bad.text)
+    assert html(bad).text_of('.cron-problem[role="alert"]') == "minute: '61' is outside 0-59"
 
 
 async def test_pause_and_resume_are_logged_and_shown(client: Any) -> None:
     assert post(client, "/jobs/schedules/spotify/pause").status_code == 303
-    page = card(client.get("/jobs/schedules").text, "spotify")
-    assert "pill schedule-state paused" in page and "None while paused." in page
-    assert "schedule-resume" in page
-    assert (
-        '<a class="pill paused" href="/jobs/schedules#schedule-spotify">paused</a>'
-        in client.get("/jobs").text
+    panel = card(html(client.get("/jobs/schedules")), "spotify")
+    state = panel.one(".pill.schedule-state")
+    assert state.classes == ["pill", "schedule-state", "paused"] and state.text == "paused"
+    assert panel.text_of(".schedule-next") == "None while paused."
+    panel.one('form[action="/jobs/schedules/spotify/resume"] button.schedule-resume')
+    assert panel.count(".schedule-pause") == 0
+    pill = html(client.get("/jobs")).one("table.schedule a.pill.paused")
+    assert (pill.classes, pill["href"], pill.text) == (
+        ["pill", "paused"],
+        "/jobs/schedules#schedule-spotify",
+        "paused",
     )
     assert post(client, "/jobs/schedules/spotify/resume").status_code == 303
     actions = (
