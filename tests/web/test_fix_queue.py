@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from html import unescape
 from typing import Any
 
 from app.catalog.albums import update_album
@@ -14,30 +12,38 @@ from app.jobs.tables import Job
 from app.llamalog.context import JobContext, job_scope
 from app.llamalog.tables import LlamaLog
 from tests.correction.test_prefetch import seeded
+from tests.html_query import Page, html
 from tests.jobs.harness import job_in, wait_until, worker_fixture
 
 HX = {"HX-Request": "true", "HX-Target": "results"}
 worker = worker_fixture("sync", "enrichment", "covers", "fix")
 
 
-def rows(html: str) -> dict[str, tuple[str, str, str]]:
+def rows(markup: str) -> dict[str, tuple[str, str, str]]:
     """Title → (album id, strength, words) as the queue lists them."""
     found = {}
-    for album_id, body in re.findall(r'<tr id="album-([0-9a-f-]{36})">(.*?)</tr>', html, re.S):
-        title = re.search(r'class="album-title"[^>]*>([^<]+)</a>', body)
-        strength = re.search(r'data-strength="(\w+)"', body)
-        words = re.search(r'class="match-strength[^"]*"[^>]*>([^<]+)<', body)
-        assert title and words and strength
-        found[unescape(title[1])] = (album_id, strength[1], unescape(words[1]).strip())
+    for row in html(markup).all('tr[id^="album-"]'):
+        cell = row.one("td.match-cell")
+        found[row.text_of("a.album-title")] = (
+            row["id"].removeprefix("album-"),
+            cell["data-strength"],
+            cell.text_of(".match-strength"),
+        )
     return found
+
+
+def error_message(page: Page) -> str:
+    """The refusal: the queue's own alert above its form, or the styled error page's message."""
+    found = page.first("p.flash.error[role=alert]") or page.one(".error-page p.error")
+    return found.text
 
 
 async def test_the_queue_names_each_albums_match_strength_and_opens_its_preview(
     upstream: Any, worker: Any, client: Any
 ) -> None:
     broken = await seeded(worker)
-    html = client.get("/albums/broken").text
-    queue = rows(html)
+    page = client.get("/albums/broken").text
+    queue = rows(page)
     assert set(queue) == set(broken)
     assert queue["Nevermind"][1] == "strong" and queue["Nevermind"][2].startswith("strong match ")
     assert queue["Nevermind"][2].endswith(" (MusicBrainz)")
@@ -45,10 +51,10 @@ async def test_the_queue_names_each_albums_match_strength_and_opens_its_preview(
     assert queue["Yeezus"][1:] == ("none", "no candidate")
     assert queue["Autobahn (2009 Remaster)"][1:] == ("ask", "ask: best 71 is below 78")
     # The words open the side-by-side preview of the top candidate.
-    link = re.search(rf'href="(/albums/{broken["Nevermind"]}/fix/preview\?key=[^"]+)"', html)
-    assert link is not None
-    preview = client.get(unescape(link[1]))
-    assert preview.status_code == 200 and "fix-preview" in preview.text
+    link = html(page).one(f"tr#album-{broken['Nevermind']} a.match-strength")["href"]
+    assert link.startswith(f"/albums/{broken['Nevermind']}/fix/preview?key=")
+    preview = client.get(link)
+    assert preview.status_code == 200 and html(preview).count("form.fix-preview-form") == 1
     strong = rows(client.get("/albums/broken?strength=strong", headers=HX).text)
     assert sorted(strong) == ["Nevermind", "Sneakin’"]
     asked = rows(client.get("/albums/broken?strength=ask&source=SPOTIFY", headers=HX).text)
@@ -60,12 +66,12 @@ def test_an_unknown_filter_value_is_a_400_naming_it(client: Any) -> None:
         ("/albums/broken?strength=certain", "strength: unknown value"),
         ("/albums/broken?reason=UGLY", "reason: unknown value"),
         ("/albums/broken?source=NAPSTER", "source: unknown value"),
-        ("/albums/broken?run=yesterday", "run: &#39;yesterday&#39; is not a job id"),
+        ("/albums/broken?run=yesterday", "run: 'yesterday' is not a job id"),
         ("/albums/broken?cursor=zzz", "cursor:"),
     ):
         response = client.get(url)
         assert response.status_code == 400, url
-        assert name in response.text, (url, response.text[:300])
+        assert error_message(html(response)).startswith(name), (url, response.text[:300])
 
 
 async def test_bulk_apply_takes_only_strong_matches_each_with_the_user(
@@ -74,21 +80,22 @@ async def test_bulk_apply_takes_only_strong_matches_each_with_the_user(
     broken = await seeded(worker)
     token = {"_csrf_token": client.cookies.get("llama_csrf") or ""}
     # "Everything matching this filter": the estimate on the page, the exact list in the preview.
-    page = client.get("/albums/broken").text
-    assert f'data-estimate="{len(broken)}"' in page
-    preview = client.post("/albums/broken/bulk/preview", data={"all": "1", **token})
-    assert preview.status_code == 200, preview.text
-    entries = re.findall(r'name="entry" value="([0-9a-f-]{36}):(\d+)"', preview.text)
+    page = html(client.get("/albums/broken"))
+    assert page.one("button[name=all]")["data-estimate"] == str(len(broken))
+    response = client.post("/albums/broken/bulk/preview", data={"all": "1", **token})
+    assert response.status_code == 200, response.text
+    preview = html(response)
+    entries = [e["value"] for e in preview.all('tr.bulk-album input[name="entry"]')]
     # Sneakin’ gets its track; Nevermind's strong match has nothing to fill (no cover either).
-    assert [album_id for album_id, _ in entries] == [str(broken["Sneakin’"])]
-    not_taken = dict(re.findall(r'<li data-album="([0-9a-f-]{36})">.*?</bdi>: ([^<]+)</li>', preview.text))
+    assert [entry.split(":")[0] for entry in entries] == [str(broken["Sneakin’"])]
+    not_taken = {li["data-album"]: li.text.split(": ", 1)[1] for li in preview.all("details li[data-album]")}
     assert sorted(not_taken) == sorted(str(v) for k, v in broken.items() if k != "Sneakin’")
     assert not_taken[str(broken["Nevermind"])] == "nothing to take: no gap the candidate fills"
     assert not_taken[str(broken["Autobahn (2009 Remaster)"])] == "ask: best 71 is below 78"
-    assert "1 added" in preview.text
+    assert preview.texts("tr.bulk-album td.bulk-tracks") == ["1 added"]
     response = client.post(
         "/albums/broken/bulk/apply",
-        data={"entry": [f"{a}:{v}" for a, v in entries], **token},
+        data={"entry": entries, **token},
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -105,8 +112,9 @@ async def test_bulk_apply_takes_only_strong_matches_each_with_the_user(
     )
     assert [(r["entity_id"], r["user_id"]) for r in corrected] == [(broken["Sneakin’"], job["user_id"])]
     assert corrected[0]["job_id"] == children[0]["job_id"]
-    run_page = client.get(response.headers["location"]).text
-    assert "1</b> applied" in run_page
+    run_page = html(client.get(response.headers["location"]))
+    assert run_page.text("p.bulk-counts").startswith("1 applied · 0 conflicts skipped · 0 failed")
+    assert [li["data-album"] for li in run_page.all("ul.bulk-applied li")] == [str(broken["Sneakin’"])]
 
 
 async def test_a_run_delivered_again_applies_no_album_twice_and_lists_conflicts(
@@ -157,16 +165,17 @@ async def test_keyset_pages_cover_the_queue_once_and_selected_albums_preview_alo
     seen: list[str] = []
     url: str | None = "/albums/broken?limit=2"
     while url:
-        html = client.get(url).text
-        seen += [album_id for album_id, _, _ in rows(html).values()]
-        found = re.search(r'href="([^"]+)" rel="next"', html)
-        url = unescape(found[1]) if found else None
+        markup = client.get(url).text
+        seen += [album_id for album_id, _, _ in rows(markup).values()]
+        found = html(markup).first('a[rel="next"]')
+        url = found["href"] if found else None
         assert "OFFSET" not in (url or "")
     assert sorted(seen) == sorted(str(v) for v in broken.values())
     token = {"_csrf_token": client.cookies.get("llama_csrf") or ""}
     picked = [str(broken["Sneakin’"]), str(broken["Yeezus"])]
-    preview = client.post("/albums/broken/bulk/preview", data={"album": picked, **token}).text
-    assert re.findall(r'name="entry" value="([0-9a-f-]{36}):', preview) == [picked[0]]
-    assert re.findall(r'<li data-album="([0-9a-f-]{36})">', preview) == [picked[1]]
+    preview = html(client.post("/albums/broken/bulk/preview", data={"album": picked, **token}))
+    assert [e["value"].split(":")[0] for e in preview.all('input[name="entry"]')] == [picked[0]]
+    assert [li["data-album"] for li in preview.all("li[data-album]")] == [picked[1]]
     bad = client.post("/albums/broken/bulk/preview", data={"album": "not-an-id", **token})
-    assert bad.status_code == 400 and "album: &#39;not-an-id&#39; is not an album id" in bad.text
+    assert bad.status_code == 400
+    assert error_message(html(bad)) == "album: 'not-an-id' is not an album id"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
 from app.catalog.tables import Album
 from tests.correction.test_run_revert import _sync
+from tests.html_query import html
 from tests.jobs.harness import job_in, wait_until, worker_fixture
 
 worker = worker_fixture("sync", "enrichment", "covers", "fix")
@@ -17,23 +17,26 @@ async def test_the_changes_page_lists_the_run_and_its_revert_undoes_it(
     upstream: Any, worker: Any, client: Any
 ) -> None:
     run_id = await _sync(worker)
-    html = client.get(f"/jobs/{run_id}/changes").text
-    created = re.findall(r'<tr class="run-album" data-album="([0-9a-f-]{36})" data-created="yes">', html)
+    changes = html(client.get(f"/jobs/{run_id}/changes"))
+    created = [row["data-album"] for row in changes.all("tr.run-album[data-created=yes]")]
     assert len(created) == await Album.count() > 0
-    assert "Revert this whole run" in html
+    assert changes.text_of(f'form[action="/jobs/{run_id}/revert"] button') == "Revert this whole run"
     token = {"_csrf_token": client.cookies.get("llama_csrf") or ""}
     response = client.post(f"/jobs/{run_id}/revert", data=token, follow_redirects=False)
     assert response.status_code == 303
     revert_id = response.headers["location"].split("/")[2]
     await worker.drain()
     await wait_until(lambda: job_in(revert_id, "succeeded"), what="revert")
-    page = client.get(response.headers["location"]).text
-    assert f"<b>{len(created)}</b> albums removed" in page and "<b>0</b> conflicts" in page
+    page = html(client.get(response.headers["location"]))
+    summary = page.text("#run-status p.revert-summary")
+    assert f": {len(created)} albums removed (" in summary and summary.endswith(" 0 conflicts.")
     assert await Album.count() == 0
     # The revert's own page lists what it removed and offers no revert of the revert.
-    assert "Revert this whole run" not in page and "is not reverted in turn" in page
+    assert page.count("form[action$='/revert']") == 0
+    assert page.text(".run-changes p.muted").startswith("A revert is not reverted in turn")
     again = client.post(f"/jobs/{revert_id}/revert", data=token, follow_redirects=False)
-    assert again.status_code == 409 and "is not reverted in turn" in again.text
+    assert again.status_code == 409
+    assert html(again).text(".error-page p.error").startswith("A revert is not reverted in turn")
 
 
 def test_an_unknown_run_is_a_404(client: Any) -> None:
