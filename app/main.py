@@ -13,8 +13,6 @@ from litestar.types import ControllerRouterHandler
 from piccolo.engine.postgres import PostgresEngine
 
 from app import __version__
-from app.auth.csrf import CSRFMiddleware
-from app.auth.guard import login_guard
 from app.catalog.validation import ValidationError
 from app.config import ROOT, get_settings
 from app.db import engine
@@ -42,7 +40,9 @@ from app.web import (
     tokens,
     tracks,
 )
+from app.web.csrf import CSRFMiddleware
 from app.web.errors import bad_request, forbidden, http_error, not_found, server_error
+from app.web.guard import login_guard
 from app.web.security_headers import security_headers
 from app.web.templating import template_config
 
@@ -103,7 +103,7 @@ def create_app(*, extra_route_handlers: list[ControllerRouterHandler] | None = N
     app = Litestar(
         route_handlers=handlers,
         template_config=template_config(),
-        middleware=[CSRFMiddleware],  # tokens bound to the session (app.auth.csrf)
+        middleware=[CSRFMiddleware],  # tokens bound to the session (app.web.csrf)
         # JSON (and YAML) only: the interactive UIs load their scripts from CDNs.
         openapi_config=OpenAPIConfig(
             title="LlamaLog",

@@ -1,7 +1,7 @@
 """piccolo-admin at /admin/db: the same login as the site, and every table read-only.
 
 Catalog and log rows change only through the services that write their LlamaLog rows, so the
-admin may look but not touch: each write endpoint answers 405. The site's guard (app.auth.guard)
+admin may look but not touch: each write endpoint answers 405. The site's guard (app.web.guard)
 already sends anonymous requests to /login before they reach the mount.
 """
 

@@ -11,9 +11,9 @@ from litestar.params import Body
 from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
-from app.auth.csrf import anonymous_token, csrf_cookie, token_for_session
-from app.auth.guard import SESSION_COOKIE
 from app.auth.users import FAILURE_WINDOW_S, MAX_FAILURES, LoginThrottled, login, logout
+from app.web.csrf import anonymous_token, csrf_cookie, token_for_session
+from app.web.guard import SESSION_COOKIE
 from app.web.templating import render
 
 # Said on the login page: a person locked out by the throttle should know why the right password fails.

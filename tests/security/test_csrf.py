@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from app.auth.csrf import token_for_session
 from app.auth.users import login
 from app.catalog.tables import Album, Track
 from app.llamalog.tables import LlamaLog
+from app.web.csrf import token_for_session
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, log_in
 from tests.factories import manual_album, tracklist
 from tests.security.routes import fill, routes

@@ -20,8 +20,8 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
-from app.auth.guard import TOKEN_SCOPE_KEY, session_cookie
 from app.config import get_settings
+from app.web.guard import TOKEN_SCOPE_KEY, session_cookie
 
 COOKIE = "llama_csrf"
 HEADER = "x-csrftoken"
@@ -100,7 +100,7 @@ class CSRFMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # raw_path: a mounted app (piccolo-admin) has its prefix cut from scope["path"] by now.
         path = scope.get("raw_path", scope["path"].encode()).decode("latin-1")
-        # A bearer-token request (app.auth.guard) carries no cookie to forge: CSRF is for sessions.
+        # A bearer-token request (app.web.guard) carries no cookie to forge: CSRF is for sessions.
         if scope["type"] != "http" or path.startswith(SKIPPED) or scope.get(TOKEN_SCOPE_KEY) is not None:
             await self.app(scope, receive, send)
             return
