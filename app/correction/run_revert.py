@@ -126,6 +126,35 @@ async def _child_job(child: JobContext, album_id: uuid.UUID) -> None:
     )
 
 
+async def _record_revert(
+    entity_type: str,
+    entity_id: uuid.UUID,
+    operation: str,
+    label: str | None,
+    changes: dict[str, dict[str, object]],
+    *,
+    reverts: list[int],
+    run_id: uuid.UUID,
+    summary: str | None = None,
+    **extra: Any,
+) -> None:
+    """A row of the revert: CORRECTED by the admin's job, naming the rows it undoes and the run."""
+    metadata: dict[str, object] = {"action": "revert", "reverts": reverts, "reverted_job": str(run_id)}
+    if summary is not None:
+        metadata["summary"] = {"text": summary}
+    await record(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        operation=operation,
+        category="CORRECTED",
+        sources=["USER"],
+        entity_label=label,
+        changes=changes,
+        metadata=metadata,
+        **extra,
+    )
+
+
 async def _remove_album(album: AlbumRow, rows: list[dict[str, Any]], run_id: uuid.UUID) -> int:
     """Delete an album the run created, with its tracks; one row for it, one per track."""
     album_id = album["id"]
@@ -138,17 +167,15 @@ async def _remove_album(album: AlbumRow, rows: list[dict[str, Any]], run_id: uui
         await Track.delete().where(Track.id.is_in(track_ids))
     await AlbumArtist.delete().where(AlbumArtist.album == album_id)
     await Album.delete().where(Album.id == album_id)
-    await record(
-        entity_type="ALBUM",
-        entity_id=album_id,
-        operation="album:deleted:revert",
-        category="CORRECTED",
-        sources=["USER"],
-        entity_label=album["title"],
-        changes={
-            name: {"before": album[name], "after": None} for name in ALBUM_FIELDS if album[name] is not None
-        },
-        metadata={**meta, "summary": {"text": f"album removed with {len(tracks)} tracks (undoing its run)"}},
+    await _record_revert(
+        "ALBUM",
+        album_id,
+        "album:deleted:revert",
+        album["title"],
+        {name: {"before": album[name], "after": None} for name in ALBUM_FIELDS if album[name] is not None},
+        reverts=reverts,
+        run_id=run_id,
+        summary=f"album removed with {len(tracks)} tracks (undoing its run)",
     )
     if tracks:
         await record_many(
@@ -233,17 +260,16 @@ async def _unlink_artists(rows: list[dict[str, Any]], run_id: uuid.UUID, outcome
             await AlbumArtist.delete().where(
                 (AlbumArtist.album == album_id) & (AlbumArtist.artist == artist_id)
             )
-            await record(
-                entity_type="ARTIST",
-                entity_id=artist_id,
-                operation="artist:unlinked:revert",
-                category="CORRECTED",
+            await _record_revert(
+                "ARTIST",
+                artist_id,
+                "artist:unlinked:revert",
+                row["entity_label"],
+                {"album_id": {"before": str(album_id), "after": None}},
+                reverts=[int(row["id"])],
+                run_id=run_id,
                 child=True,
                 album_id=album_id,
-                sources=["USER"],
-                entity_label=row["entity_label"],
-                changes={"album_id": {"before": str(album_id), "after": None}},
-                metadata={"action": "revert", "reverts": [int(row["id"])], "reverted_job": str(run_id)},
             )
             outcome.artists_unlinked += 1
 
@@ -262,15 +288,14 @@ async def _remove_artists(rows: list[dict[str, Any]], run_id: uuid.UUID, outcome
                 outcome.conflicts.append(f"artist “{artist['name']}”: still credited on other albums; kept")
                 continue
             await Artist.delete().where(Artist.id == artist_id)
-            await record(
-                entity_type="ARTIST",
-                entity_id=artist_id,
-                operation="artist:deleted:revert",
-                category="CORRECTED",
-                sources=["USER"],
-                entity_label=artist["name"],
-                changes={"name": {"before": artist["name"], "after": None}},
-                metadata={"action": "revert", "reverts": [int(row["id"])], "reverted_job": str(run_id)},
+            await _record_revert(
+                "ARTIST",
+                artist_id,
+                "artist:deleted:revert",
+                artist["name"],
+                {"name": {"before": artist["name"], "after": None}},
+                reverts=[int(row["id"])],
+                run_id=run_id,
             )
             outcome.artists_removed += 1
 
@@ -306,19 +331,14 @@ async def _restore_artists(rows: list[dict[str, Any]], run_id: uuid.UUID, outcom
             updates: ColumnUpdates = {getattr(Artist, k): v["after"] for k, v in restore.items()}
             updates[Artist.version] = artist["version"] + 1
             await Artist.update(updates).where(Artist.id == artist_id)
-            await record(
-                entity_type="ARTIST",
-                entity_id=artist_id,
-                operation="artist:reverted:revert",
-                category="CORRECTED",
-                sources=["USER"],
-                entity_label=artist["name"],
-                changes=restore,
-                metadata={
-                    "action": "revert",
-                    "reverts": [int(r["id"]) for r in artist_rows],
-                    "reverted_job": str(run_id),
-                },
+            await _record_revert(
+                "ARTIST",
+                artist_id,
+                "artist:reverted:revert",
+                artist["name"],
+                restore,
+                reverts=[int(r["id"]) for r in artist_rows],
+                run_id=run_id,
             )
             outcome.artists_restored += 1
 
