@@ -17,6 +17,7 @@ import asyncio
 import datetime as dt
 import getpass
 import json
+import operator
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -400,15 +401,14 @@ def _within(partition: partitions.Partition) -> str:
     return f"s.created_at >= '{start}' AND s.created_at < '{end}'"
 
 
+_VALUES = operator.itemgetter(*VALUE_COLUMNS)
+_METADATA = VALUE_COLUMNS.index("metadata")
+
+
 def _stage_row(seq: int, row: LegacyRow, values: Mapping[str, Any]) -> tuple[Any, ...]:
-    metadata = dump_json(values["metadata"])
-    return (
-        seq,
-        *(metadata if name == "metadata" else values[name] for name in VALUE_COLUMNS),
-        row.job_id,
-        row.parent_job_id,
-        row.job_id or row.parent_job_id,
-    )
+    staged = [seq, *_VALUES(values), row.job_id, row.parent_job_id, row.job_id or row.parent_job_id]
+    staged[1 + _METADATA] = dump_json(values["metadata"])
+    return tuple(staged)
 
 
 async def import_log(
