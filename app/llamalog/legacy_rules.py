@@ -86,6 +86,7 @@ _UUID_DIGITS = 32
 _NAMESPACE_BYTES = LEGACY_NAMESPACE.bytes
 _VARIANT_MASK, _VARIANT = ~(0xC000 << 48), 0x8000 << 48
 _VERSION_MASK, _VERSION_5 = ~(0xF000 << 64), 5 << 76
+_SAFETY = uuid.SafeUUID.unknown  # what uuid5 gives; an enum member, looked up once
 
 
 @functools.lru_cache(maxsize=1 << 14)  # bounded: a parent's id comes back on its children's rows
@@ -105,5 +106,5 @@ def _uuid5(name: str) -> uuid.UUID:
     number = (int.from_bytes(digest[:16], "big") & _VARIANT_MASK | _VARIANT) & _VERSION_MASK | _VERSION_5
     made = object.__new__(uuid.UUID)
     object.__setattr__(made, "int", number)  # as UUID.__init__ sets its two slots
-    object.__setattr__(made, "is_safe", uuid.SafeUUID.unknown)
+    object.__setattr__(made, "is_safe", _SAFETY)
     return made
