@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import re
+import uuid
 from typing import Any
 
 from piccolo.columns import Array, Column, Text
@@ -78,6 +80,10 @@ def _quick_fit(column: Column, sure: int, value: str) -> str:
     return fit(column, value)  # type: ignore[return-value]  # a str in, a str out
 
 
+# Values fit_values leaves as they are whatever their column (it fits strings and lists of them).
+_NOT_FITTED = frozenset({int, bool, float, dict, uuid.UUID, dt.datetime})
+
+
 def fit_values(table: type[Table], values: dict[str, Any]) -> dict[str, Any]:
     """Every string (and string list) in `values` fitted to `table`'s column of that name."""
     fitted = dict(values)
@@ -88,6 +94,8 @@ def fit_values(table: type[Table], values: dict[str, Any]) -> dict[str, Any]:
         else:
             column = table._meta.get_column_by_name(name)
             sure = _sure_length(column)
+        if value is None or type(value) in _NOT_FITTED:
+            continue
         if isinstance(value, str):
             fitted[name] = _quick_fit(column, sure, value)
         elif isinstance(value, (list, tuple)) and isinstance(column, Array):

@@ -197,6 +197,9 @@ def _pg_cell(column: Column) -> str:
 
 _PG_CSV_SELECT = ", ".join(f'{_pg_cell(c)} AS "{c._meta.db_column_name}"' for c in PAGE_COLUMNS)
 _QUEUED_CHUNKS = 16  # COPY output waiting for the client: at most this many chunks (~64 kB each)
+# Sent in pieces of about this size: each piece costs the server (and the client) a trip through the
+# response stream, whatever its size; at COPY's own chunk size that trip was most of the export's time.
+_SEND_BYTES = 1 << 20
 
 
 @dataclass
@@ -227,6 +230,8 @@ async def postgres_csv(
         try:
             async with connection.transaction(isolation="repeatable_read", readonly=True):
                 await connection.execute("SET LOCAL TimeZone = 'UTC'")
+                # JIT compiles the query for every partition of the log first: slower, not faster.
+                await connection.execute("SET LOCAL jit = off")
                 status = await connection.copy_from_query(
                     copy_sql, *args, output=chunks.put, format="csv", header=True
                 )
@@ -238,8 +243,14 @@ async def postgres_csv(
         yield "\ufeff".encode()
     task = asyncio.create_task(copy())
     try:
+        piece = bytearray()
         while (chunk := await chunks.get()) is not None:
-            yield bytes(chunk)  # asyncpg hands over bytearrays
+            piece += chunk
+            if len(piece) >= _SEND_BYTES:
+                yield bytes(piece)
+                piece.clear()
+        if piece:
+            yield bytes(piece)
         await task  # its error, if COPY failed
     finally:
         if not task.done():

@@ -5,7 +5,9 @@ values (Python: category, stable ids, fitted strings) and goes, in batches, into
 table (COPY on Postgres, executemany on SQLite). The roots are then worked out in SQL from the staged
 parent links (one recursive walk, at most 10 steps, loops and deeper chains left as orphans), the
 report's root figures counted there, and the rows written with one INSERT … SELECT … ON CONFLICT DO
-NOTHING (the unique import_key keeps a second import from adding anything). All in one transaction:
+NOTHING (the unique import_key keeps a second import from adding anything); on Postgres's partitioned
+log, the months it has no partition for yet are written into new tables first and attached with their
+indexes built at once (`_Stage._fill_new_months`). All in one transaction:
 a dry run or a --strict refusal rolls it back, a killed import leaves nothing half-written.
 """
 
@@ -15,6 +17,7 @@ import asyncio
 import datetime as dt
 import getpass
 import json
+import operator
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -27,6 +30,7 @@ from piccolo.utils.encoding import dump_json
 from app.column_fit import fit_key, fit_values
 from app.db import engine
 from app.jobs.tables import Job, JobStatus
+from app.llamalog import partitions
 from app.llamalog.legacy_records import FileSource, LegacyRow, Unreadable
 from app.llamalog.legacy_rules import MAX_PARENT_STEPS, legacy_category, stable_uuid
 from app.llamalog.partitions import ensure_partitions
@@ -152,7 +156,8 @@ def to_values(
     def job(legacy_id: str | None) -> uuid.UUID | None:
         return stable_uuid("job", legacy_id) if legacy_id else None
 
-    original: dict[str, Any] = {name: getattr(row, name) for name in _ROW_FIELDS}
+    original: dict[str, Any] = dict(vars(row))  # the fields in their order, less the line number
+    del original["line"]
     original["sources"] = list(row.sources)
     original["fields_enriched"] = list(row.fields_enriched)
     original["created_at"] = row.created_at.isoformat()
@@ -224,6 +229,11 @@ class _Stage:
 
     async def create(self) -> None:
         if self.postgres:
+            # JIT would compile the walk's and the write's plans (every partition of the log) for
+            # seconds, longer than they run; the sorts and hashes over a large import fit in memory.
+            await self.execute("SET LOCAL jit = off")
+            await self.execute("SET LOCAL work_mem = '64MB'")
+            await self.execute("SET LOCAL maintenance_work_mem = '256MB'")  # the new months' indexes
             uuid_type = "uuid"
             columns = ", ".join(f"{name} {kind}" for name, kind in _STAGE_TYPES)
             temp = "TEMP"
@@ -318,23 +328,66 @@ class _Stage:
             int(roots),
         )
 
-    async def write(self) -> int:
-        """The staged rows into llama_log with their roots; the number added (the rest were there)."""
-        columns = ", ".join(VALUE_COLUMNS)
+    @staticmethod
+    def _new_rows(where: str, extra: str = "") -> str:
+        """The llama_log values of the staged rows `where` picks, each with its root, new keys only
+        (`extra`: more columns to select)."""
         picked = ", ".join(f"s.{name}" for name in VALUE_COLUMNS)
-        return await self.execute(
-            f"INSERT INTO llama_log ({columns}, root_job_id, is_root_job) "
-            f"SELECT {picked}, r.root_id, "
+        return (
+            f"SELECT {picked}, r.root_id AS root_job_id, "
             f"CASE WHEN r.root_key IS NOT NULL AND r.root_key = s.job_key THEN TRUE ELSE FALSE END "
-            f"FROM {STAGE} s LEFT JOIN {ROOTS} r ON r.start_key = s.start_key "
+            f"AS is_root_job{extra} FROM {STAGE} s LEFT JOIN {ROOTS} r ON r.start_key = s.start_key "
             # A row is there when its key is, whatever its time says (a CSV and a JSON Lines export
             # of the same rows may write times a little apart): on Postgres's partitioned llama_log
             # the unique index is (import_key, created_at), so the key alone is checked here too.
-            f"WHERE NOT EXISTS (SELECT 1 FROM llama_log l WHERE l.import_key = s.import_key) "
-            # No conflict target: the unique index is (import_key, created_at) on Postgres,
-            # (import_key) on SQLite; DO NOTHING honours either (and a key twice in one file).
-            f"ON CONFLICT DO NOTHING"
+            f"WHERE NOT EXISTS (SELECT 1 FROM llama_log l WHERE l.import_key = s.import_key) AND {where}"
         )
+
+    async def write(self) -> int:
+        """The staged rows into llama_log with their roots; the number added (the rest were there)."""
+        columns = f"{', '.join(VALUE_COLUMNS)}, root_job_id, is_root_job"
+        filled: list[partitions.Partition] = []
+        added = 0
+        if self.postgres and await partitions.is_partitioned():
+            filled, added = await self._fill_new_months(columns)
+        rest = " AND ".join(f"NOT ({_within(p)})" for p in filled) or "TRUE"
+        # No conflict target: the unique index is (import_key, created_at) on Postgres,
+        # (import_key) on SQLite; DO NOTHING honours either (and a key twice in one file).
+        added += await self.execute(
+            f"INSERT INTO llama_log ({columns}) {self._new_rows(rest)} ON CONFLICT DO NOTHING"
+        )
+        for partition in filled:  # after the rest: every row was checked against the log as it was
+            await partitions.attach(partition)
+        return added
+
+    async def _fill_new_months(self, columns: str) -> tuple[list[partitions.Partition], int]:
+        """The staged rows of each month the log has no partition for yet, written into that month's
+        new table while it has no indexes yet (attaching it builds them in one sorted pass; row by row
+        through eleven indexes into the default partition, then moved out by ensure_partitions, was
+        most of a large import's time). Returns the tables filled, to attach, and the rows added."""
+        await partitions.lock()  # to the import's end: no scheduler creates these months meanwhile
+        months = await self.fetch(
+            f"SELECT DISTINCT date_trunc('month', created_at AT TIME ZONE 'UTC') FROM {STAGE}"
+        )
+        # Each month's rows are read by their time (the source's order mostly follows it), not by a
+        # scan of every staged row per month.
+        await self.execute(f"CREATE INDEX ON {STAGE} (created_at)")
+        filled, added = [], 0
+        for month in sorted(m.replace(tzinfo=dt.UTC) for (m,) in months):
+            if not await partitions.fillable(month):
+                continue
+            partition = partitions.partition_for(month)
+            await partitions.create_bare(partition)
+            filled.append(partition)
+            # No unique index yet: the first row of a key at one time, as ON CONFLICT DO NOTHING keeps.
+            first = (
+                ", s.seq, ROW_NUMBER() OVER (PARTITION BY s.import_key, s.created_at ORDER BY s.seq) AS nth"
+            )
+            added += await self.execute(
+                f"INSERT INTO {partition.name} ({columns}) SELECT {columns} "
+                f"FROM ({self._new_rows(_within(partition), first)}) x WHERE x.nth = 1 ORDER BY x.seq"
+            )
+        return filled, added
 
     async def drop(self) -> None:
         if not self.postgres:
@@ -342,15 +395,20 @@ class _Stage:
                 await self.execute(f"DROP TABLE IF EXISTS temp.{table}")
 
 
+def _within(partition: partitions.Partition) -> str:
+    """The staged rows dated in `partition`'s month."""
+    start, end = partition.start.isoformat(), partition.end.isoformat()
+    return f"s.created_at >= '{start}' AND s.created_at < '{end}'"
+
+
+_VALUES = operator.itemgetter(*VALUE_COLUMNS)
+_METADATA = VALUE_COLUMNS.index("metadata")
+
+
 def _stage_row(seq: int, row: LegacyRow, values: Mapping[str, Any]) -> tuple[Any, ...]:
-    metadata = dump_json(values["metadata"])
-    return (
-        seq,
-        *(metadata if name == "metadata" else values[name] for name in VALUE_COLUMNS),
-        row.job_id,
-        row.parent_job_id,
-        row.job_id or row.parent_job_id,
-    )
+    staged = [seq, *_VALUES(values), row.job_id, row.parent_job_id, row.job_id or row.parent_job_id]
+    staged[1 + _METADATA] = dump_json(values["metadata"])
+    return tuple(staged)
 
 
 async def import_log(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import uuid
 from collections.abc import Mapping
 
@@ -79,9 +80,31 @@ def stable_uuid(kind: str, legacy_id: str, mapped: Mapping[str, str] | None = No
     return _stable_uuid(kind, legacy_id)
 
 
+# uuid.UUID() reads 32 hex digits (with hyphens, braces or a urn:uuid: prefix around them): a shorter
+# id is not a UUID, and is not tried as one (a raised and caught ValueError per id, a million times).
+_UUID_DIGITS = 32
+_NAMESPACE_BYTES = LEGACY_NAMESPACE.bytes
+_VARIANT_MASK, _VARIANT = ~(0xC000 << 48), 0x8000 << 48
+_VERSION_MASK, _VERSION_5 = ~(0xF000 << 64), 5 << 76
+_SAFETY = uuid.SafeUUID.unknown  # what uuid5 gives; an enum member, looked up once
+
+
 @functools.lru_cache(maxsize=1 << 14)  # bounded: a parent's id comes back on its children's rows
 def _stable_uuid(kind: str, legacy_id: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(legacy_id)
-    except ValueError:
-        return uuid.uuid5(LEGACY_NAMESPACE, f"{kind}:{legacy_id}")
+    if len(legacy_id) >= _UUID_DIGITS:
+        try:
+            return uuid.UUID(legacy_id)
+        except ValueError:
+            pass
+    return _uuid5(f"{kind}:{legacy_id}")
+
+
+def _uuid5(name: str) -> uuid.UUID:
+    """uuid.uuid5(LEGACY_NAMESPACE, name), the same UUID, made without UUID.__init__'s checks (the
+    import makes one per legacy id: most of a large import's id work went into them)."""
+    digest = hashlib.sha1(_NAMESPACE_BYTES + name.encode("utf-8")).digest()  # noqa: S324 - RFC 4122 v5
+    number = (int.from_bytes(digest[:16], "big") & _VARIANT_MASK | _VARIANT) & _VERSION_MASK | _VERSION_5
+    made = object.__new__(uuid.UUID)
+    object.__setattr__(made, "int", number)  # as UUID.__init__ sets its two slots
+    object.__setattr__(made, "is_safe", _SAFETY)
+    return made

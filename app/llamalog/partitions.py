@@ -110,15 +110,47 @@ async def create_partition(partition: Partition) -> bool:
             f"FOR VALUES FROM ({start}) TO ({end})"
         )
         return True
-    await db.run_ddl(f"CREATE TABLE {partition.name} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+    await create_bare(partition)
     await db.run_ddl(
         f"WITH moved AS (DELETE FROM {DEFAULT_PARTITION} WHERE created_at >= {start} AND created_at < {end} "
         f"RETURNING *) INSERT INTO {partition.name} SELECT * FROM moved"
     )
-    await db.run_ddl(
+    await attach(partition)
+    return True
+
+
+async def create_bare(partition: Partition) -> None:
+    """The month's table, not yet a partition and without indexes: rows go in faster than through a
+    partition's indexes, and `attach` builds the indexes once, sorted, for all of them."""
+    await engine().run_ddl(
+        f"CREATE TABLE {partition.name} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+    )
+
+
+async def attach(partition: Partition) -> None:
+    start, end = _literal(partition.start), _literal(partition.end)
+    await engine().run_ddl(
         f"ALTER TABLE {TABLE} ATTACH PARTITION {partition.name} FOR VALUES FROM ({start}) TO ({end})"
     )
-    return True
+
+
+async def fillable(month: dt.datetime, *, now: dt.datetime | None = None) -> bool:
+    """True when `month` may get a partition filled in bulk before it is attached (`create_bare`, then
+    `attach`): ensure_partitions would give it one (history within HISTORY_YEARS, or up to MONTHS_AHEAD
+    ahead), it has none yet and the default partition holds none of its rows. Call holding `lock()`."""
+    current = month_start(now or dt.datetime.now(dt.UTC))
+    month = month_start(month)
+    if not add_months(current, -12 * HISTORY_YEARS) <= month <= add_months(current, MONTHS_AHEAD):
+        return False
+    partition = partition_for(month)
+    if await _exists(partition.name):
+        return False
+    start, end = _literal(partition.start), _literal(partition.end)
+    rows = await engine().run_ddl(
+        f"SELECT EXISTS (SELECT 1 FROM {DEFAULT_PARTITION} WHERE created_at >= {start} "
+        f"AND created_at < {end}) AS found"
+    )
+    return not rows[0]["found"]
 
 
 async def lock() -> None:

@@ -16,8 +16,9 @@ from app.catalog.tracks import delete_track
 from app.cli import main
 from app.db import engine
 from app.demo.command import run_seed_jobs
-from app.llamalog.audit import CHECKS, AuditReport, audit
+from app.llamalog.audit import CHECKS, AuditReport, _filled, audit, run_check
 from app.llamalog.legacy_import import import_log
+from app.llamalog.tables import LlamaLog
 from tests.conftest import TEST_DB
 from tests.factories import manual_album, tracklist
 from tests.html_query import html
@@ -112,3 +113,57 @@ async def test_the_dashboard_tile_shows_the_audit(client: Any) -> None:
     assert int(tile.one('tr.audit-check.failing[data-check="orphan_parent_loop"]').text_of("td.count")) > 0
     page = html(client.get("/audit"))
     assert page.text("main h1") == "Provenance audit" and page.count("div.audit-tile") == 1
+
+
+# root_mismatch as it was first written (an EXISTS probe per row under an OR): the set-based check
+# must find exactly these rows.
+_ROOT_MISMATCH_BY_PROBE = (
+    "SELECT t.id FROM llama_log t WHERE "
+    "(t.is_root_job = {true} AND (t.root_job_id IS NULL OR t.root_job_id <> t.job_id)) "
+    "OR (t.root_job_id IS NOT NULL AND EXISTS (SELECT 1 FROM llama_log p "
+    "WHERE p.job_id = t.parent_job_id AND p.root_job_id IS NOT NULL "
+    "AND p.root_job_id <> t.root_job_id)) ORDER BY t.id"
+)
+
+
+async def test_root_mismatch_finds_the_rows_the_per_row_probe_finds() -> None:
+    def uid() -> uuid.UUID:
+        return uuid.uuid4()
+
+    a, b, c, d, e, f, g, h = (uid() for _ in range(8))
+    # (job, parent, root, is_root): the tree's promises kept and broken every way the check reads.
+    rows = [
+        (a, None, a, True),  # a root that is its own root: fine
+        (b, None, None, True),  # a root row with no root: broken
+        (c, None, a, True),  # a root row whose root is another job: broken
+        (d, a, a, False),  # a child with its parent's root: fine
+        (e, a, c, False),  # a child whose parent's root is a, not c: broken
+        (e, a, c, False),  # the same job twice: both rows broken
+        (f, d, None, False),  # a child with no root: not this check's (an orphan)
+        (g, uid(), b, False),  # a parent that is nowhere: not this check's (parent_missing)
+        (h, b, a, False),  # a parent whose root is unset: nothing to compare with
+        (None, a, a, False),  # a row with no job of its own, under a: fine
+        (None, e, d, False),  # no job of its own, its parent job's root is c: broken
+        (c, a, d, False),  # job c again, rooted at d under a (rooted at a): broken, c's rows disagree
+        (uid(), c, a, False),  # c's rows carry a and d: one of them is not a: broken
+        (uid(), c, c, True),  # broken twice over (a root row not its own root, c's rows say a too)
+    ]
+    for job, parent, root, is_root in rows:
+        await LlamaLog.insert(
+            LlamaLog(
+                entity_type="ALBUM",
+                category="ENRICHED",
+                operation="test",
+                job_id=job,
+                parent_job_id=parent,
+                root_job_id=root,
+                is_root_job=is_root,
+            )
+        )
+    probed = await engine().run_querystring(_raw(_filled(_ROOT_MISMATCH_BY_PROBE)))
+    expected = [r["id"] for r in probed]
+    check = next(c for c in CHECKS if c.name == "root_mismatch")
+    found = await run_check(check)
+    assert found.count == len(expected) == 8
+    assert found.samples == expected[:5]
+    assert (await audit()).checks[[c.name for c in CHECKS].index("root_mismatch")].count == 8

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -101,3 +102,15 @@ async def test_kill_9_during_an_import_then_again_leaves_every_row_once(tmp_path
     assert report.rows == copies * 4052
     assert await LlamaLog.count() == copies * 4052
     assert await LlamaLog.count().where(LlamaLog.import_key.is_null()) == 0
+
+
+def test_stable_uuids_are_rfc_4122_v5_of_the_legacy_id_or_the_id_itself() -> None:
+    from app.llamalog.legacy_rules import LEGACY_NAMESPACE, stable_uuid
+
+    given = "0c6f3a8e-5e2a-4f0e-9a7e-2b8d2c1e4f10"
+    for legacy_id in (given, "{" + given + "}", "urn:uuid:" + given, given.replace("-", "")):
+        assert stable_uuid("job", legacy_id) == uuid.UUID(given)
+    for legacy_id in ("job-17", "é~3", "x" * 31, "y" * 40, given[:-1] + "g"):
+        made = stable_uuid("entity", legacy_id)
+        expected = uuid.uuid5(LEGACY_NAMESPACE, f"entity:{legacy_id}")
+        assert (made, str(made), made.version, hash(made)) == (expected, str(expected), 5, hash(expected))

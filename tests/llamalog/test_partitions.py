@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import io
+import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -279,3 +280,45 @@ async def test_a_cursor_page_is_one_statement_text_per_month_and_prunes_to_two_m
     recent = plan.split("Append")[2].split("Limit")[0]
     assert "llama_log_p202506" in recent and "llama_log_p202505" in recent, plan
     assert "llama_log_p202507" not in recent and "llama_log_p202504" not in recent, plan
+
+
+@postgres_only
+async def test_an_import_fills_new_months_in_bulk_and_a_month_with_strays_through_the_log() -> None:
+    """The import writes the months the log has no partition for into new tables it then attaches
+    (every index there); a month whose rows already wait in the default partition goes the usual
+    way (through the log, then moved out by ensure_partitions). Same rows and report either way."""
+    from app.llamalog.legacy_import import import_log
+
+    legacy = Path(__file__).resolve().parents[1] / "fixtures" / "legacy"
+    expected = json.loads((legacy / "expected.json").read_text())
+    times = [
+        dt.datetime.fromisoformat(json.loads(line)["createdAt"])
+        for line in (legacy / "enrichment_log.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
+    month, last = partitions.month_start(min(times)), partitions.month_start(max(times))
+    while month <= last:  # an earlier test's import made them: this one's finds none
+        await engine().run_ddl(f"DROP TABLE IF EXISTS {partitions.partition_for(month).name}")
+        month = partitions.add_months(month, 1)
+    waiting = partitions.partition_for(min(times))
+    await insert_spread(1, start=waiting.start + dt.timedelta(days=2), days=1, key="stray:waiting")
+    assert await partitions.default_partition_rows() == 1
+    report = await import_log(legacy / "enrichment_log.csv")
+    assert report.counts() == expected and report.added == expected["rows"]
+    assert await partitions.default_partition_rows() == 0  # moved out after the import
+    parent = await engine().run_ddl(
+        "SELECT COUNT(*) AS n FROM pg_partitioned_table p JOIN pg_index i ON i.indrelid = p.partrelid "
+        "WHERE p.partrelid = 'llama_log'::regclass"
+    )
+    months = {p.name for p in await partitions.monthly_partitions()}
+    assert waiting.name in months
+    imported = await engine().run_ddl(
+        "SELECT DISTINCT date_trunc('month', created_at AT TIME ZONE 'UTC') AS month FROM llama_log "
+        "WHERE import_key IS NOT NULL"
+    )
+    for row in imported:
+        name = partitions.partition_for(row["month"].replace(tzinfo=dt.UTC)).name
+        assert name in months
+        indexes = await engine().run_ddl(f"SELECT COUNT(*) AS n FROM pg_indexes WHERE tablename = '{name}'")
+        assert indexes[0]["n"] == parent[0]["n"], name
+    assert (await import_log(legacy / "enrichment_log.jsonl")).added == 0

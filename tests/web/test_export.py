@@ -12,8 +12,11 @@ from typing import Any
 import pytest
 
 from app.catalog.albums import update_album
+from app.db import engine
 from app.jobs.tables import Job
 from app.llamalog import export
+from app.llamalog.filters import LogFilter
+from tests.conftest import TEST_DB
 from tests.factories import manual_album, tracklist
 
 
@@ -137,3 +140,24 @@ async def test_the_logs_page_offers_an_export_of_its_filter(client: Any) -> None
     links.feed(html)
     assert links.hrefs["export-csv"] == "/api/logs/export?entity_type=TRACK&q=x&format=csv&bom=1"
     assert links.hrefs["export-jsonl"] == "/api/logs/export?entity_type=TRACK&q=x&format=jsonl"
+
+
+@pytest.mark.skipif(TEST_DB != "postgres", reason="Postgres writes the CSV itself (COPY)")
+async def test_postgres_csv_is_sent_in_pieces_of_the_send_size_whatever_copys_chunks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await engine().run_ddl(
+        "INSERT INTO llama_log (entity_type, category, operation, status, reason) "
+        "SELECT 'ALBUM', 'CREATED', 'album:created:test', 'SUCCESS', repeat('x', 300) "
+        "FROM generate_series(1, 3000)"
+    )  # about 1.3 MB of CSV: many COPY chunks
+
+    async def pieces() -> list[bytes]:
+        return [p async for p in export.postgres_csv(LogFilter(), export.ExportCount(), bom=False)]
+
+    monkeypatch.setattr(export, "_SEND_BYTES", 1)  # each COPY chunk sent as it comes
+    chunks = await pieces()
+    monkeypatch.setattr(export, "_SEND_BYTES", 200_000)
+    sent = await pieces()
+    assert b"".join(sent) == b"".join(chunks) and len(chunks) > 2 * len(sent) > 2
+    assert all(len(p) >= 200_000 for p in sent[:-1]) and 0 < len(sent[-1]) < 200_000 + max(map(len, chunks))
