@@ -1,33 +1,35 @@
-"""The Job row of rows written outside any job (a script, the shell): the log opens a job of its own
-for them and asks this module to put it on the Job table. The log sits below the jobs and never imports
-them; this registers the writer when the jobs package is imported (with the app's tables, before any
-row can be written)."""
+"""The Job rows of work done outside any Dramatiq job (the job a script's log rows open, `llama
+import-log`): the log describes the run and calls the writer registered here when the jobs package is
+imported (app.llamalog.outside_runs); the log sits below the jobs and never imports them."""
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
-
-from app.jobs.tables import Job
-from app.llamalog.context import JobContext
-from app.llamalog.logger import SCRIPT_JOB, on_script_job
+from app.jobs.tables import Job, JobStatus
+from app.llamalog.outside_runs import OutsideRun, on_outside_run
 
 
-async def write_script_job(ctx: JobContext, at: dt.datetime) -> None:
-    """The job's row, once (a no-op when it is there: the log calls this with every row of the job,
-    since the first row's transaction may have rolled back)."""
+async def write_outside_run(run: OutsideRun) -> None:
+    """The run's row, once (the log calls this with every row of a script's job, since the first
+    row's transaction may have rolled back)."""
     await Job.insert(
         Job(
-            job_id=uuid.UUID(ctx.job_id),
-            kind=SCRIPT_JOB,
-            root_job_id=uuid.UUID(ctx.root_job_id),
-            triggered_by="system",
-            status="succeeded",
-            created_at=at,
-            started_at=at,
-            finished_at=at,
+            job_id=run.job_id,
+            kind=run.kind,
+            actor=run.actor,
+            args=run.args or None,
+            kwargs=run.kwargs or None,
+            root_job_id=run.job_id,
+            triggered_by=run.triggered_by,
+            username=run.username,
+            status=JobStatus.succeeded,
+            progress_done=run.progress,
+            progress_total=run.progress,
+            created_at=run.started,
+            started_at=run.started,
+            finished_at=run.finished,
+            summary=run.summary,
         )
     ).on_conflict(target=Job.job_id, action="DO NOTHING")
 
 
-on_script_job(write_script_job)
+on_outside_run(write_outside_run)

@@ -29,10 +29,10 @@ from piccolo.utils.encoding import dump_json
 
 from app.column_fit import fit_key, fit_values
 from app.db import engine
-from app.jobs.tables import Job, JobStatus
 from app.llamalog import partitions
 from app.llamalog.legacy_records import FileSource, LegacyRow, Unreadable
 from app.llamalog.legacy_rules import MAX_PARENT_STEPS, legacy_category, stable_uuid
+from app.llamalog.outside_runs import OutsideRun, record_outside_run
 from app.llamalog.partitions import ensure_partitions
 from app.llamalog.tables import SOURCES, STATUSES, LlamaLog
 
@@ -493,21 +493,18 @@ async def _record_job(
         "unreadable": len(report.unreadable),
         "kept_in_metadata": report.kept_in_metadata,
     }
-    await Job.insert(
-        Job(
+    await record_outside_run(
+        OutsideRun(
             job_id=job_id,
             kind=JOB_KIND,
             actor="llama import-log",
             args=[source.name],
             kwargs={"strict": strict, "entity_map": mapped},
-            status=JobStatus.succeeded,
-            progress_done=report.rows,
-            progress_total=report.rows,
+            progress=report.rows,
             triggered_by="manual",
             username=username or getpass.getuser(),
-            created_at=started,
-            started_at=started,
-            finished_at=dt.datetime.now(dt.UTC),
+            started=started,
+            finished=dt.datetime.now(dt.UTC),
             summary=summary,
         )
     )

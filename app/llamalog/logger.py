@@ -8,7 +8,7 @@ import logging
 import sqlite3
 import sys
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +22,7 @@ from piccolo.utils.encoding import dump_json
 from app.column_fit import fit
 from app.config import get_settings
 from app.llamalog.context import JobContext, current_job, get_current_job
+from app.llamalog.outside_runs import OutsideRun, record_outside_run
 from app.llamalog.tables import CATEGORIES, ENTITY_TYPES, SOURCES, STATUSES, LlamaLog
 
 console = logging.getLogger("llamalog")
@@ -202,15 +203,6 @@ async def record(
 
 
 _implicit_job: ContextVar[JobContext | None] = ContextVar("llamalog_implicit_job", default=None)
-# How the job opened for rows outside any job gets its Job row: said by app.jobs.script_jobs (the
-# jobs package sits above the log; the log never imports it).
-ScriptJobWriter = Callable[[JobContext, dt.datetime], Awaitable[None]]
-_write_script_job: ScriptJobWriter | None = None
-
-
-def on_script_job(writer: ScriptJobWriter) -> None:
-    global _write_script_job
-    _write_script_job = writer
 
 
 async def _job_for(context: JobContext | None) -> JobContext:
@@ -225,9 +217,10 @@ async def _job_for(context: JobContext | None) -> JobContext:
         current_job.set(ctx)
         _implicit_job.set(ctx)
     # Written with every row of the job (a no-op after the first): the first may have rolled back.
-    if _write_script_job is None:
-        raise RuntimeError("no writer for a script's Job row: import app.jobs (the app's tables) first")
-    await _write_script_job(ctx, dt.datetime.now(dt.UTC))
+    now = dt.datetime.now(dt.UTC)
+    await record_outside_run(
+        OutsideRun(job_id=uuid.UUID(ctx.job_id), kind=SCRIPT_JOB, started=now, finished=now)
+    )
     return ctx
 
 
