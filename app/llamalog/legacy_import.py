@@ -329,14 +329,13 @@ class _Stage:
         )
 
     @staticmethod
-    def _new_rows(where: str, extra: str = "") -> str:
-        """The llama_log values of the staged rows `where` picks, each with its root, new keys only
-        (`extra`: more columns to select)."""
+    def _new_rows(where: str) -> str:
+        """The llama_log values of the staged rows `where` picks, each with its root, new keys only."""
         picked = ", ".join(f"s.{name}" for name in VALUE_COLUMNS)
         return (
             f"SELECT {picked}, r.root_id AS root_job_id, "
             f"CASE WHEN r.root_key IS NOT NULL AND r.root_key = s.job_key THEN TRUE ELSE FALSE END "
-            f"AS is_root_job{extra} FROM {STAGE} s LEFT JOIN {ROOTS} r ON r.start_key = s.start_key "
+            f"AS is_root_job FROM {STAGE} s LEFT JOIN {ROOTS} r ON r.start_key = s.start_key "
             # A row is there when its key is, whatever its time says (a CSV and a JSON Lines export
             # of the same rows may write times a little apart): on Postgres's partitioned llama_log
             # the unique index is (import_key, created_at), so the key alone is checked here too.
@@ -379,14 +378,14 @@ class _Stage:
             partition = partitions.partition_for(month)
             await partitions.create_bare(partition)
             filled.append(partition)
-            # No unique index yet: the first row of a key at one time, as ON CONFLICT DO NOTHING keeps.
+            # No unique index yet: the first row of a key at one time, as ON CONFLICT DO NOTHING keeps
+            # (an anti-join on the month's narrow keys: sorting its wide rows went to disk).
+            inside = _within(partition)
             first = (
-                ", s.seq, ROW_NUMBER() OVER (PARTITION BY s.import_key, s.created_at ORDER BY s.seq) AS nth"
+                f"{inside} AND NOT EXISTS (SELECT 1 FROM {STAGE} d WHERE d.import_key = s.import_key "
+                f"AND d.created_at = s.created_at AND d.seq < s.seq AND {_within(partition, 'd')})"
             )
-            added += await self.execute(
-                f"INSERT INTO {partition.name} ({columns}) SELECT {columns} "
-                f"FROM ({self._new_rows(_within(partition), first)}) x WHERE x.nth = 1 ORDER BY x.seq"
-            )
+            added += await self.execute(f"INSERT INTO {partition.name} ({columns}) {self._new_rows(first)}")
         return filled, added
 
     async def drop(self) -> None:
@@ -395,10 +394,10 @@ class _Stage:
                 await self.execute(f"DROP TABLE IF EXISTS temp.{table}")
 
 
-def _within(partition: partitions.Partition) -> str:
-    """The staged rows dated in `partition`'s month."""
+def _within(partition: partitions.Partition, alias: str = "s") -> str:
+    """The staged rows (as `alias`) dated in `partition`'s month."""
     start, end = partition.start.isoformat(), partition.end.isoformat()
-    return f"s.created_at >= '{start}' AND s.created_at < '{end}'"
+    return f"{alias}.created_at >= '{start}' AND {alias}.created_at < '{end}'"
 
 
 _VALUES = operator.itemgetter(*VALUE_COLUMNS)

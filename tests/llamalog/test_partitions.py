@@ -322,3 +322,28 @@ async def test_an_import_fills_new_months_in_bulk_and_a_month_with_strays_throug
         indexes = await engine().run_ddl(f"SELECT COUNT(*) AS n FROM pg_indexes WHERE tablename = '{name}'")
         assert indexes[0]["n"] == parent[0]["n"], name
     assert (await import_log(legacy / "enrichment_log.jsonl")).added == 0
+
+
+@postgres_only
+async def test_a_row_twice_in_one_file_is_written_once_into_a_new_month(tmp_path: Path) -> None:
+    """The new months' tables have no unique index while they fill: the import keeps the first of
+    a key's rows at one time itself, as ON CONFLICT DO NOTHING does through the log."""
+    import csv
+
+    from app.llamalog.legacy_import import import_log
+
+    legacy = Path(__file__).resolve().parents[1] / "fixtures" / "legacy" / "enrichment_log.csv"
+    with legacy.open(newline="", encoding="utf-8") as handle:
+        header, *rows = list(csv.reader(handle))
+    for name in {partitions.partition_for(dt.datetime.fromisoformat(r[-1])).name for r in rows}:
+        await engine().run_ddl(f"DROP TABLE IF EXISTS {name}")  # every month new to the log
+    doubled = tmp_path / "doubled.csv"
+    with doubled.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, *rows, *rows[:5]])
+    report = await import_log(doubled)
+    assert (report.rows, report.added, report.already_there) == (len(rows) + 5, len(rows), 5)
+    assert await partitions.default_partition_rows() == 0
+    keys = await engine().run_ddl(
+        "SELECT COUNT(*) AS n, COUNT(DISTINCT import_key) AS keys FROM llama_log WHERE import_key IS NOT NULL"
+    )
+    assert keys[0]["n"] == keys[0]["keys"] == len(rows)
