@@ -13,6 +13,19 @@ from app.jobs.rows import JobRow
 from app.jobs.runs import now
 from app.jobs.tables import Job, JobSchedule
 
+# How the pages name each schedule, and what its "Run … now" button says.
+TITLES = {"spotify": "Spotify sync", "musicbrainz": "MusicBrainz sync", "fix-queue": "Fix queue search"}
+RUN_LABELS = {"log-maintenance": "log maintenance", "fix-queue": "the fix queue search"}
+
+
+def title(name: str) -> str:
+    return TITLES.get(name, name.replace("-", " ").capitalize())
+
+
+def run_label(name: str) -> str:
+    """The words of a schedule's button: "Run <these> now"."""
+    return RUN_LABELS.get(name, title(name))
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -23,12 +36,24 @@ class Schedule:
     error: str | None = None
     paused: bool = False  # stored in job_schedule (app/jobs/schedule_state.py)
 
+    @property
+    def title(self) -> str:
+        return title(self.name)
+
 
 class ScheduledRun(NamedTuple):
     name: str
     cron: str
     next_at: dt.datetime | None
     last_job: JobRow | None
+
+    @property
+    def title(self) -> str:
+        return title(self.name)
+
+    @property
+    def run_label(self) -> str:
+        return run_label(self.name)
 
 
 def _schedule(name: str, actor: str, expression: str) -> Schedule:

@@ -67,9 +67,10 @@ def _without_created(entity_type: str, table: str) -> Check:
 
 
 def _entity_gone(column: str, table: str, entity_type: str) -> Check:
+    article = "an" if table[0] in "aeiou" else "a"
     return Check(
         name=f"{table}_gone",
-        title=f"rows pointing at a {table} that is gone (no deletion on the record)",
+        title=f"rows pointing at {article} {table} that is gone (no deletion on the record)",
         table="llama_log",
         where=(
             f"t.{column} IS NOT NULL AND t.import_key IS NULL "

@@ -26,7 +26,7 @@ from app.jobs.filters import (
 )
 from app.jobs.launch import NotRetryable, UnknownActor, User, retry_job
 from app.jobs.queries import JobDetail, JobNode, estimate_matching, job_detail, search_jobs
-from app.jobs.schedule import run_now, schedule_overview
+from app.jobs.schedule import run_now, schedule_overview, title
 from app.jobs.stuck import NotStuck, fail_stuck, stuck_ids
 from app.jobs.tables import JOB_STATUSES, RETRYABLE_STATUSES, UNFINISHED_STATUSES, Job
 from app.jobs.tree import retry_failed_branch, tree_view
@@ -40,7 +40,6 @@ from app.web.templating import is_htmx, render
 
 JOB_ROWS = 20
 CHART_DAYS = 90
-LABELS = {"spotify": "Spotify", "musicbrainz": "MusicBrainz"}
 
 
 def _one(request: Request, name: str) -> str | None:
@@ -94,7 +93,6 @@ async def jobs_page(request: Request) -> Response[str]:
         "status": match.status,
         "kind": match.kind,
         "roots": match.roots_only,
-        "labels": LABELS,
         "statuses": JOB_STATUSES,
         "kinds": known_kinds(),
         "sources": tuple(SOURCE_KINDS),
@@ -261,7 +259,7 @@ async def job_retry(request: Request, ident: str) -> Response[str]:
 async def job_run_now(request: Request, name: str) -> Response[str]:
     """Start a scheduled sync by hand ("run a sync now"); go to its run."""
     if name in _sources():
-        message = f"{LABELS.get(name, name)} cannot run here: {_sources()[name]}."
+        message = f"{title(name)} cannot run here: {_sources()[name]}."
         return render(request, "error.html", {"status": 400, "message": message}, status_code=400)
     try:
         new_id = await run_now(name, _user(request))

@@ -23,8 +23,6 @@ from app.jobs.schedule_state import (
 from app.runtime import runtime_status
 from app.web.templating import render
 
-LABELS = {"spotify": "Spotify", "musicbrainz": "MusicBrainz"}
-
 
 def _user(request: Request) -> User:
     return request.scope.get("user")
@@ -45,7 +43,6 @@ async def _page(
     settings = get_settings()
     context = {
         "views": await schedule_views(),
-        "labels": LABELS,
         "enabled": settings.scheduler_enabled,
         "runtime": runtime_status(),
         "editing": editing,

@@ -59,6 +59,17 @@ async def test_jobs_page_lists_runs_with_progress_counts_and_schedule(client: An
     # the schedule: next runs and a run-now button per sync (Spotify has no credentials here)
     run_now = page.one('table.schedule form[action="/jobs/run/musicbrainz"] button')
     assert run_now.text == "Run MusicBrainz sync now" and not run_now.has("disabled")
+    # each schedule by what it does: only the syncs are called syncs
+    assert page.texts("table.schedule tbody td:first-child strong") == [
+        "Spotify sync",
+        "MusicBrainz sync",
+        "Log maintenance",
+        "Fix queue search",
+    ]
+    assert page.texts('table.schedule form[action^="/jobs/run/"] button')[2:] == [
+        "Run log maintenance now",
+        "Run the fix queue search now",
+    ]
     spotify = page.one('table.schedule form[action="/jobs/run/spotify"] button')
     assert (
         spotify.has("disabled")
