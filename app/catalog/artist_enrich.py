@@ -7,9 +7,9 @@ import uuid
 from typing import Any
 
 from app.catalog.tables import Artist
-from app.catalog.versioned import StaleVersion
+from app.catalog.versioned import StaleVersion, lock_artist
 from app.column_fit import fit
-from app.db import ColumnUpdates, engine, transaction
+from app.db import ColumnUpdates, transaction
 from app.llamalog.logger import record
 from app.not_found import NotFound
 from app.sources import clients
@@ -39,12 +39,8 @@ async def enrich_artist(artist_id: uuid.UUID) -> str:
     with counting_calls() as calls:
         found = await clients.musicbrainz().artist(artist["musicbrainz_id"])
     async with transaction():
-        # Read under the row's lock (Postgres; SQLite's write transaction is exclusive): a second
-        # run of the same artist waits, then finds the fields filled and says so.
-        query = Artist.select().where(Artist.id == artist_id)
-        if engine().engine_type == "postgres":
-            query = query.lock_rows("UPDATE")
-        current = await query.first()
+        # A second run of the same artist waits for this one, then finds the fields filled and says so.
+        current = await lock_artist(artist_id)
         assert current is not None
         changes = {
             name: {"before": current[name], "after": fit(getattr(Artist, name), getattr(found, name))}

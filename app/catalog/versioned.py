@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import cast
+from typing import Any, cast
+
+from piccolo.query.methods.select import Select
 
 from app.catalog.rows import AlbumRow, ColumnUpdates, TrackRow, VersionedRow
-from app.catalog.tables import Album, Track
+from app.catalog.tables import Album, Artist, Track
 from app.db import engine
 
 
@@ -37,16 +39,25 @@ class StaleVersion(Exception):
 def _in_transaction() -> None:
     # A lock outside a transaction ends with its statement: it would protect nothing.
     if engine().current_transaction.get() is None:
-        raise RuntimeError("lock_album() must run inside the writer's transaction")
+        raise RuntimeError("a row lock must be taken inside the writer's transaction")
+
+
+def _locked(query: Select) -> Select:
+    """`query` reading its rows under their write lock (Postgres; SQLite's write transaction is
+    exclusive already)."""
+    _in_transaction()
+    return query.lock_rows("UPDATE") if engine().engine_type == "postgres" else query
 
 
 async def lock_album(album_id: uuid.UUID) -> AlbumRow | None:
     """The album's row, read under its write lock (None when there is no such album)."""
-    _in_transaction()
-    query = Album.select().where(Album.id == album_id)
-    if engine().engine_type == "postgres":
-        query = query.lock_rows("UPDATE")
-    return cast(AlbumRow | None, await query.first())
+    return cast(AlbumRow | None, await _locked(Album.select().where(Album.id == album_id)).first())
+
+
+async def lock_artist(artist_id: uuid.UUID) -> dict[str, Any] | None:
+    """The artist's row, read under its write lock (None when there is no such artist): a second
+    writer of the same artist waits, then reads what the first one wrote."""
+    return cast(dict[str, Any] | None, await _locked(Artist.select().where(Artist.id == artist_id)).first())
 
 
 async def lock_album_of_track(track_id: uuid.UUID) -> TrackRow | None:

@@ -19,11 +19,11 @@ from typing import Any, Literal, TypedDict, cast
 
 from app.catalog.rows import AlbumRow
 from app.catalog.tables import Album, AlbumArtist, Artist, Track, TrackArtist
-from app.catalog.versioned import lock_album
+from app.catalog.versioned import lock_album, lock_artist
 from app.correction.prefetch import forget_album
 from app.correction.revert import NothingToRevert, RevertConflict, revert_rows
 from app.correction.run_changes import RunScope, run_rows
-from app.db import ColumnUpdates, engine, transaction
+from app.db import ColumnUpdates, transaction
 from app.jobs.tables import Job
 from app.llamalog.context import JobContext, get_current_job, job_scope
 from app.llamalog.logger import record, record_many
@@ -252,14 +252,10 @@ async def _unlink_artists(rows: list[dict[str, Any]], run_id: uuid.UUID, outcome
             continue
         album_id, artist_id = row["album_id"], row["entity_id"]
         async with transaction():
-            link = AlbumArtist.select(AlbumArtist.id).where(
-                (AlbumArtist.album == album_id) & (AlbumArtist.artist == artist_id)
-            )
-            if not await link.first():
+            credit = (AlbumArtist.album == album_id) & (AlbumArtist.artist == artist_id)
+            if not await AlbumArtist.exists().where(credit):
                 continue
-            await AlbumArtist.delete().where(
-                (AlbumArtist.album == album_id) & (AlbumArtist.artist == artist_id)
-            )
+            await AlbumArtist.delete().where(credit)
             await _record_revert(
                 "ARTIST",
                 artist_id,
@@ -310,10 +306,7 @@ async def _restore_artists(rows: list[dict[str, Any]], run_id: uuid.UUID, outcom
             changed[row["entity_id"]].append(row)
     for artist_id, artist_rows in changed.items():
         async with transaction():
-            query = Artist.select().where(Artist.id == artist_id)
-            if engine().engine_type == "postgres":
-                query = query.lock_rows("UPDATE")
-            artist = await query.first()
+            artist = await lock_artist(artist_id)
             if artist is None:
                 continue
             restore: dict[str, dict[str, object]] = {}

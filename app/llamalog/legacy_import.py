@@ -21,7 +21,7 @@ import operator
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -84,7 +84,6 @@ _STAGE_TYPES = (
     ("start_key", "text"),
 )
 STAGE_COLUMNS = tuple(name for name, _ in _STAGE_TYPES)
-_ROW_FIELDS = tuple(f.name for f in fields(LegacyRow) if f.name != "line")
 
 
 @dataclass
@@ -349,7 +348,7 @@ class _Stage:
         added = 0
         if self.postgres and await partitions.is_partitioned():
             filled, added = await self._fill_new_months(columns)
-        rest = " AND ".join(f"NOT ({_within(p)})" for p in filled) or "TRUE"
+        rest = " AND ".join(f"NOT ({p.holds('s')})" for p in filled) or "TRUE"
         # No conflict target: the unique index is (import_key, created_at) on Postgres,
         # (import_key) on SQLite; DO NOTHING honours either (and a key twice in one file).
         added += await self.execute(
@@ -380,10 +379,10 @@ class _Stage:
             filled.append(partition)
             # No unique index yet: the first row of a key at one time, as ON CONFLICT DO NOTHING keeps
             # (an anti-join on the month's narrow keys: sorting its wide rows went to disk).
-            inside = _within(partition)
+            inside = partition.holds("s")
             first = (
                 f"{inside} AND NOT EXISTS (SELECT 1 FROM {STAGE} d WHERE d.import_key = s.import_key "
-                f"AND d.created_at = s.created_at AND d.seq < s.seq AND {_within(partition, 'd')})"
+                f"AND d.created_at = s.created_at AND d.seq < s.seq AND {partition.holds('d')})"
             )
             added += await self.execute(f"INSERT INTO {partition.name} ({columns}) {self._new_rows(first)}")
         return filled, added
@@ -392,12 +391,6 @@ class _Stage:
         if not self.postgres:
             for table in (STAGE, EDGES, ROOTS):
                 await self.execute(f"DROP TABLE IF EXISTS temp.{table}")
-
-
-def _within(partition: partitions.Partition, alias: str = "s") -> str:
-    """The staged rows (as `alias`) dated in `partition`'s month."""
-    start, end = partition.start.isoformat(), partition.end.isoformat()
-    return f"{alias}.created_at >= '{start}' AND {alias}.created_at < '{end}'"
 
 
 _VALUES = operator.itemgetter(*VALUE_COLUMNS)

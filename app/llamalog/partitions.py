@@ -38,6 +38,11 @@ class Partition:
     start: dt.datetime  # inclusive, first instant of the month (UTC)
     end: dt.datetime  # exclusive, first instant of the next month
 
+    def holds(self, alias: str | None = None) -> str:
+        """SQL: the rows (of table `alias`, if given) dated in this month."""
+        column = f"{alias}.created_at" if alias else "created_at"
+        return f"{column} >= {_literal(self.start)} AND {column} < {_literal(self.end)}"
+
 
 def month_start(at: dt.datetime) -> dt.datetime:
     at = at.astimezone(dt.UTC) if at.tzinfo else at.replace(tzinfo=dt.UTC)
@@ -101,9 +106,7 @@ async def create_partition(partition: Partition) -> bool:
     if await _exists(partition.name):
         return False
     start, end = _literal(partition.start), _literal(partition.end)
-    strays = await db.run_ddl(
-        f"SELECT COUNT(*) AS n FROM {DEFAULT_PARTITION} WHERE created_at >= {start} AND created_at < {end}"
-    )
+    strays = await db.run_ddl(f"SELECT COUNT(*) AS n FROM {DEFAULT_PARTITION} WHERE {partition.holds()}")
     if not strays[0]["n"]:
         await db.run_ddl(
             f"CREATE TABLE IF NOT EXISTS {partition.name} PARTITION OF {TABLE} "
@@ -112,7 +115,7 @@ async def create_partition(partition: Partition) -> bool:
         return True
     await create_bare(partition)
     await db.run_ddl(
-        f"WITH moved AS (DELETE FROM {DEFAULT_PARTITION} WHERE created_at >= {start} AND created_at < {end} "
+        f"WITH moved AS (DELETE FROM {DEFAULT_PARTITION} WHERE {partition.holds()} "
         f"RETURNING *) INSERT INTO {partition.name} SELECT * FROM moved"
     )
     await attach(partition)
@@ -145,10 +148,8 @@ async def fillable(month: dt.datetime, *, now: dt.datetime | None = None) -> boo
     partition = partition_for(month)
     if await _exists(partition.name):
         return False
-    start, end = _literal(partition.start), _literal(partition.end)
     rows = await engine().run_ddl(
-        f"SELECT EXISTS (SELECT 1 FROM {DEFAULT_PARTITION} WHERE created_at >= {start} "
-        f"AND created_at < {end}) AS found"
+        f"SELECT EXISTS (SELECT 1 FROM {DEFAULT_PARTITION} WHERE {partition.holds()}) AS found"
     )
     return not rows[0]["found"]
 
