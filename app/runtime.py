@@ -7,6 +7,7 @@ With Redis they run as `llama worker` and `llama scheduler`, and the server only
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -105,5 +106,19 @@ async def stop_embedded() -> None:
         await asyncio.to_thread(stop_worker, worker, 10_000)
 
 
-STARTUP_HOOKS: list[Callable[[], Awaitable[None]]] = [start_embedded, session_sync.start]
+async def freeze_startup_heap() -> None:
+    """Keep Python's full collections off the objects the app is made of.
+
+    A server holds ~100k long-lived objects (modules, routes, templates, ORM tables); under load a
+    full collection walked them all every few seconds, 50-90 ms in which no request moved (the /logs
+    p95 of 50 browsing admins was 5x its unloaded median for that alone). Frozen after startup, they
+    are never walked again; what requests make and drop is still collected as before. Once per
+    process (a process that starts the app again, as the tests do, freezes nothing more)."""
+    if gc.get_freeze_count():
+        return
+    gc.collect()
+    gc.freeze()
+
+
+STARTUP_HOOKS: list[Callable[[], Awaitable[None]]] = [start_embedded, session_sync.start, freeze_startup_heap]
 SHUTDOWN_HOOKS: list[Callable[[], Awaitable[None]]] = [stop_embedded, session_sync.stop]

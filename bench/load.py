@@ -6,10 +6,13 @@ an enrichment run, against `llama serve --workers 1` and `--workers 2` (loopback
 Each client is one keep-alive connection (a small asyncio HTTP/1.1 client, so the load generator
 spends little of the 2 cores) logged in with its own session, picking pages at random: /logs page 1,
 filtered (category; category + dates; operation; text), deep (a cursor half-way down the log), an
-album page and an album's timeline. Meanwhile a process of its own runs the real Spotify sync and
-the real enrichment against the local fake upstream, writing the catalog and the log. Reported per
-page: requests, errors, p50/p95/p99, and the unloaded median (the same page, one client, before the
-load); throughput per server count. Two processes need Redis (serve refuses --workers 2 without it);
+album page and an album's timeline. Browsing clients pause ~1 s between clicks, and their first
+clicks are spread the same way (50 requests sent at one instant, as if 50 people pressed Enter
+together, made a 0.4 s queue that every run started with); the saturation phase pauses nowhere.
+Meanwhile a process of its own runs the real Spotify sync and the real enrichment against the local
+fake upstream, writing the catalog and the log. Reported per page: requests, errors, p50/p95/p99,
+and the unloaded median (the same page, one client, before the load); throughput per server count.
+Two processes need Redis (serve refuses --workers 2 without it);
 without Redis only one process is measured.
 """
 
@@ -155,6 +158,8 @@ async def _load(
     async def client(index: int) -> None:
         rng = random.Random(index)
         conn = Conn(port, targets["tokens"][index])
+        if think:  # admins already browsing: first clicks spread over a pause, not all 50 at one instant
+            await asyncio.sleep(rng.uniform(0.0, 1.5) * think)
         while time.monotonic() < deadline:
             kind = rng.choice(kinds)
             path = rng.choice(targets["pages"][kind])

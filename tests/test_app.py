@@ -48,3 +48,11 @@ def test_an_unhandled_error_is_an_error_page_without_internals(boom_client: Any)
         "Something went wrong on our side. Nothing you sent was saved; try again."
     )
     assert "secret internals" not in response.text  # nowhere in the body, not even in a comment
+
+
+def test_the_started_app_is_kept_out_of_full_garbage_collections(anon_client: Any) -> None:
+    """Its long-lived objects are frozen at startup, so a full collection under load walks only what
+    requests made (bench/load.py: 50-90 ms pauses every few seconds before)."""
+    import gc
+
+    assert gc.get_freeze_count() > 10_000
