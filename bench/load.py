@@ -46,6 +46,8 @@ from bench.servers import ROOT, free_port
 REDIS = os.environ.get("LLAMA_BENCH_REDIS", "redis://127.0.0.1:6379/13")
 TARGET_P95 = 5.0
 TARGET_SCALE = 1.3
+# Cores left idle while one server process is saturated, below which a second process has no core to use.
+IDLE_LEFT = 0.15
 # Mean pause between one admin's clicks while browsing (0.5-1.5x this); the saturation phase has none.
 THINK_S = 1.0
 
@@ -190,7 +192,8 @@ def _pct(values: list[float], p: float) -> float:
 
 
 @contextmanager
-def llama_serve(processes: int, env: dict[str, str]) -> Iterator[int]:
+def llama_serve(processes: int, env: dict[str, str]) -> Iterator[tuple[int, int]]:
+    """The server's port and its process group (every server process is in it)."""
     port = free_port()
     log = Path(tempfile.gettempdir()) / f"llama-bench-load-{port}.log"
     with log.open("wb") as out:
@@ -214,7 +217,7 @@ def llama_serve(processes: int, env: dict[str, str]) -> Iterator[int]:
                 raise RuntimeError(f"llama serve did not listen:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
         time.sleep(1.0 * processes)  # every worker process up
-        yield port
+        yield port, proc.pid
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -288,18 +291,60 @@ class Background:
             self.proc.kill()
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_snapshot(server_group: int, background_pid: int | None) -> dict[str, float]:
+    """CPU seconds so far, by who spent them: the server processes (their process group), Postgres,
+    this process (the load clients), the sync + enrichment process; and the machine's busy and idle
+    seconds (/proc/stat), so what is left over is everything else (the fake upstream, the OS)."""
+    spent: dict[str, float] = defaultdict(float)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        pid = int(text.split(" ", 1)[0])
+        comm = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        pgid, cpu = int(fields[2]), (int(fields[11]) + int(fields[12])) / _TICKS
+        if pgid == server_group:
+            spent["server"] += cpu
+        elif comm == "postgres":
+            spent["postgres"] += cpu
+        elif pid == os.getpid():
+            spent["load_clients"] += cpu
+        elif pid == background_pid:
+            spent["sync_enrichment"] += cpu
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    spent["machine_busy"] = (sum(values[:8]) - idle) / _TICKS
+    spent["machine_idle"] = idle / _TICKS
+    return spent
+
+
+def _cores_used(before: dict[str, float], after: dict[str, float], seconds: float) -> dict[str, float]:
+    """Cores each kind of process kept busy between two snapshots (2.0 = this whole machine)."""
+    used = {k: round((after[k] - before.get(k, 0.0)) / seconds, 2) for k in after}
+    named = sum(v for k, v in used.items() if not k.startswith("machine_"))
+    used["other"] = round(max(0.0, used["machine_busy"] - named), 2)
+    return used
+
+
 def measure(processes: int, targets: dict[str, Any], clients: int, seconds: float, fake_env: dict[str, str],
             root: Path, made: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     env = {"SCHEDULER_ENABLED": "0", "LLAMALOG_CONSOLE": "0", "REDIS_URL": REDIS,
            "REDIS_NAMESPACE": f"llama-bench-load-{os.getpid()}", **fake_env}  # fmt: skip
-    with llama_serve(processes, env) as port:
+    with llama_serve(processes, env) as (port, server_group):
         unloaded = asyncio.run(_unloaded(port, targets, 10))
         # The same browsing without the sync and enrichment: what the background work costs the tail.
         quiet = asyncio.run(_load(port, targets, clients, seconds, THINK_S))
         background = Background(root, made)
         background.start()
         browse = asyncio.run(_load(port, targets, clients, seconds, THINK_S))
+        before = _cpu_snapshot(server_group, background.proc.pid)
         saturate = asyncio.run(_load(port, targets, clients, seconds, 0.0))
+        cores = _cores_used(before, _cpu_snapshot(server_group, background.proc.pid), saturate["seconds"])
         background.stop.set()
         background.join(timeout=120)
     return {
@@ -307,7 +352,7 @@ def measure(processes: int, targets: dict[str, Any], clients: int, seconds: floa
         "clients": clients,
         "browse_quiet": _phase(quiet, unloaded, targets),
         "browse": _phase(browse, unloaded, targets),
-        "saturate": _phase(saturate, unloaded, targets),
+        "saturate": {**_phase(saturate, unloaded, targets), "cores": cores},
         "background": {**background.counts, "error": background.error},
     }
 
@@ -361,6 +406,13 @@ def one_run(processes: int, clients: int, seconds: float) -> dict[str, Any]:
     return {**result, "log_rows": targets["meta"]["log_rows"]}
 
 
+def _profile(cores: dict[str, float]) -> str:
+    names = {"server": "the server process", "postgres": "Postgres", "load_clients": "the 50 load clients",
+             "sync_enrichment": "the sync + enrichment", "other": "other (fake upstream, OS)",
+             "machine_idle": "idle"}  # fmt: skip
+    return ", ".join(f"{label} {cores.get(key, 0.0)}" for key, label in names.items())
+
+
 def run(clients: int, seconds: float) -> dict[str, Any]:
     runs = []
     for processes in [1, 2] if _redis_up() else [1]:
@@ -406,11 +458,15 @@ def run(clients: int, seconds: float) -> dict[str, Any]:
     if len(runs) == 2:
         one, two = runs[0]["saturate"]["rps"], runs[1]["saturate"]["rps"]
         gain = round(two / one, 2) if one else 0.0
+        cores = runs[0]["saturate"].get("cores", {})
+        # The issue's other way to meet it: where the second core goes while one process is saturated.
+        no_core_left = bool(cores) and cores["machine_idle"] <= IDLE_LEFT
         table.append({
             "benchmark": f"Load, no pause, 2 server processes vs 1 ({where})",
-            "measured": f"{gain}x the requests per second ({two} vs {one})",
-            "target": f"≥ {TARGET_SCALE}x",
-            "met": gain >= TARGET_SCALE,
+            "measured": f"{gain}x the requests per second ({two} vs {one})"
+                        + (f"; the 2 cores, 1 process saturated: {_profile(cores)}" if cores else ""),
+            "target": f"≥ {TARGET_SCALE}x, or a profile that shows where the second core goes",
+            "met": gain >= TARGET_SCALE or no_core_left,
         })  # fmt: skip
     return {
         "name": "load",
