@@ -134,6 +134,16 @@ class Conn:
             self.writer = None
 
 
+async def _warm(port: int, targets: dict[str, Any], processes: int) -> None:
+    """Every page a few times on several connections, so each server process has loaded its templates
+    and filled its pool before anything is timed (the kernel hands connections to either process)."""
+    conns = [Conn(port, targets["tokens"][i]) for i in range(4 * processes)]
+    for paths in targets["pages"].values():
+        await asyncio.gather(*(conn.get(paths[0]) for conn in conns))
+    for conn in conns:
+        await conn.close()
+
+
 async def _unloaded(port: int, targets: dict[str, Any], n: int) -> dict[str, float]:
     conn = Conn(port, targets["tokens"][0])
     medians = {}
@@ -336,6 +346,7 @@ def measure(processes: int, targets: dict[str, Any], clients: int, seconds: floa
     env = {"SCHEDULER_ENABLED": "0", "LLAMALOG_CONSOLE": "0", "REDIS_URL": REDIS,
            "REDIS_NAMESPACE": f"llama-bench-load-{os.getpid()}", **fake_env}  # fmt: skip
     with llama_serve(processes, env) as (port, server_group):
+        asyncio.run(_warm(port, targets, processes))
         unloaded = asyncio.run(_unloaded(port, targets, 10))
         # The same browsing without the sync and enrichment: what the background work costs the tail.
         quiet = asyncio.run(_load(port, targets, clients, seconds, THINK_S))

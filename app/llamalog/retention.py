@@ -296,7 +296,9 @@ async def _drop_partitions(report: PruneReport, cutoffs: dict[str, dt.datetime])
         report.rows_in_dropped_partitions += sum(counts.values())
 
 
-async def _delete_batches(report: PruneReport, category: str, cutoff: dt.datetime, batch_rows: int) -> None:
+async def delete_batches(report: PruneReport, category: str, cutoff: dt.datetime, batch_rows: int) -> None:
+    """Delete `category`'s rows older than `cutoff`, oldest first, `batch_rows` at a time, each batch
+    a transaction of its own (no long lock, a kill loses at most one batch's work, never a kept row)."""
     postgres = engine().engine_type == "postgres"
     while True:
         async with transaction():
@@ -355,5 +357,5 @@ async def prune(
                 report.add(month, category, rows)
                 report.rows_deleted += rows
         else:
-            await _delete_batches(report, category, cutoff, batch_rows)
+            await delete_batches(report, category, cutoff, batch_rows)
     return report
