@@ -3,6 +3,8 @@ through a server-side cursor: memory stays flat whatever the table's size."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
 from collections.abc import AsyncIterator, Mapping
@@ -65,11 +67,15 @@ class TableSource:
 
         sql = f'SELECT * FROM {quoted_table(self.table)} ORDER BY "id"'
         connection = await asyncpg.connect(self.dsn)
+        ahead: asyncio.Future[list[Any]] | None = None
         try:
             async with connection.transaction(readonly=True, isolation="repeatable_read"):
                 cursor = await connection.cursor(sql)
                 number = 0
-                while records := await cursor.fetch(BATCH):
+                # The next batch is read while this one is worked through (one in flight).
+                ahead = asyncio.ensure_future(cursor.fetch(BATCH))
+                while records := await ahead:
+                    ahead = asyncio.ensure_future(cursor.fetch(BATCH))
                     for record in records:
                         number += 1
                         raw = _raw(record)
@@ -81,4 +87,8 @@ class TableSource:
                         except RowError as exc:
                             yield Unreadable(number, str(exc))
         finally:
+            if ahead is not None and not ahead.done():  # the reader stopped early
+                ahead.cancel()
+                with contextlib.suppress(asyncio.CancelledError, asyncpg.PostgresError):
+                    await ahead
             await connection.close()
