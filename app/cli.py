@@ -36,6 +36,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.config import get_settings
+    from app.web.http_protocol import NoDelayH11Protocol
 
     settings = get_settings()
     workers = args.workers
@@ -53,6 +54,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     uvicorn.run(
         "app.main:create_app",
         factory=True,
+        http=NoDelayH11Protocol,
         host=args.host or settings.host,
         port=args.port or settings.port,
         workers=workers if workers > 1 else None,

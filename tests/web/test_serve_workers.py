@@ -113,3 +113,47 @@ async def test_two_processes_share_logouts_and_the_login_throttle(tmp_path: Path
             with httpx.Client(base_url=url, timeout=30) as fresh:
                 assert _login(fresh, "target", PASSWORD).status_code == 429
         client.close()
+
+
+async def test_connections_of_a_socket_bound_as_uvicorn_workers_bind_it_send_without_delay() -> None:
+    """uvicorn's --workers socket has proto 0, so asyncio leaves Nagle on for its connections (a 44 ms
+    stall per keep-alive request); the protocol `llama serve` runs turns it off."""
+    import asyncio
+    import socket
+
+    from app.web.http_protocol import send_without_delay
+
+    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # as uvicorn's Config.bind_socket
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()
+    accepted: asyncio.Queue[asyncio.BaseTransport] = asyncio.Queue()
+
+    class Keep(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            accepted.put_nowait(transport)
+
+    server = await asyncio.get_running_loop().create_server(Keep, sock=listening)
+    try:
+        _, writer = await asyncio.open_connection(*listening.getsockname())
+        transport = await asyncio.wait_for(accepted.get(), 5)
+        sock = transport.get_extra_info("socket")
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0  # what asyncio left
+        send_without_delay(transport)
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        writer.close()
+        transport.close()
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def test_llama_serve_runs_the_protocol_without_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    from app import cli
+    from app.web.http_protocol import NoDelayH11Protocol
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
+    assert cli.main(["serve", "--port", "0"]) == 0
+    assert seen["http"] is NoDelayH11Protocol
