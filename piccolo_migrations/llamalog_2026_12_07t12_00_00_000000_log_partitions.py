@@ -122,6 +122,14 @@ async def _partition() -> None:
     for name, columns in INDEXES:
         await db.run_ddl(f"CREATE INDEX {name} ON {TABLE} ({columns})")
     await db.run_ddl(f"CREATE UNIQUE INDEX {IMPORT_KEY_INDEX} ON {TABLE} (import_key, created_at)")
+    await _analyze()
+
+
+async def _analyze() -> None:
+    """Statistics for the new tables at once: autovacuum analyzes the months only after enough writes,
+    and never a partitioned parent, and until then the planner guessed (the log's filtered page was
+    5.7-7.7x its usual time under load right after a conversion, against 2-3x once analyzed)."""
+    await engine().run_ddl(f"ANALYZE {TABLE}")
 
 
 async def _unpartition() -> None:
@@ -139,6 +147,7 @@ async def _unpartition() -> None:
     for name, columns in INDEXES:
         await db.run_ddl(f"CREATE INDEX {name} ON {TABLE} ({columns})")
     await db.run_ddl(f"CREATE UNIQUE INDEX {IMPORT_KEY_INDEX} ON {TABLE} (import_key)")
+    await _analyze()
 
 
 async def forwards() -> MigrationManager:
