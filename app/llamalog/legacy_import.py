@@ -13,36 +13,33 @@ a dry run or a --strict refusal rolls it back, a killed import leaves nothing ha
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import getpass
 import json
-import operator
 import uuid
-from collections import Counter
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import msgspec
-from piccolo.utils.encoding import dump_json
-
-from app.column_fit import fit_key, fit_values
 from app.db import engine
-from app.llamalog import partitions
-from app.llamalog.legacy_records import FileSource, LegacyRow, Unreadable
-from app.llamalog.legacy_rules import MAX_PARENT_STEPS, legacy_category, stable_uuid
+from app.llamalog import legacy_shards, partitions
+from app.llamalog.legacy_records import FileSource
+from app.llamalog.legacy_rules import MAX_PARENT_STEPS
+from app.llamalog.legacy_staging import (
+    STAGE_COLUMNS,
+    STAGE_TYPES,
+    SYSTEM,
+    VALUE_COLUMNS,
+    LegacySource,
+    Tally,
+    fill,
+)
 from app.llamalog.outside_runs import OutsideRun, record_outside_run
 from app.llamalog.partitions import ensure_partitions
-from app.llamalog.tables import SOURCES, STATUSES, LlamaLog
 
-SYSTEM = "enrichment_log"  # the legacy table the rows come from, kept on each row
-BATCH = 5000
-# The loop below is pure Python: without a pause it would hold the event loop from one batch to the
-# next, and the batch being copied (its send and its wait on Postgres) would only move at those
-# points, one after the other with the work here instead of beside it.
-YIELD_EVERY = 250
+__all__ = ["SYSTEM", "ImportReport", "LegacySource", "StrictRefusal", "import_log", "load_entity_map"]
+
 JOB_KIND = "import-log"
 LOOP = "loop"
 TOO_DEEP = "deeper_than_10"
@@ -50,45 +47,6 @@ TOO_DEEP = "deeper_than_10"
 STAGE = "legacy_stage"
 EDGES = "legacy_edge"
 ROOTS = "legacy_root"
-# The llama_log columns a legacy row fills (root_job_id and is_root_job come from the walk), with
-# their staging type on Postgres; then the staging table's own columns.
-_VALUE_TYPES: tuple[tuple[str, str], ...] = (
-    ("created_at", "timestamptz"),
-    ("entity_type", "text"),
-    ("entity_id", "uuid"),
-    ("album_id", "uuid"),
-    ("artist_id", "uuid"),
-    ("track_id", "uuid"),
-    ("category", "text"),
-    ("operation", "text"),
-    ("sources", "text[]"),
-    ("status", "text"),
-    ("fields_enriched", "text[]"),
-    ("data_quality_before", "text"),
-    ("data_quality_after", "text"),
-    ("error_message", "text"),
-    ("error_code", "text"),
-    ("retry_count", "integer"),
-    ("duration_ms", "integer"),
-    ("api_call_count", "integer"),
-    ("metadata", "json"),
-    ("entity_label", "text"),
-    ("job_id", "uuid"),
-    ("parent_job_id", "uuid"),
-    ("triggered_by", "text"),
-    ("import_key", "text"),
-)
-VALUE_COLUMNS = tuple(name for name, _ in _VALUE_TYPES)
-# seq: the row's place in the source (the first parent link of a job wins, as in the source order);
-# job_key / parent_key / start_key: the legacy ids the walk follows (start: job id, else parent id).
-_STAGE_TYPES = (
-    ("seq", "bigint"),
-    *_VALUE_TYPES,
-    ("job_key", "text"),
-    ("parent_key", "text"),
-    ("start_key", "text"),
-)
-STAGE_COLUMNS = tuple(name for name, _ in _STAGE_TYPES)
 
 
 @dataclass
@@ -135,84 +93,13 @@ class _RollBack(Exception):
     """Raised inside the import's transaction to end it with nothing written (dry run, --strict)."""
 
 
-class LegacySource(Protocol):
-    """Where legacy rows come from: a file (legacy_records.FileSource) or a table (legacy_table)."""
-
-    @property
-    def name(self) -> str: ...
-
-    def rows(self) -> AsyncIterator[LegacyRow | Unreadable]: ...
-
-
-def import_key(row: LegacyRow) -> str:
-    return f"{SYSTEM}:{row.id}"
-
-
-def to_values(
-    row: LegacyRow, entity_map: Mapping[str, str], import_job: uuid.UUID, kept: Counter[str]
-) -> dict[str, Any]:
-    """llama_log column values for a legacy row (all but its root); every original value also in
-    metadata.legacy."""
-
-    def entity(legacy_id: str | None) -> uuid.UUID | None:
-        return stable_uuid("entity", legacy_id, entity_map) if legacy_id else None
-
-    def job(legacy_id: str | None) -> uuid.UUID | None:
-        return stable_uuid("job", legacy_id) if legacy_id else None
-
-    original: dict[str, Any] = dict(vars(row))  # the fields in their order, less the line number
-    del original["line"]
-    original["sources"] = list(row.sources)
-    original["fields_enriched"] = list(row.fields_enriched)
-    original["created_at"] = row.created_at.isoformat()
-    legacy = {"system": SYSTEM, "import_job": str(import_job), **original}
-    sources = [s for s in row.sources if s in SOURCES]
-    if len(sources) != len(row.sources):
-        kept["sources"] += 1
-    status = row.status if row.status in STATUSES else "SUCCESS"
-    if status != row.status:
-        kept["status"] += 1
-    label = row.metadata.get("title") or row.metadata.get("name") if isinstance(row.metadata, dict) else None
-    # The values that may need fitting (strings and lists of them), then the rest, which never do.
-    texts = {
-        "entity_type": row.entity_type,
-        "category": legacy_category(row.operation, row.status),
-        "operation": row.operation,
-        "sources": sources,
-        "status": status,
-        "fields_enriched": list(row.fields_enriched),
-        "data_quality_before": row.data_quality_before,
-        "data_quality_after": row.data_quality_after,
-        "error_message": row.error_message,
-        "error_code": row.error_code,
-        "entity_label": str(label) if label else None,
-        "triggered_by": row.triggered_by,
-    }
-    fitted = fit_values(LlamaLog, texts)
-    kept.update(name for name, value in texts.items() if fitted[name] is not value and fitted[name] != value)
-    return {
-        **fitted,
-        "created_at": row.created_at,
-        "entity_id": entity(row.entity_id),
-        "album_id": entity(row.album_id),
-        "artist_id": entity(row.artist_id),
-        "track_id": entity(row.track_id),
-        "retry_count": row.retry_count,
-        "duration_ms": row.duration_ms,
-        "api_call_count": row.api_call_count,
-        "metadata": {"legacy": legacy},
-        "job_id": job(row.job_id),
-        "parent_job_id": job(row.parent_job_id),
-        "import_key": fit_key(LlamaLog.import_key, import_key(row)),
-    }
-
-
 class _Stage:
     """The staging tables on the import transaction's own connection (asyncpg or aiosqlite)."""
 
-    def __init__(self, connection: Any, postgres: bool) -> None:
+    def __init__(self, connection: Any, postgres: bool, stage: str = STAGE) -> None:
         self.connection = connection
         self.postgres = postgres
+        self.stage = stage  # the temporary STAGE, or a shared table the shards filled (legacy_shards)
 
     async def execute(self, sql: str) -> int:
         """Run `sql`; the number of rows it wrote."""
@@ -242,7 +129,7 @@ class _Stage:
             await self.execute("SET LOCAL work_mem = '64MB'")
             await self.execute("SET LOCAL maintenance_work_mem = '256MB'")  # the new months' indexes
             uuid_type = "uuid"
-            columns = ", ".join(f"{name} {kind}" for name, kind in _STAGE_TYPES)
+            columns = ", ".join(f"{name} {kind}" for name, kind in STAGE_TYPES)
             temp = "TEMP"
             tail = " ON COMMIT DROP"
         else:
@@ -251,7 +138,8 @@ class _Stage:
             temp, tail = "TEMP", ""
             for table in (STAGE, EDGES, ROOTS):
                 await self.execute(f"DROP TABLE IF EXISTS temp.{table}")
-        await self.execute(f"CREATE {temp} TABLE {STAGE} ({columns}){tail}")
+        if self.stage == STAGE:
+            await self.execute(f"CREATE {temp} TABLE {self.stage} ({columns}){tail}")
         await self.execute(
             f"CREATE {temp} TABLE {EDGES} (job_key TEXT PRIMARY KEY, parent_key TEXT, "
             f"parent_id {uuid_type}){tail}"
@@ -263,22 +151,24 @@ class _Stage:
 
     async def add(self, batch: Sequence[tuple[Any, ...]]) -> None:
         if self.postgres:
-            await self.connection.copy_records_to_table(STAGE, records=batch, columns=list(STAGE_COLUMNS))
+            await self.connection.copy_records_to_table(
+                self.stage, records=batch, columns=list(STAGE_COLUMNS)
+            )
             return
         marks = ", ".join("?" for _ in STAGE_COLUMNS)
         await self.connection.executemany(
-            f"INSERT INTO {STAGE} ({', '.join(STAGE_COLUMNS)}) VALUES ({marks})", batch
+            f"INSERT INTO {self.stage} ({', '.join(STAGE_COLUMNS)}) VALUES ({marks})", batch
         )
 
     async def resolve_roots(self) -> None:
         """Each start's root by the staged parent links, or its cause (loop, deeper than the limit)."""
         if self.postgres:
-            await self.execute(f"ANALYZE {STAGE}")
+            await self.execute(f"ANALYZE {self.stage}")
         # A job's parent link: from its first row in the source that has one.
         await self.execute(
             f"INSERT INTO {EDGES} (job_key, parent_key, parent_id) "
-            f"SELECT s.job_key, s.parent_key, s.parent_job_id FROM {STAGE} s JOIN "
-            f"(SELECT job_key, MIN(seq) AS seq FROM {STAGE} WHERE job_key IS NOT NULL "
+            f"SELECT s.job_key, s.parent_key, s.parent_job_id FROM {self.stage} s JOIN "
+            f"(SELECT job_key, MIN(seq) AS seq FROM {self.stage} WHERE job_key IS NOT NULL "
             f"AND parent_key IS NOT NULL GROUP BY job_key) f ON f.seq = s.seq"
         )
         if self.postgres:
@@ -294,7 +184,7 @@ class _Stage:
             f"INSERT INTO {ROOTS} (start_key, root_key, root_id, cause) "
             f"WITH RECURSIVE walk(start_key, cur_key, cur_id, depth, path, looped) AS ("
             f"  SELECT DISTINCT start_key, start_key, COALESCE(job_id, parent_job_id), 0, "
-            f"    ',' || start_key || ',', 0 FROM {STAGE} WHERE start_key IS NOT NULL "
+            f"    ',' || start_key || ',', 0 FROM {self.stage} WHERE start_key IS NOT NULL "
             f"  UNION ALL "
             f"  SELECT w.start_key, e.parent_key, e.parent_id, w.depth + 1, w.path || e.parent_key || ',', "
             f"    CASE WHEN {seen} THEN 1 ELSE 0 END "
@@ -314,7 +204,7 @@ class _Stage:
     async def count_roots(self, report: ImportReport) -> None:
         causes = dict(
             await self.fetch(
-                f"SELECT r.cause, COUNT(*) FROM {STAGE} s JOIN {ROOTS} r ON r.start_key = s.start_key "
+                f"SELECT r.cause, COUNT(*) FROM {self.stage} s JOIN {ROOTS} r ON r.start_key = s.start_key "
                 f"WHERE r.cause IS NOT NULL GROUP BY r.cause"
             )
         )
@@ -324,10 +214,10 @@ class _Stage:
             report.rows_without_any_job_id + report.rows_in_a_parent_loop + report.rows_deeper_than_10_levels
         )
         ((root_rows,),) = await self.fetch(
-            f"SELECT COUNT(*) FROM {STAGE} s JOIN {ROOTS} r ON r.start_key = s.start_key "
+            f"SELECT COUNT(*) FROM {self.stage} s JOIN {ROOTS} r ON r.start_key = s.start_key "
             f"WHERE r.root_key = s.job_key"
         )
-        ((jobs,),) = await self.fetch(f"SELECT COUNT(DISTINCT job_key) FROM {STAGE}")
+        ((jobs,),) = await self.fetch(f"SELECT COUNT(DISTINCT job_key) FROM {self.stage}")
         ((roots,),) = await self.fetch(f"SELECT COUNT(DISTINCT root_key) FROM {ROOTS}")
         report.root_rows, report.distinct_job_ids, report.distinct_roots = (
             int(root_rows),
@@ -335,14 +225,13 @@ class _Stage:
             int(roots),
         )
 
-    @staticmethod
-    def _new_rows(where: str) -> str:
+    def _new_rows(self, where: str) -> str:
         """The llama_log values of the staged rows `where` picks, each with its root, new keys only."""
         picked = ", ".join(f"s.{name}" for name in VALUE_COLUMNS)
         return (
             f"SELECT {picked}, r.root_id AS root_job_id, "
             f"CASE WHEN r.root_key IS NOT NULL AND r.root_key = s.job_key THEN TRUE ELSE FALSE END "
-            f"AS is_root_job FROM {STAGE} s LEFT JOIN {ROOTS} r ON r.start_key = s.start_key "
+            f"AS is_root_job FROM {self.stage} s LEFT JOIN {ROOTS} r ON r.start_key = s.start_key "
             # A row is there when its key is, whatever its time says (a CSV and a JSON Lines export
             # of the same rows may write times a little apart): on Postgres's partitioned llama_log
             # the unique index is (import_key, created_at), so the key alone is checked here too.
@@ -373,11 +262,11 @@ class _Stage:
         most of a large import's time). Returns the tables filled, to attach, and the rows added."""
         await partitions.lock()  # to the import's end: no scheduler creates these months meanwhile
         months = await self.fetch(
-            f"SELECT DISTINCT date_trunc('month', created_at AT TIME ZONE 'UTC') FROM {STAGE}"
+            f"SELECT DISTINCT date_trunc('month', created_at AT TIME ZONE 'UTC') FROM {self.stage}"
         )
         # Each month's rows are read by their time (the source's order mostly follows it), not by a
         # scan of every staged row per month.
-        await self.execute(f"CREATE INDEX ON {STAGE} (created_at)")
+        await self.execute(f"CREATE INDEX ON {self.stage} (created_at)")
         filled, added = [], 0
         for month in sorted(m.replace(tzinfo=dt.UTC) for (m,) in months):
             if not await partitions.fillable(month):
@@ -389,7 +278,7 @@ class _Stage:
             # (an anti-join on the month's narrow keys: sorting its wide rows went to disk).
             inside = partition.holds("s")
             first = (
-                f"{inside} AND NOT EXISTS (SELECT 1 FROM {STAGE} d WHERE d.import_key = s.import_key "
+                f"{inside} AND NOT EXISTS (SELECT 1 FROM {self.stage} d WHERE d.import_key = s.import_key "
                 f"AND d.created_at = s.created_at AND d.seq < s.seq AND {partition.holds('d')})"
             )
             added += await self.execute(f"INSERT INTO {partition.name} ({columns}) {self._new_rows(first)}")
@@ -399,28 +288,6 @@ class _Stage:
         if not self.postgres:
             for table in (STAGE, EDGES, ROOTS):
                 await self.execute(f"DROP TABLE IF EXISTS temp.{table}")
-
-
-_VALUES = operator.itemgetter(*VALUE_COLUMNS)
-_METADATA = VALUE_COLUMNS.index("metadata")
-
-
-_ENCODE = msgspec.json.Encoder().encode
-
-
-def _json_text(value: Any) -> str:
-    """`value` as JSON text: msgspec's encoder (a large import's legacy copies took a sixth of its
-    Python time in json.dumps), or the app's own where msgspec refuses a value (a lone surrogate)."""
-    try:
-        return _ENCODE(value).decode()
-    except (msgspec.EncodeError, TypeError, UnicodeEncodeError):
-        return dump_json(value)
-
-
-def _stage_row(seq: int, row: LegacyRow, values: Mapping[str, Any]) -> tuple[Any, ...]:
-    staged = [seq, *_VALUES(values), row.job_id, row.parent_job_id, row.job_id or row.parent_job_id]
-    staged[1 + _METADATA] = _json_text(values["metadata"])
-    return tuple(staged)
 
 
 async def import_log(
@@ -435,57 +302,39 @@ async def import_log(
     source: LegacySource = FileSource(path) if isinstance(path, Path) else path
     entity_ids = {old: str(uuid.UUID(new)) for old, new in (entity_map or {}).items()}
     report = ImportReport()
-    categories: Counter[str] = Counter()
-    kept: Counter[str] = Counter()
     job_id = uuid.uuid4()
+    tally = Tally(entity_ids, job_id)
     started = dt.datetime.now(dt.UTC)
     db = engine()
-    try:
-        async with db.transaction() as tx:
-            stage = _Stage(tx.connection, db.engine_type == "postgres")
-            await stage.create()
-            batch: list[tuple[Any, ...]] = []
-            # A batch goes into the staging table while the next one is made: the database and
-            # this process work at the same time (one batch in flight, so memory stays flat).
-            sending: asyncio.Task[None] | None = None
-            try:
-                async for row in source.rows():
-                    if isinstance(row, Unreadable):
-                        report.unreadable.append((row.line, row.reason))
-                        continue
-                    report.rows += 1
-                    values = to_values(row, entity_ids, job_id, kept)
-                    categories[values["category"]] += 1
-                    if not (row.job_id or row.parent_job_id):
-                        report.rows_without_any_job_id += 1
-                    batch.append(_stage_row(report.rows, row, values))
-                    if not report.rows % YIELD_EVERY:
-                        await asyncio.sleep(0)  # the batch in flight moves on (see YIELD_EVERY)
-                    if len(batch) >= BATCH:
-                        if sending is not None:
-                            await sending
-                        sending = asyncio.create_task(stage.add(batch))
-                        batch = []
-            finally:
-                if sending is not None:
-                    await sending
-            if batch:
-                await stage.add(batch)
-            report.categories = dict(categories)
-            await stage.resolve_roots()
-            await stage.count_roots(report)
-            if strict and report.unreadable:
-                raise StrictRefusal(report)
-            if dry_run:
-                raise _RollBack
-            report.added = await stage.write()
-            report.already_there = report.rows - report.added
-            await stage.drop()
-            report.kept_in_metadata = dict(kept)
-            report.job_id = str(job_id)
-            await _record_job(report, source, job_id, started, strict, len(entity_ids), username)
-    except _RollBack:
-        pass
+    postgres = db.engine_type == "postgres"
+    shards = await legacy_shards.shards_for(source) if postgres else 1
+    async with legacy_shards.scratch(job_id, shards) as shared:
+        if shared is not None:  # a large source, on Postgres: staged by processes side by side
+            tally = await legacy_shards.stage(source, shared, shards, tally)
+        try:
+            async with db.transaction() as tx:
+                stage = _Stage(tx.connection, postgres, shared or STAGE)
+                await stage.create()
+                if shared is None:
+                    await fill(source.rows(), tally, stage.add)
+                report.rows = tally.rows
+                report.rows_without_any_job_id = tally.rows_without_any_job_id
+                report.unreadable = tally.unreadable
+                report.categories = dict(tally.categories)
+                await stage.resolve_roots()
+                await stage.count_roots(report)
+                if strict and report.unreadable:
+                    raise StrictRefusal(report)
+                if dry_run:
+                    raise _RollBack
+                report.added = await stage.write()
+                report.already_there = report.rows - report.added
+                await stage.drop()
+                report.kept_in_metadata = dict(tally.kept)
+                report.job_id = str(job_id)
+                await _record_job(report, source, job_id, started, strict, len(entity_ids), username)
+        except _RollBack:
+            pass
     if report.added:  # imported history gets month partitions of its own, not the default one
         await ensure_partitions()
     return report

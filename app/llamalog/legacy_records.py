@@ -193,12 +193,16 @@ def _raw_rows(path: Path) -> Iterator[tuple[int, Mapping[str, JSONValue] | str]]
             yield number, raw if isinstance(raw, dict) else "not a JSON object"
 
 
-def read_rows(path: Path) -> Iterator[LegacyRow | Unreadable]:
-    """Every row of the file, typed, or the line it is on and why it cannot be read."""
+def read_rows(path: Path, shard: tuple[int, int] | None = None) -> Iterator[LegacyRow | Unreadable]:
+    """Every row of the file, typed, or the line it is on and why it cannot be read; with `shard`
+    (k, n) only every n-th row from the k-th (the others are parsed, not typed)."""
     if path.suffix.lower() not in (".csv", ".jsonl", ".ndjson"):
         raise ValueError(f"{path.name}: use a .csv (Postgres \\copy … CSV HEADER) or a .jsonl file")
     from_csv = path.suffix.lower() == ".csv"
-    for line, raw in _raw_rows(path):
+    k, n = shard or (0, 1)
+    for index, (line, raw) in enumerate(_raw_rows(path)):
+        if index % n != k:
+            continue
         if isinstance(raw, str):
             yield Unreadable(line, raw)
             continue
@@ -218,6 +222,10 @@ class FileSource:
     def name(self) -> str:
         return str(self.path)
 
-    async def rows(self) -> AsyncIterator[LegacyRow | Unreadable]:
-        for row in read_rows(self.path):
+    async def rows(self, shard: tuple[int, int] | None = None) -> AsyncIterator[LegacyRow | Unreadable]:
+        for row in read_rows(self.path, shard):
             yield row
+
+    async def rows_hint(self) -> int:
+        """About how many rows the file holds (a legacy row takes ~400 bytes in either format)."""
+        return self.path.stat().st_size // 400

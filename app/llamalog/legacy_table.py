@@ -62,10 +62,24 @@ class TableSource:
     def name(self) -> str:
         return f"{without_password(self.dsn)} table {self.table}"
 
-    async def rows(self) -> AsyncIterator[LegacyRow | Unreadable]:
+    async def rows_hint(self) -> int:
+        """The table's row estimate (pg_class.reltuples), 0 when it has never been counted."""
+        import asyncpg
+
+        connection = await asyncpg.connect(self.dsn)
+        try:
+            estimate = await connection.fetchval(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($1)", quoted_table(self.table)
+            )
+        finally:
+            await connection.close()
+        return max(int(estimate or 0), 0)
+
+    async def rows(self, shard: tuple[int, int] | None = None) -> AsyncIterator[LegacyRow | Unreadable]:
         import asyncpg
 
         sql = f'SELECT * FROM {quoted_table(self.table)} ORDER BY "id"'
+        k, n = shard or (0, 1)
         connection = await asyncpg.connect(self.dsn)
         ahead: asyncio.Future[list[Any]] | None = None
         try:
@@ -78,6 +92,8 @@ class TableSource:
                     ahead = asyncio.ensure_future(cursor.fetch(BATCH))
                     for record in records:
                         number += 1
+                        if (number - 1) % n != k:
+                            continue
                         raw = _raw(record)
                         if raw.get("metadata") is RowError:
                             yield Unreadable(number, "metadata is not JSON")

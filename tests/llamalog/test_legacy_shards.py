@@ -1,0 +1,84 @@
+"""A large import on Postgres is staged by several processes (legacy_shards): forced here on the small
+sample, it reports and writes exactly what one process does, leaves no staging table behind, and
+drops the one a killed import left."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from app.llamalog import legacy_shards
+from app.llamalog.legacy_import import import_log
+from app.llamalog.tables import LlamaLog
+from tests.conftest import TEST_DB
+
+pytestmark = pytest.mark.skipif(TEST_DB != "postgres", reason="the shards share an UNLOGGED Postgres table")
+
+LEGACY = Path(__file__).resolve().parents[1] / "fixtures" / "legacy"
+EXPECTED = json.loads((LEGACY / "expected.json").read_text())
+
+
+@pytest.fixture(autouse=True)
+def every_source_is_large(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(legacy_shards, "SHARD_MIN_ROWS", 0)
+    monkeypatch.setattr(legacy_shards.os, "cpu_count", lambda: 2)
+
+
+async def _scratch_tables() -> list[str]:
+    connection = await asyncpg.connect(os.environ["DATABASE_URL"])
+    try:
+        rows = await connection.fetch("SELECT relname::text FROM pg_class WHERE relname LIKE 'legacy\\_stage\\_%'")
+    finally:
+        await connection.close()
+    return [r[0] for r in rows]
+
+
+@pytest.mark.parametrize("name", ["enrichment_log.csv", "enrichment_log.jsonl"])
+async def test_two_processes_import_the_sample_as_one_does(name: str) -> None:
+    assert await legacy_shards.shards_for(legacy_shards_source(name)) == 2
+    dry = await import_log(LEGACY / name, dry_run=True)
+    assert dry.counts() == EXPECTED and dry.unreadable == []
+    assert await LlamaLog.count() == 0
+    report = await import_log(LEGACY / name)
+    assert report.counts() == EXPECTED
+    assert (report.added, report.already_there) == (EXPECTED["rows"], 0)
+    imported = LlamaLog.import_key.is_not_null()
+    assert await LlamaLog.count().where(imported, LlamaLog.is_root_job.eq(True)) == EXPECTED["root_rows"]
+    again = await import_log(LEGACY / name)
+    assert (again.added, again.already_there) == (0, EXPECTED["rows"])
+    assert await _scratch_tables() == []
+
+
+def legacy_shards_source(name: str) -> legacy_shards.LegacySource:
+    from app.llamalog.legacy_records import FileSource
+
+    return FileSource(LEGACY / name)
+
+
+async def test_unreadable_rows_are_reported_once_in_line_order(tmp_path: Path) -> None:
+    lines = (LEGACY / "enrichment_log.jsonl").read_text().splitlines()[:40]
+    lines[3] = "not json"
+    lines[10] = json.dumps({**json.loads(lines[10]), "createdAt": "yesterday"})
+    lines[11] = "[1, 2]"
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    report = await import_log(path, dry_run=True)
+    assert report.unreadable == [(4, "not JSON"), (11, "not a timestamp: 'yesterday'"), (12, "not a JSON object")]
+    assert report.rows == 37
+
+
+async def test_a_killed_imports_staging_table_is_dropped_by_the_next(tmp_path: Path) -> None:
+    connection = await asyncpg.connect(os.environ["DATABASE_URL"])
+    try:
+        await connection.execute(f"CREATE UNLOGGED TABLE {legacy_shards.SCRATCH_PREFIX}0123abcd (seq bigint)")
+    finally:
+        await connection.close()
+    path = tmp_path / "few.jsonl"
+    path.write_text("\n".join((LEGACY / "enrichment_log.jsonl").read_text().splitlines()[:20]) + "\n")
+    report = await import_log(path)
+    assert report.added == 20
+    assert await _scratch_tables() == []
