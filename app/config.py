@@ -26,6 +26,9 @@ class Settings:
     # The niceness `llama worker` runs at (0-19; default 10): on a machine it shares with the server,
     # the pages admins are waiting for get the CPU before the background jobs (README, Production).
     worker_nice: int
+    # `llama import-log` on Postgres stages a source of this many rows or more with one process per
+    # core (app/llamalog/legacy_shards.py); 0 always, a huge number never.
+    import_shard_min_rows: int
     secret_key: str
     host: str
     port: int
@@ -78,6 +81,7 @@ def get_settings() -> Settings:
         redis_namespace=env("REDIS_NAMESPACE", "llamalog"),
         worker_heartbeat_timeout=max(1.0, _float("WORKER_HEARTBEAT_TIMEOUT", 60.0)),
         worker_nice=min(19, max(0, int(_float("WORKER_NICE", 10)))),
+        import_shard_min_rows=max(0, int(_float("IMPORT_SHARD_MIN_ROWS", 200_000))),
         secret_key=env("SECRET_KEY", "llamalog-dev-secret-change-me-in-production"),
         host=env("HOST", "127.0.0.1"),
         port=int(env("PORT", "8000")),

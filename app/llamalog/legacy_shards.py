@@ -1,7 +1,8 @@
 """A large import on Postgres, staged by several processes side by side.
 
 The per-row work (typing, stable ids, fitting, the original kept in metadata) is Python and took one
-core: about two thirds of a 1,000,000-row import. For a source of `SHARD_MIN_ROWS` or more, one
+core: about two thirds of a 1,000,000-row import. For a source of `IMPORT_SHARD_MIN_ROWS` (default
+200,000) or more, one
 process per core each reads the whole source and stages every n-th row (the others are skipped
 before they are typed) into one shared UNLOGGED table; the import's transaction then works from that
 table as from its temporary one. The table lives outside that transaction, so it is dropped when the
@@ -24,7 +25,6 @@ from typing import Any
 from app.config import get_settings
 from app.llamalog.legacy_staging import STAGE_COLUMNS, STAGE_TYPES, LegacySource, Tally, fill
 
-SHARD_MIN_ROWS = 200_000
 MAX_SHARDS = 4
 SCRATCH_PREFIX = "legacy_stage_"
 
@@ -34,7 +34,7 @@ async def shards_for(source: LegacySource) -> int:
     cores = min(os.cpu_count() or 1, MAX_SHARDS)
     if cores < 2:
         return 1
-    return cores if await source.rows_hint() >= SHARD_MIN_ROWS else 1
+    return cores if await source.rows_hint() >= get_settings().import_shard_min_rows else 1
 
 
 async def _connect() -> Any:

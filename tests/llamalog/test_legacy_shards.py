@@ -4,13 +4,19 @@ drops the one a killed import left."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 
+from app.config import get_settings
 from app.llamalog import legacy_shards
 from app.llamalog.legacy_import import import_log
 from app.llamalog.tables import LlamaLog
@@ -23,15 +29,21 @@ EXPECTED = json.loads((LEGACY / "expected.json").read_text())
 
 
 @pytest.fixture(autouse=True)
-def every_source_is_large(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(legacy_shards, "SHARD_MIN_ROWS", 0)
+def every_source_is_large(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("IMPORT_SHARD_MIN_ROWS", "0")
     monkeypatch.setattr(legacy_shards.os, "cpu_count", lambda: 2)
+    get_settings.cache_clear()
+    yield
+    monkeypatch.delenv("IMPORT_SHARD_MIN_ROWS")
+    get_settings.cache_clear()
 
 
 async def _scratch_tables() -> list[str]:
     connection = await asyncpg.connect(os.environ["DATABASE_URL"])
     try:
-        rows = await connection.fetch("SELECT relname::text FROM pg_class WHERE relname LIKE 'legacy\\_stage\\_%'")
+        rows = await connection.fetch(
+            "SELECT relname::text FROM pg_class WHERE relname LIKE 'legacy\\_stage\\_%'"
+        )
     finally:
         await connection.close()
     return [r[0] for r in rows]
@@ -67,7 +79,11 @@ async def test_unreadable_rows_are_reported_once_in_line_order(tmp_path: Path) -
     path = tmp_path / "bad.jsonl"
     path.write_text("\n".join(lines) + "\n")
     report = await import_log(path, dry_run=True)
-    assert report.unreadable == [(4, "not JSON"), (11, "not a timestamp: 'yesterday'"), (12, "not a JSON object")]
+    assert report.unreadable == [
+        (4, "not JSON"),
+        (11, "not a timestamp: 'yesterday'"),
+        (12, "not a JSON object"),
+    ]
     assert report.rows == 37
 
 
@@ -81,4 +97,33 @@ async def test_a_killed_imports_staging_table_is_dropped_by_the_next(tmp_path: P
     path.write_text("\n".join((LEGACY / "enrichment_log.jsonl").read_text().splitlines()[:20]) + "\n")
     report = await import_log(path)
     assert report.added == 20
+    assert await _scratch_tables() == []
+
+
+@pytest.mark.slow
+async def test_kill_9_during_a_sharded_import_then_again_leaves_every_row_once(tmp_path: Path) -> None:
+    """The parent killed while its shards stage: nothing is written (one transaction), and the next
+    import writes it all once and drops the staging table the killed one left."""
+    sample = (LEGACY / "enrichment_log.jsonl").read_text()
+    path = tmp_path / "big.jsonl"
+    copies = 5
+    with path.open("w") as out:
+        for copy in range(copies):
+            for line in sample.splitlines():
+                row = json.loads(line)
+                out.write(json.dumps({**row, "id": f"{row['id']}~{copy}"}) + "\n")
+    command = [sys.executable, "-m", "app.cli", "import-log", str(path)]
+    env = {**os.environ, "LLAMALOG_CONSOLE": "0"}
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):  # killed once its shards are staging
+        await asyncio.sleep(0.1)
+        if await _scratch_tables():
+            break
+    await asyncio.sleep(1.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert await LlamaLog.count() in (0, copies * 4052)  # all or nothing, never a part
+    report = await import_log(path)
+    assert report.rows == copies * 4052
+    assert await LlamaLog.count() == copies * 4052
     assert await _scratch_tables() == []
