@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -89,7 +91,9 @@ async def stage(source: LegacySource, table: str, shards: int, tally: Tally) -> 
     """Every row of `source` staged into `table` by `shards` processes; `tally` with their figures."""
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")  # no copy of this process's pool and event loop
-    with ProcessPoolExecutor(max_workers=shards, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=shards, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+    ) as pool:
         parts = await asyncio.gather(
             *(
                 loop.run_in_executor(
@@ -101,6 +105,18 @@ async def stage(source: LegacySource, table: str, shards: int, tally: Tally) -> 
     for part in parts:
         tally.merge(part)
     return tally
+
+
+def _exit_with(parent: int) -> None:
+    """A shard ends when the import that started it does: killed (kill -9), its parent cannot tell it
+    to, and it would wait for work forever (seen: orphans asleep on the pool's queue)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-the-import", daemon=True).start()
 
 
 def _shard_main(shard: Shard) -> Tally:

@@ -120,6 +120,8 @@ async def test_kill_9_during_a_sharded_import_then_again_leaves_every_row_once(t
         if await _scratch_tables():
             break
     await asyncio.sleep(1.0)
+    shards = [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+    assert shards, "the import runs its shards in processes of their own"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert await LlamaLog.count() in (0, copies * 4052)  # all or nothing, never a part
@@ -127,3 +129,8 @@ async def test_kill_9_during_a_sharded_import_then_again_leaves_every_row_once(t
     assert report.rows == copies * 4052
     assert await LlamaLog.count() == copies * 4052
     assert await _scratch_tables() == []
+    for _ in range(50):  # the orphaned shards end with their import, not wait for work forever
+        if not any(Path(f"/proc/{pid}").exists() for pid in shards):
+            break
+        await asyncio.sleep(0.1)
+    assert not [pid for pid in shards if Path(f"/proc/{pid}").exists()]
