@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import subprocess
-import sys
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -19,8 +15,12 @@ import pytest
 from app.llamalog.legacy_import import SYSTEM, import_log
 from app.llamalog.legacy_rules import LOOP, TOO_DEEP, find_root, stable_uuid
 from app.llamalog.tables import LlamaLog
-
-LEGACY = Path(__file__).resolve().parents[1] / "fixtures" / "legacy"
+from tests.llamalog.legacy_files import (
+    LEGACY,
+    copies_of_the_sample,
+    import_in_a_process,
+    kill_then_import_again,
+)
 
 
 def _row(n: int, job: str | None, parent: str | None) -> dict[str, Any]:
@@ -83,25 +83,11 @@ async def test_the_sql_walk_gives_the_rules_roots(tmp_path: Path) -> None:
 @pytest.mark.slow
 async def test_kill_9_during_an_import_then_again_leaves_every_row_once(tmp_path: Path) -> None:
     """One transaction: a killed import leaves nothing half-written, and the next one writes it all."""
-    sample = (LEGACY / "enrichment_log.jsonl").read_text()
     path = tmp_path / "big.jsonl"
-    copies = 5  # fresh ids per copy, so the import runs long enough to be killed in the middle
-    with path.open("w") as out:
-        for copy in range(copies):
-            for line in sample.splitlines():
-                row = json.loads(line)
-                out.write(json.dumps({**row, "id": f"{row['id']}~{copy}"}) + "\n")
-    command = [sys.executable, "-m", "app.cli", "import-log", str(path)]
-    env = {**os.environ, "LLAMALOG_CONSOLE": "0"}
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rows = copies_of_the_sample(path, 5)  # fresh ids per copy, so the import runs long enough to be killed
+    proc = import_in_a_process(path)
     await asyncio.sleep(3.0)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert await LlamaLog.count() in (0, copies * 4052)  # all or nothing, never a part
-    report = await import_log(path)
-    assert report.rows == copies * 4052
-    assert await LlamaLog.count() == copies * 4052
-    assert await LlamaLog.count().where(LlamaLog.import_key.is_null()) == 0
+    await kill_then_import_again(proc, path, rows)
 
 
 def test_stable_uuids_are_rfc_4122_v5_of_the_legacy_id_or_the_id_itself() -> None:

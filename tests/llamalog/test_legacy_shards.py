@@ -7,9 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,10 +18,15 @@ from app.llamalog import legacy_shards
 from app.llamalog.legacy_import import import_log
 from app.llamalog.tables import LlamaLog
 from tests.conftest import TEST_DB
+from tests.llamalog.legacy_files import (
+    LEGACY,
+    copies_of_the_sample,
+    import_in_a_process,
+    kill_then_import_again,
+)
 
 pytestmark = pytest.mark.skipif(TEST_DB != "postgres", reason="the shards share an UNLOGGED Postgres table")
 
-LEGACY = Path(__file__).resolve().parents[1] / "fixtures" / "legacy"
 EXPECTED = json.loads((LEGACY / "expected.json").read_text())
 
 
@@ -104,17 +106,9 @@ async def test_a_killed_imports_staging_table_is_dropped_by_the_next(tmp_path: P
 async def test_kill_9_during_a_sharded_import_then_again_leaves_every_row_once(tmp_path: Path) -> None:
     """The parent killed while its shards stage: nothing is written (one transaction), and the next
     import writes it all once and drops the staging table the killed one left."""
-    sample = (LEGACY / "enrichment_log.jsonl").read_text()
     path = tmp_path / "big.jsonl"
-    copies = 5
-    with path.open("w") as out:
-        for copy in range(copies):
-            for line in sample.splitlines():
-                row = json.loads(line)
-                out.write(json.dumps({**row, "id": f"{row['id']}~{copy}"}) + "\n")
-    command = [sys.executable, "-m", "app.cli", "import-log", str(path)]
-    env = {**os.environ, "LLAMALOG_CONSOLE": "0"}
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rows = copies_of_the_sample(path, 5)
+    proc = import_in_a_process(path)
     for _ in range(100):  # killed once its shards are staging
         await asyncio.sleep(0.1)
         if await _scratch_tables():
@@ -122,12 +116,7 @@ async def test_kill_9_during_a_sharded_import_then_again_leaves_every_row_once(t
     await asyncio.sleep(1.0)
     shards = [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
     assert shards, "the import runs its shards in processes of their own"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert await LlamaLog.count() in (0, copies * 4052)  # all or nothing, never a part
-    report = await import_log(path)
-    assert report.rows == copies * 4052
-    assert await LlamaLog.count() == copies * 4052
+    await kill_then_import_again(proc, path, rows)
     assert await _scratch_tables() == []
     for _ in range(50):  # the orphaned shards end with their import, not wait for work forever
         if not any(Path(f"/proc/{pid}").exists() for pid in shards):
