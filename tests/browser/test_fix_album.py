@@ -152,3 +152,17 @@ async def test_pages_fit_a_phone(admin_page: Any) -> None:
         await page.goto(url)
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"{url} scrolls sideways at 375px ({width}px)"
+
+
+async def test_escape_the_moment_the_editor_appears_still_cancels_it(admin_page: Any) -> None:
+    """For ~20 ms after the swap htmx has neither settled the editor's class nor bound its trigger;
+    an Esc pressed then (a fast keyboard, a busy machine) left the editor open."""
+    page = admin_page
+    album = await trackless_album("Quick Keys")
+    await page.goto(f"/albums/{album.id}")
+    title_input = page.locator("#input-title")
+    for _ in range(5):
+        await page.get_by_role("link", name="Edit Title: Quick Keys").click()
+        await title_input.wait_for(state="attached")
+        await title_input.press("Escape")  # no wait for htmx to settle
+        await title_input.wait_for(state="detached", timeout=5000)
