@@ -28,11 +28,12 @@ from app.llamalog.legacy_records import FileSource
 from app.llamalog.legacy_rules import MAX_PARENT_STEPS
 from app.llamalog.legacy_staging import (
     STAGE_COLUMNS,
-    STAGE_TYPES,
+    STAGE_DDL,
     SYSTEM,
     VALUE_COLUMNS,
     LegacySource,
     Tally,
+    copy_staged,
     fill,
 )
 from app.llamalog.outside_runs import OutsideRun, record_outside_run
@@ -130,7 +131,7 @@ class _Stage:
             await self.execute("SET LOCAL work_mem = '64MB'")
             await self.execute("SET LOCAL maintenance_work_mem = '256MB'")  # the new months' indexes
             uuid_type = "uuid"
-            columns = ", ".join(f"{name} {kind}" for name, kind in STAGE_TYPES)
+            columns = STAGE_DDL
             temp = "TEMP"
             tail = " ON COMMIT DROP"
         else:
@@ -152,9 +153,7 @@ class _Stage:
 
     async def add(self, batch: Sequence[tuple[Any, ...]]) -> None:
         if self.postgres:
-            await self.connection.copy_records_to_table(
-                self.stage, records=batch, columns=list(STAGE_COLUMNS)
-            )
+            await copy_staged(self.connection, self.stage, batch)
             return
         marks = ", ".join("?" for _ in STAGE_COLUMNS)
         await self.connection.executemany(

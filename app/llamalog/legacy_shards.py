@@ -2,12 +2,11 @@
 
 The per-row work (typing, stable ids, fitting, the original kept in metadata) is Python and took one
 core: about two thirds of a 1,000,000-row import. For a source of `IMPORT_SHARD_MIN_ROWS` (default
-200,000) or more, one
-process per core each reads the whole source and stages every n-th row (the others are skipped
-before they are typed) into one shared UNLOGGED table; the import's transaction then works from that
-table as from its temporary one. The table lives outside that transaction, so it is dropped when the
-import ends, and a killed import's table is dropped by the next import (an advisory lock, held as
-long as its import runs, tells a live table from a stale one).
+200,000) or more, one process per core each reads the whole source and stages every n-th row (the
+others are skipped before they are typed) into one shared UNLOGGED table; the import's transaction
+then works from that table as from its temporary one. The table lives outside that transaction, so
+it is dropped when the import ends, and a killed import's table is dropped by the next import (an
+advisory lock, held as long as its import runs, tells a live table from a stale one).
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.config import get_settings
-from app.llamalog.legacy_staging import STAGE_COLUMNS, STAGE_TYPES, LegacySource, Tally, fill
+from app.llamalog.legacy_staging import STAGE_DDL, LegacySource, Tally, copy_staged, fill
 
 MAX_SHARDS = 4
 SCRATCH_PREFIX = "legacy_stage_"
@@ -56,8 +55,7 @@ async def scratch(job_id: uuid.UUID, shards: int) -> AsyncIterator[str | None]:
     try:
         await _drop_stale(connection)
         await connection.execute("SELECT pg_advisory_lock(hashtext($1))", name)  # until this connection ends
-        columns = ", ".join(f"{column} {kind}" for column, kind in STAGE_TYPES)
-        await connection.execute(f"CREATE UNLOGGED TABLE {name} ({columns})")
+        await connection.execute(f"CREATE UNLOGGED TABLE {name} ({STAGE_DDL})")
         try:
             yield name
         finally:
@@ -128,7 +126,7 @@ async def _fill_shard(shard: Shard) -> Tally:
     tally = Tally(shard.entity_ids, shard.import_job)
 
     async def add(batch: list[tuple[Any, ...]]) -> None:
-        await connection.copy_records_to_table(shard.table, records=batch, columns=list(STAGE_COLUMNS))
+        await copy_staged(connection, shard.table, batch)
 
     try:
         await fill(shard.source.rows(shard=(shard.index, shard.count)), tally, add)

@@ -7,7 +7,7 @@ import asyncio
 import operator
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -65,6 +65,12 @@ STAGE_TYPES = (
     ("start_key", "text"),
 )
 STAGE_COLUMNS = tuple(name for name, _ in STAGE_TYPES)
+STAGE_DDL = ", ".join(f"{name} {kind}" for name, kind in STAGE_TYPES)  # the Postgres staging table's columns
+
+
+async def copy_staged(connection: Any, table: str, batch: Sequence[tuple[Any, ...]]) -> None:
+    """A batch of staging tuples into `table` on Postgres (COPY, asyncpg)."""
+    await connection.copy_records_to_table(table, records=batch, columns=list(STAGE_COLUMNS))
 
 
 def import_key(row: LegacyRow) -> str:
