@@ -138,7 +138,8 @@ async def _warm(port: int, targets: dict[str, Any], processes: int) -> None:
     """Every kind of page once on each of several connections, so each server process has loaded its
     templates and filled its pool before anything is timed (the kernel hands connections to either
     process)."""
-    conns = [Conn(port, targets["tokens"][i]) for i in range(4 * processes)]
+    tokens = targets["tokens"]
+    conns = [Conn(port, tokens[i % len(tokens)]) for i in range(4 * processes)]
     for paths in targets["pages"].values():
         await asyncio.gather(*(conn.get(paths[0]) for conn in conns))
     for conn in conns:
