@@ -47,6 +47,8 @@ def fit(column: Column, value: str | None) -> str | None:
 
 def fit_key(column: Column, value: str) -> str:
     """A lookup key cut to its column: a digest of the whole keeps two long keys apart."""
+    if len(value) <= _sure_length(column) and _UNSTORABLE.search(value) is None:
+        return value  # the common case, without a byte count
     value = storable(value)
     if fits(column, value):
         return value
@@ -80,25 +82,51 @@ def _quick_fit(column: Column, sure: int, value: str) -> str:
     return fit(column, value)  # type: ignore[return-value]  # a str in, a str out
 
 
+def _all_sure(items: list[Any] | tuple[Any, ...], sure: int) -> bool:
+    """Whether every item is a string short and storable enough to be left as it is (in C: a bulk
+    import fits two lists a row)."""
+    try:
+        return max(map(len, items), default=0) <= sure and _UNSTORABLE.search("".join(items)) is None
+    except TypeError:  # an item that is not a string
+        return False
+
+
 # Values fit_values leaves as they are whatever their column (it fits strings and lists of them).
 _NOT_FITTED = frozenset({int, bool, float, dict, uuid.UUID, dt.datetime})
 
 
 def fit_values(table: type[Table], values: dict[str, Any]) -> dict[str, Any]:
     """Every string (and string list) in `values` fitted to `table`'s column of that name."""
+    return fit_values_changed(table, values)[0]
+
+
+def fit_values_changed(table: type[Table], values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """fit_values(), and the names of the values it changed (most calls change none: a bulk import
+    counts what it had to cut without comparing every value again)."""
     fitted = dict(values)
+    changed: list[str] = []
     columns = _columns(table)
     for name, value in values.items():
+        if value is None or type(value) in _NOT_FITTED:
+            continue
         if name in columns:
             column, sure = columns[name]
         else:
             column = table._meta.get_column_by_name(name)
             sure = _sure_length(column)
-        if value is None or type(value) in _NOT_FITTED:
-            continue
         if isinstance(value, str):
-            fitted[name] = _quick_fit(column, sure, value)
+            if len(value) <= sure and _UNSTORABLE.search(value) is None:
+                continue  # the common case: short and storable, so unchanged (see _quick_fit)
+            fitted[name] = fit(column, value)
+            if fitted[name] != value:
+                changed.append(name)
         elif isinstance(value, (list, tuple)) and isinstance(column, Array):
+            if _all_sure(value, sure):
+                fitted[name] = list(value)
+                continue
             base = column.base_column
-            fitted[name] = [_quick_fit(base, sure, v) if isinstance(v, str) else v for v in value]
-    return fitted
+            items = [_quick_fit(base, sure, v) if isinstance(v, str) else v for v in value]
+            fitted[name] = items
+            if any(new is not old and new != old for new, old in zip(items, value, strict=True)):
+                changed.append(name)
+    return fitted, changed

@@ -8,12 +8,15 @@ import json
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from app.json_types import JSONValue
 
 
-@dataclass(frozen=True)
-class LegacyRow:
+class LegacyRow(NamedTuple):
+    """A legacy row, typed (a named tuple: a large import makes a million, and a frozen dataclass
+    costs a checked attribute write per field)."""
+
     line: int
     id: str
     entity_type: str
@@ -77,12 +80,16 @@ def _pg_array(text: str) -> list[str]:
 
 
 def _text(value: object) -> str | None:
-    if value is None or value == "":
+    if type(value) is str:
+        return value or None
+    if value is None:
         return None
     return str(value)
 
 
 def _int(value: object, default: int | None) -> int | None:
+    if type(value) is int:  # from a table or JSON
+        return value
     if value is None or value == "":
         return default
     try:
@@ -106,6 +113,8 @@ def _bool(value: object) -> bool | None:
 
 
 def _time(value: object) -> dt.datetime:
+    if isinstance(value, dt.datetime) and value.tzinfo:  # a timestamptz read from a table
+        return value
     try:
         moment = dt.datetime.fromisoformat(str(value))
     except ValueError:
@@ -120,7 +129,7 @@ def _list(value: object, from_csv: bool) -> tuple[str, ...]:
         return tuple(_pg_array(str(value)))
     if not isinstance(value, list):
         raise RowError(f"not a list: {value!r}")
-    return tuple(str(v) for v in value)
+    return tuple(map(str, value))
 
 
 def to_row(line: int, raw: Mapping[str, JSONValue], from_csv: bool) -> LegacyRow:

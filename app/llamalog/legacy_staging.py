@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import msgspec
 from piccolo.utils.encoding import dump_json
 
-from app.column_fit import fit_key, fit_values
+from app.column_fit import fit_key, fit_values_changed
 from app.llamalog.legacy_records import LegacyRow, Unreadable
 from app.llamalog.legacy_rules import legacy_category, stable_uuid
 from app.llamalog.tables import SOURCES, STATUSES, LlamaLog
@@ -78,21 +78,13 @@ def import_key(row: LegacyRow) -> str:
 
 
 def to_values(
-    row: LegacyRow, entity_map: Mapping[str, str], import_job: uuid.UUID, kept: Counter[str]
+    row: LegacyRow, entity_map: Mapping[str, str], import_job: uuid.UUID | str, kept: Counter[str]
 ) -> dict[str, Any]:
     """llama_log column values for a legacy row (all but its root); every original value also in
     metadata.legacy."""
-
-    def entity(legacy_id: str | None) -> uuid.UUID | None:
-        return stable_uuid("entity", legacy_id, entity_map) if legacy_id else None
-
-    def job(legacy_id: str | None) -> uuid.UUID | None:
-        return stable_uuid("job", legacy_id) if legacy_id else None
-
-    original: dict[str, Any] = dict(vars(row))  # the fields in their order, less the line number
+    entity_map = entity_map or _NO_MAP
+    original = row._asdict()  # the fields in their order, less the line number
     del original["line"]
-    original["sources"] = list(row.sources)
-    original["fields_enriched"] = list(row.fields_enriched)
     original["created_at"] = row.created_at.isoformat()
     legacy = {"system": SYSTEM, "import_job": str(import_job), **original}
     sources = [s for s in row.sources if s in SOURCES]
@@ -103,37 +95,49 @@ def to_values(
         kept["status"] += 1
     label = row.metadata.get("title") or row.metadata.get("name") if isinstance(row.metadata, dict) else None
     # The values that may need fitting (strings and lists of them), then the rest, which never do.
-    texts = {
-        "entity_type": row.entity_type,
-        "category": legacy_category(row.operation, row.status),
-        "operation": row.operation,
-        "sources": sources,
-        "status": status,
-        "fields_enriched": list(row.fields_enriched),
-        "data_quality_before": row.data_quality_before,
-        "data_quality_after": row.data_quality_after,
-        "error_message": row.error_message,
-        "error_code": row.error_code,
-        "entity_label": str(label) if label else None,
-        "triggered_by": row.triggered_by,
-    }
-    fitted = fit_values(LlamaLog, texts)
-    kept.update(name for name, value in texts.items() if fitted[name] is not value and fitted[name] != value)
-    return {
-        **fitted,
-        "created_at": row.created_at,
-        "entity_id": entity(row.entity_id),
-        "album_id": entity(row.album_id),
-        "artist_id": entity(row.artist_id),
-        "track_id": entity(row.track_id),
-        "retry_count": row.retry_count,
-        "duration_ms": row.duration_ms,
-        "api_call_count": row.api_call_count,
-        "metadata": {"legacy": legacy},
-        "job_id": job(row.job_id),
-        "parent_job_id": job(row.parent_job_id),
-        "import_key": fit_key(LlamaLog.import_key, import_key(row)),
-    }
+    values, cut = fit_values_changed(
+        LlamaLog,
+        {
+            "entity_type": row.entity_type,
+            "category": legacy_category(row.operation, row.status),
+            "operation": row.operation,
+            "sources": sources,
+            "status": status,
+            "fields_enriched": row.fields_enriched,
+            "data_quality_before": row.data_quality_before,
+            "data_quality_after": row.data_quality_after,
+            "error_message": row.error_message,
+            "error_code": row.error_code,
+            "entity_label": str(label) if label else None,
+            "triggered_by": row.triggered_by,
+        },
+    )
+    if cut:
+        kept.update(cut)
+    values["created_at"] = row.created_at
+    values["entity_id"] = _entity(row.entity_id, entity_map)
+    values["album_id"] = _entity(row.album_id, entity_map)
+    values["artist_id"] = _entity(row.artist_id, entity_map)
+    values["track_id"] = _entity(row.track_id, entity_map)
+    values["retry_count"] = row.retry_count
+    values["duration_ms"] = row.duration_ms
+    values["api_call_count"] = row.api_call_count
+    values["metadata"] = {"legacy": legacy}
+    values["job_id"] = _job(row.job_id)
+    values["parent_job_id"] = _job(row.parent_job_id)
+    values["import_key"] = fit_key(LlamaLog.import_key, import_key(row))
+    return values
+
+
+_NO_MAP: Mapping[str, str] = {}
+
+
+def _entity(legacy_id: str | None, entity_map: Mapping[str, str]) -> uuid.UUID | None:
+    return stable_uuid("entity", legacy_id, entity_map) if legacy_id else None
+
+
+def _job(legacy_id: str | None) -> uuid.UUID | None:
+    return stable_uuid("job", legacy_id) if legacy_id else None
 
 
 _VALUES = operator.itemgetter(*VALUE_COLUMNS)
@@ -186,13 +190,16 @@ class Tally:
     kept: Counter[str] = field(default_factory=Counter)
     unreadable: list[tuple[int, str]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self._import_job_text = str(self.import_job)
+
     def take(self, row: LegacyRow | Unreadable) -> tuple[Any, ...] | None:
         """The row's staging tuple (its source line is its place, `seq`), or None when it cannot be read."""
         if isinstance(row, Unreadable):
             self.unreadable.append((row.line, row.reason))
             return None
         self.rows += 1
-        values = to_values(row, self.entity_ids, self.import_job, self.kept)
+        values = to_values(row, self.entity_ids, self._import_job_text, self.kept)
         self.categories[values["category"]] += 1
         if not (row.job_id or row.parent_job_id):
             self.rows_without_any_job_id += 1
