@@ -6,8 +6,8 @@ table (COPY on Postgres, executemany on SQLite). The roots are then worked out i
 parent links (one recursive walk, at most 10 steps, loops and deeper chains left as orphans), the
 report's root figures counted there, and the rows written with one INSERT … SELECT … ON CONFLICT DO
 NOTHING (the unique import_key keeps a second import from adding anything); on Postgres's partitioned
-log, the months it has no partition for yet are written into new tables first and attached with their
-indexes built at once (`_Stage._fill_new_months`). All in one transaction:
+log, the months it has no partition for yet are written into new tables (in the same one pass) and
+attached with their indexes built at once (`_Stage._write_through`). All in one transaction:
 a dry run or a --strict refusal rolls it back, a killed import leaves nothing half-written.
 """
 
@@ -49,6 +49,8 @@ STAGE = "legacy_stage"
 EDGES = "legacy_edge"
 ROOTS = "legacy_root"
 KEYS = "legacy_keys"
+LATER = "legacy_later"  # the staged rows a row of the same key and time comes before (Postgres, new months)
+MONTHS = "legacy_months"  # the partitioned table the new months are filled through (Postgres)
 
 
 @dataclass
@@ -126,9 +128,10 @@ class _Stage:
     async def create(self) -> None:
         if self.postgres:
             # JIT would compile the walk's and the write's plans (every partition of the log) for
-            # seconds, longer than they run; the sorts and hashes over a large import fit in memory.
+            # seconds, longer than they run; the sorts and hashes over a large import fit in memory
+            # (a million rows: ~150 MB; spilled to disk, the walk's took twice as long).
             await self.execute("SET LOCAL jit = off")
-            await self.execute("SET LOCAL work_mem = '64MB'")
+            await self.execute("SET LOCAL work_mem = '256MB'")
             await self.execute("SET LOCAL maintenance_work_mem = '256MB'")  # the new months' indexes
             uuid_type = "uuid"
             columns = STAGE_DDL
@@ -146,8 +149,11 @@ class _Stage:
             f"CREATE {temp} TABLE {EDGES} (job_key TEXT PRIMARY KEY, parent_key TEXT, "
             f"parent_id {uuid_type}){tail}"
         )
+        # Postgres joins the roots by hashing: an index on them would only slow their writing (in
+        # hash order, a million random inserts). SQLite joins by index.
+        root_key = "" if self.postgres else " PRIMARY KEY"
         await self.execute(
-            f"CREATE {temp} TABLE {ROOTS} (start_key TEXT PRIMARY KEY, root_key TEXT, "
+            f"CREATE {temp} TABLE {ROOTS} (start_key TEXT{root_key}, root_key TEXT, "
             f"root_id {uuid_type}, cause TEXT){tail}"
         )
 
@@ -167,17 +173,20 @@ class _Stage:
         tail = " ON COMMIT DROP" if self.postgres else ""
         await self.execute(
             f"CREATE TEMP TABLE {KEYS}{tail} AS SELECT seq, job_key, parent_key, start_key, job_id, "
-            f"parent_job_id FROM {self.stage}"
+            f"parent_job_id, import_key, created_at FROM {self.stage}"
         )
         if self.postgres:  # the write joins the staged rows by these (its other columns: no use to plans)
             await self.execute(f"ANALYZE {self.stage} (seq, start_key, import_key, created_at)")
             await self.execute(f"ANALYZE {KEYS}")
-        # A job's parent link: from its first row in the source that has one.
+        # Keys are grouped by their bytes, not sorted by the database's collation (slower, and no use).
+        binary = ' COLLATE "C"' if self.postgres else ""
+        # A job's parent link: from its first row in the source that has one (one sort of the rows
+        # with a link; a join of their first places back to every row took three times as long).
         await self.execute(
             f"INSERT INTO {EDGES} (job_key, parent_key, parent_id) "
-            f"SELECT s.job_key, s.parent_key, s.parent_job_id FROM {KEYS} s JOIN "
-            f"(SELECT job_key, MIN(seq) AS seq FROM {KEYS} WHERE job_key IS NOT NULL "
-            f"AND parent_key IS NOT NULL GROUP BY job_key) f ON f.seq = s.seq"
+            f"SELECT job_key, parent_key, parent_job_id FROM (SELECT job_key, parent_key, parent_job_id, "
+            f"row_number() OVER (PARTITION BY job_key{binary} ORDER BY seq) AS n FROM {KEYS} "
+            f"WHERE job_key IS NOT NULL AND parent_key IS NOT NULL) f WHERE n = 1"
         )
         if self.postgres:
             await self.execute(f"ANALYZE {EDGES}")
@@ -188,11 +197,15 @@ class _Stage:
         )
         # One row per step; a looped row or one MAX_PARENT_STEPS + 1 steps up is the walk's end
         # (a loop is found before the limit is, as find_root does), else the job with no parent.
+        # A start's id is the same on each of its rows (its legacy id's stable UUID): one row each, by
+        # hashing (Postgres has no MIN of a uuid, so of its text).
+        start_id = "COALESCE(job_id, parent_job_id)"
+        start_id = f"MIN(CAST({start_id} AS TEXT))::uuid" if self.postgres else f"MIN({start_id})"
         await self.execute(
             f"INSERT INTO {ROOTS} (start_key, root_key, root_id, cause) "
             f"WITH RECURSIVE walk(start_key, cur_key, cur_id, depth, path, looped) AS ("
-            f"  SELECT DISTINCT start_key, start_key, COALESCE(job_id, parent_job_id), 0, "
-            f"    ',' || start_key || ',', 0 FROM {KEYS} WHERE start_key IS NOT NULL "
+            f"  SELECT start_key, start_key, {start_id}, 0, ',' || start_key || ',', 0 FROM {KEYS} "
+            f"  WHERE start_key IS NOT NULL GROUP BY start_key "
             f"  UNION ALL "
             f"  SELECT w.start_key, e.parent_key, e.parent_id, w.depth + 1, w.path || e.parent_key || ',', "
             f"    CASE WHEN {seen} THEN 1 ELSE 0 END "
@@ -210,23 +223,25 @@ class _Stage:
             await self.execute(f"ANALYZE {ROOTS}")
 
     async def count_roots(self, report: ImportReport) -> None:
-        causes = dict(
-            await self.fetch(
-                f"SELECT r.cause, COUNT(*) FROM {KEYS} s JOIN {ROOTS} r ON r.start_key = s.start_key "
-                f"WHERE r.cause IS NOT NULL GROUP BY r.cause"
-            )
+        # One join of the rows to their roots for three figures; distinct values counted by hashing.
+        ((loops, too_deep, root_rows),) = await self.fetch(
+            f"SELECT COUNT(CASE WHEN r.cause = '{LOOP}' THEN 1 END), "
+            f"COUNT(CASE WHEN r.cause = '{TOO_DEEP}' THEN 1 END), "
+            f"COUNT(CASE WHEN r.root_key = s.job_key THEN 1 END) "
+            f"FROM {KEYS} s JOIN {ROOTS} r ON r.start_key = s.start_key"
         )
-        report.rows_in_a_parent_loop = int(causes.get(LOOP, 0))
-        report.rows_deeper_than_10_levels = int(causes.get(TOO_DEEP, 0))
+        report.rows_in_a_parent_loop = int(loops)
+        report.rows_deeper_than_10_levels = int(too_deep)
         report.rows_whose_root_is_unknown = (
             report.rows_without_any_job_id + report.rows_in_a_parent_loop + report.rows_deeper_than_10_levels
         )
-        ((root_rows,),) = await self.fetch(
-            f"SELECT COUNT(*) FROM {KEYS} s JOIN {ROOTS} r ON r.start_key = s.start_key "
-            f"WHERE r.root_key = s.job_key"
+        ((jobs,),) = await self.fetch(
+            f"SELECT COUNT(*) FROM (SELECT job_key FROM {KEYS} WHERE job_key IS NOT NULL GROUP BY job_key) j"
         )
-        ((jobs,),) = await self.fetch(f"SELECT COUNT(DISTINCT job_key) FROM {KEYS}")
-        ((roots,),) = await self.fetch(f"SELECT COUNT(DISTINCT root_key) FROM {ROOTS}")
+        ((roots,),) = await self.fetch(
+            f"SELECT COUNT(*) FROM (SELECT root_key FROM {ROOTS} WHERE root_key IS NOT NULL "
+            f"GROUP BY root_key) r"
+        )
         report.root_rows, report.distinct_job_ids, report.distinct_roots = (
             int(root_rows),
             int(jobs),
@@ -249,48 +264,62 @@ class _Stage:
     async def write(self) -> int:
         """The staged rows into llama_log with their roots; the number added (the rest were there)."""
         columns = f"{', '.join(VALUE_COLUMNS)}, root_job_id, is_root_job"
-        filled: list[partitions.Partition] = []
-        added = 0
         if self.postgres and await partitions.is_partitioned():
-            filled, added = await self._fill_new_months(columns)
-        rest = " AND ".join(f"NOT ({p.holds('s')})" for p in filled) or "TRUE"
+            await partitions.lock()  # to the import's end: no scheduler creates these months meanwhile
+            if months := await self._new_months():
+                return await self._write_through(months, columns)
         # No conflict target: the unique index is (import_key, created_at) on Postgres,
         # (import_key) on SQLite; DO NOTHING honours either (and a key twice in one file).
-        added += await self.execute(
-            f"INSERT INTO llama_log ({columns}) {self._new_rows(rest)} ON CONFLICT DO NOTHING"
+        return await self.execute(
+            f"INSERT INTO llama_log ({columns}) {self._new_rows('TRUE')} ON CONFLICT DO NOTHING"
         )
-        for partition in filled:  # after the rest: every row was checked against the log as it was
-            await partitions.attach(partition)
-        return added
 
-    async def _fill_new_months(self, columns: str) -> tuple[list[partitions.Partition], int]:
-        """The staged rows of each month the log has no partition for yet, written into that month's
-        new table while it has no indexes yet (attaching it builds them in one sorted pass; row by row
-        through eleven indexes into the default partition, then moved out by ensure_partitions, was
-        most of a large import's time). Returns the tables filled, to attach, and the rows added."""
-        await partitions.lock()  # to the import's end: no scheduler creates these months meanwhile
-        months = await self.fetch(
-            f"SELECT DISTINCT date_trunc('month', created_at AT TIME ZONE 'UTC') FROM {self.stage}"
+    async def _new_months(self) -> list[partitions.Partition]:
+        """The staged months the log has no partition for yet (and may get one: `fillable`)."""
+        found = await self.fetch(
+            f"SELECT DISTINCT date_trunc('month', created_at AT TIME ZONE 'UTC') FROM {KEYS}"
         )
-        # Each month's rows are read by their time (the source's order mostly follows it), not by a
-        # scan of every staged row per month.
-        await self.execute(f"CREATE INDEX ON {self.stage} (created_at)")
-        filled, added = [], 0
-        for month in sorted(m.replace(tzinfo=dt.UTC) for (m,) in months):
-            if not await partitions.fillable(month):
-                continue
-            partition = partitions.partition_for(month)
-            await partitions.create_bare(partition)
-            filled.append(partition)
-            # No unique index yet: the first row of a key at one time, as ON CONFLICT DO NOTHING keeps
-            # (an anti-join on the month's narrow keys: sorting its wide rows went to disk).
-            inside = partition.holds("s")
-            first = (
-                f"{inside} AND NOT EXISTS (SELECT 1 FROM {self.stage} d WHERE d.import_key = s.import_key "
-                f"AND d.created_at = s.created_at AND d.seq < s.seq AND {partition.holds('d')})"
-            )
-            added += await self.execute(f"INSERT INTO {partition.name} ({columns}) {self._new_rows(first)}")
-        return filled, added
+        months = sorted(m.replace(tzinfo=dt.UTC) for (m,) in found)
+        return [partitions.partition_for(m) for m in months if await partitions.fillable(m)]
+
+    async def _write_through(self, months: list[partitions.Partition], columns: str) -> int:
+        """The staged rows of `months` written into each month's new table while it has no indexes
+        yet, then attached (which builds them in one sorted pass; row by row through eleven indexes
+        into the default partition, then moved out by ensure_partitions, was most of a large import's
+        time); the others into llama_log. The number of rows added.
+
+        One pass over the staged rows does it: for that moment the new tables are the partitions of a
+        table of their own (MONTHS), whose default partition takes the others (one INSERT per month
+        read the staged rows and joined every root once a month)."""
+        rest = f"{MONTHS}_rest"
+        await self.execute(
+            f"CREATE TABLE {MONTHS} (LIKE {partitions.TABLE} INCLUDING DEFAULTS) "
+            f"PARTITION BY RANGE (created_at)"
+        )
+        for month in months:
+            await partitions.create_bare(month)
+            await self.execute(f"ALTER TABLE {MONTHS} ATTACH PARTITION {month.name} {month.bounds}")
+        await self.execute(f"CREATE TABLE {rest} PARTITION OF {MONTHS} DEFAULT")
+        # No unique index on the new tables: the first row of a key at one time is kept, as ON CONFLICT
+        # DO NOTHING keeps it; the later ones are found among the narrow keys.
+        later_rows = await self.execute(
+            f"CREATE TEMP TABLE {LATER} ON COMMIT DROP AS SELECT seq FROM (SELECT seq, row_number() "
+            f'OVER (PARTITION BY import_key COLLATE "C", created_at ORDER BY seq) AS n FROM {KEYS}) k '
+            f"WHERE n > 1"
+        )
+        await self.execute(f"ANALYZE {LATER}")  # so the planner knows they are few, and hashes the roots
+        later = f"NOT EXISTS (SELECT 1 FROM {LATER} x WHERE x.seq = s.seq)" if later_rows else "TRUE"
+        written = await self.execute(f"INSERT INTO {MONTHS} ({columns}) {self._new_rows(later)}")
+        ((others,),) = await self.fetch(f"SELECT COUNT(*) FROM {rest}")
+        # Before the new months are attached: every row was checked against the log as it was.
+        moved = await self.execute(
+            f"INSERT INTO llama_log ({columns}) SELECT {columns} FROM {rest} ON CONFLICT DO NOTHING"
+        )
+        for month in months:
+            await self.execute(f"ALTER TABLE {MONTHS} DETACH PARTITION {month.name}")
+            await partitions.attach(month)
+        await self.execute(f"DROP TABLE {MONTHS}")  # and its default partition
+        return written - int(others) + moved
 
     async def drop(self) -> None:
         if not self.postgres:

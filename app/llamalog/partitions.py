@@ -43,6 +43,16 @@ class Partition:
         column = f"{alias}.created_at" if alias else "created_at"
         return f"{column} >= {_literal(self.start)} AND {column} < {_literal(self.end)}"
 
+    @property
+    def bounds(self) -> str:
+        """SQL: this month as a partition's bounds."""
+        return f"FOR VALUES FROM ({_literal(self.start)}) TO ({_literal(self.end)})"
+
+    @property
+    def check(self) -> str:
+        """The name of the CHECK a bare month table holds until it is attached (see create_bare)."""
+        return f"{self.name}_in_month"
+
 
 def month_start(at: dt.datetime) -> dt.datetime:
     at = at.astimezone(dt.UTC) if at.tzinfo else at.replace(tzinfo=dt.UTC)
@@ -105,12 +115,10 @@ async def create_partition(partition: Partition) -> bool:
     db = engine()
     if await _exists(partition.name):
         return False
-    start, end = _literal(partition.start), _literal(partition.end)
     strays = await db.run_ddl(f"SELECT COUNT(*) AS n FROM {DEFAULT_PARTITION} WHERE {partition.holds()}")
     if not strays[0]["n"]:
         await db.run_ddl(
-            f"CREATE TABLE IF NOT EXISTS {partition.name} PARTITION OF {TABLE} "
-            f"FOR VALUES FROM ({start}) TO ({end})"
+            f"CREATE TABLE IF NOT EXISTS {partition.name} PARTITION OF {TABLE} {partition.bounds}"
         )
         return True
     await create_bare(partition)
@@ -124,17 +132,20 @@ async def create_partition(partition: Partition) -> bool:
 
 async def create_bare(partition: Partition) -> None:
     """The month's table, not yet a partition and without indexes: rows go in faster than through a
-    partition's indexes, and `attach` builds the indexes once, sorted, for all of them."""
+    partition's indexes, and `attach` builds the indexes once, sorted, for all of them. Its CHECK on
+    the month spares `attach` a scan of every row to prove they belong there."""
     await engine().run_ddl(
-        f"CREATE TABLE {partition.name} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+        f"CREATE TABLE {partition.name} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
+        f"CONSTRAINT {partition.check} CHECK ({partition.holds()}))"
     )
 
 
 async def attach(partition: Partition) -> None:
-    start, end = _literal(partition.start), _literal(partition.end)
-    await engine().run_ddl(
-        f"ALTER TABLE {TABLE} ATTACH PARTITION {partition.name} FOR VALUES FROM ({start}) TO ({end})"
-    )
+    """A month table from create_bare into llama_log (building its indexes); its CHECK then goes, as
+    the partition's own bounds say the same."""
+    db = engine()
+    await db.run_ddl(f"ALTER TABLE {TABLE} ATTACH PARTITION {partition.name} {partition.bounds}")
+    await db.run_ddl(f"ALTER TABLE {partition.name} DROP CONSTRAINT {partition.check}")
 
 
 async def fillable(month: dt.datetime, *, now: dt.datetime | None = None) -> bool:

@@ -83,3 +83,19 @@ async def test_html_in_metadata_is_escaped_on_every_page(client: Any, tmp_path: 
     export = client.get("/api/logs/export?format=jsonl").text
     assert "<script>" not in export
     assert json.loads(export.splitlines()[0])["metadata"]["legacy"]["metadata"]["title"] == HOSTILE
+
+
+async def test_a_row_twice_in_a_file_is_written_once_and_a_row_of_long_ago_lands(tmp_path: Path) -> None:
+    first, second, third = _sample(3)
+    ancient = {**third, "createdAt": "1950-06-01T12:00:00.000Z"}  # older than any month partition made
+    path = tmp_path / "twice.jsonl"
+    lines = (json.dumps(row) + "\n" for row in (first, second, first, ancient))
+    path.write_text("".join(lines), encoding="utf-8")
+    report = await import_log(path)
+    assert (report.rows, report.added) == (4, 3)
+    keys = [f"enrichment_log:{row['id']}" for row in (first, second, third)]
+    query = LlamaLog.select(LlamaLog.import_key, LlamaLog.created_at)
+    rows = await query.where(LlamaLog.import_key.is_in(keys))
+    assert sorted(r["import_key"] for r in rows) == sorted(keys)
+    assert [r["created_at"].year for r in rows if r["import_key"] == keys[2]] == [1950]
+    assert (await import_log(path)).added == 0
