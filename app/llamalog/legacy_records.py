@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -234,6 +235,11 @@ class FileSource:
     async def rows(self, shard: tuple[int, int] | None = None) -> AsyncIterator[LegacyRow | Unreadable]:
         for row in read_rows(self.path, shard):
             yield row
+
+    @contextlib.asynccontextmanager
+    async def pinned(self) -> AsyncIterator[FileSource]:
+        """A file as its shards read it: each reads it whole and types every n-th row."""
+        yield self
 
     async def rows_hint(self) -> int:
         """About how many rows the file holds (a legacy row takes ~400 bytes in either format)."""

@@ -2,8 +2,9 @@
 
 The per-row work (typing, stable ids, fitting, the original kept in metadata) is Python and took one
 core: about two thirds of a 1,000,000-row import. For a source of `IMPORT_SHARD_MIN_ROWS` (default
-200,000) or more, one process per core each reads the whole source and stages every n-th row (the
-others are skipped before they are typed) into one shared UNLOGGED table; the import's transaction
+200,000) or more, one process per core stages its part into one shared UNLOGGED table (a table
+source: its own run of consecutive rows, read at a snapshot all of them share; a file: every n-th
+row, the others skipped before they are typed); the import's transaction
 then works from that table as from its temporary one. The table lives outside that transaction, so
 it is dropped when the import ends, and a killed import's table is dropped by the next import (an
 advisory lock, held as long as its import runs, tells a live table from a stale one).
@@ -87,6 +88,14 @@ class Shard:
 
 async def stage(source: LegacySource, table: str, shards: int, tally: Tally) -> Tally:
     """Every row of `source` staged into `table` by `shards` processes; `tally` with their figures."""
+    async with source.pinned() as pinned:
+        parts = await _run_shards(pinned, table, shards, tally)
+    for part in parts:
+        tally.merge(part)
+    return tally
+
+
+async def _run_shards(source: LegacySource, table: str, shards: int, tally: Tally) -> list[Tally]:
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")  # no copy of this process's pool and event loop
     with ProcessPoolExecutor(
@@ -100,9 +109,7 @@ async def stage(source: LegacySource, table: str, shards: int, tally: Tally) -> 
                 for k in range(shards)
             )
         )
-    for part in parts:
-        tally.merge(part)
-    return tally
+    return list(parts)
 
 
 def _exit_with(parent: int) -> None:

@@ -8,6 +8,7 @@ import operator
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -169,8 +170,13 @@ class LegacySource(Protocol):
     def name(self) -> str: ...
 
     def rows(self, shard: tuple[int, int] | None = None) -> AsyncIterator[LegacyRow | Unreadable]:
-        """Every row in source order; with `shard` (k, n) only the k-th of every n (the rest skipped
-        before they are typed), for legacy_shards."""
+        """Every row in source order, each numbered by its place; with `shard` (k, n) only the k-th of
+        n parts (the rest not typed, or not read at all), for legacy_shards."""
+        ...
+
+    def pinned(self) -> AbstractAsyncContextManager[LegacySource]:
+        """The source as several readers see it at the same time (a table: at one snapshot), so the
+        parts of their shards add up to the whole."""
         ...
 
     async def rows_hint(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import re
 from collections.abc import AsyncIterator, Mapping
@@ -18,6 +19,7 @@ BATCH = 5000
 # `table` or `schema.table`: a name, never SQL.
 _TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$")
 DSN_SCHEMES = ("postgres://", "postgresql://")
+_SNAPSHOT = re.compile(r"^[0-9A-F]+(-[0-9A-F]+)+$")  # what pg_export_snapshot() returns
 
 
 def is_dsn(text: str) -> bool:
@@ -57,6 +59,9 @@ class TableSource:
 
     dsn: str
     table: str
+    # An exported snapshot (pg_export_snapshot) every reader takes, set by `pinned`: the shards' parts
+    # are then cut from the same rows.
+    snapshot: str | None = None
 
     @property
     def name(self) -> str:
@@ -75,25 +80,48 @@ class TableSource:
             await connection.close()
         return max(int(estimate or 0), 0)
 
+    @contextlib.asynccontextmanager
+    async def pinned(self) -> AsyncIterator[TableSource]:
+        """This table at one snapshot, held (with a transaction open on it) until the block ends."""
+        import asyncpg
+
+        connection = await asyncpg.connect(self.dsn)
+        try:
+            async with connection.transaction(readonly=True, isolation="repeatable_read"):
+                snapshot = await connection.fetchval("SELECT pg_export_snapshot()")
+                yield dataclasses.replace(self, snapshot=snapshot)
+        finally:
+            await connection.close()
+
     async def rows(self, shard: tuple[int, int] | None = None) -> AsyncIterator[LegacyRow | Unreadable]:
+        """With `shard` (k, n), the k-th of n runs of consecutive rows: each shard reads and decodes
+        only its own (every n-th row of the whole table, read n times over, took an eighth of their
+        time), and numbers them from their place in the table."""
         import asyncpg
 
         sql = f'SELECT * FROM {quoted_table(self.table)} ORDER BY "id"'
-        k, n = shard or (0, 1)
         connection = await asyncpg.connect(self.dsn)
         ahead: asyncio.Future[list[Any]] | None = None
         try:
             async with connection.transaction(readonly=True, isolation="repeatable_read"):
-                cursor = await connection.cursor(sql)
+                if self.snapshot is not None:
+                    if not _SNAPSHOT.match(self.snapshot):
+                        raise ValueError(f"not a snapshot id: {self.snapshot!r}")
+                    await connection.execute(f"SET TRANSACTION SNAPSHOT '{self.snapshot}'")
                 number = 0
+                if shard is not None:
+                    k, n = shard
+                    total = await connection.fetchval(f"SELECT COUNT(*) FROM {quoted_table(self.table)}")
+                    size = -(-int(total) // n)
+                    number = k * size
+                    sql += f" OFFSET {number}" + (f" LIMIT {size}" if k < n - 1 else "")
+                cursor = await connection.cursor(sql)
                 # The next batch is read while this one is worked through (one in flight).
                 ahead = asyncio.ensure_future(cursor.fetch(BATCH))
                 while records := await ahead:
                     ahead = asyncio.ensure_future(cursor.fetch(BATCH))
                     for record in records:
                         number += 1
-                        if (number - 1) % n != k:
-                            continue
                         raw = _raw(record)
                         if raw.get("metadata") is RowError:
                             yield Unreadable(number, "metadata is not JSON")

@@ -11,6 +11,17 @@ from pathlib import Path
 
 LEGACY = Path(__file__).resolve().parents[1] / "fixtures" / "legacy"
 SAMPLE_ROWS = 4052
+LEGACY_TABLE = "legacy_enrichment_log"
+# The legacy table as the old app (Prisma) declared it; the sample CSV is its \copy output.
+LEGACY_TABLE_DDL = f"""
+CREATE TABLE {LEGACY_TABLE} (
+  "id" text PRIMARY KEY, "entityType" text NOT NULL, "entityId" text, "albumId" text, "artistId" text,
+  "trackId" text, "operation" text NOT NULL, "sources" text[], "status" text, "fieldsEnriched" text[],
+  "dataQualityBefore" text, "dataQualityAfter" text, "errorMessage" text, "errorCode" text,
+  "retryCount" integer, "durationMs" integer, "apiCallCount" integer, "metadata" jsonb, "jobId" text,
+  "parentJobId" text, "isRootJob" boolean, "triggeredBy" text, "userId" text,
+  "createdAt" timestamptz NOT NULL
+)"""
 
 
 def copies_of_the_sample(path: Path, copies: int) -> int:

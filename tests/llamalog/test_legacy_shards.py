@@ -16,10 +16,13 @@ import pytest
 from app.config import get_settings
 from app.llamalog import legacy_shards
 from app.llamalog.legacy_import import import_log
+from app.llamalog.legacy_table import TableSource
 from app.llamalog.tables import LlamaLog
 from tests.conftest import TEST_DB
 from tests.llamalog.legacy_files import (
     LEGACY,
+    LEGACY_TABLE,
+    SAMPLE_ROWS,
     copies_of_the_sample,
     import_in_a_process,
     kill_then_import_again,
@@ -65,6 +68,33 @@ async def test_two_processes_import_the_sample_as_one_does(name: str) -> None:
     again = await import_log(LEGACY / name)
     assert (again.added, again.already_there) == (0, EXPECTED["rows"])
     assert await _scratch_tables() == []
+
+
+async def test_two_processes_import_a_table_as_one_does(legacy_table_loaded: str) -> None:
+    source = TableSource(legacy_table_loaded, LEGACY_TABLE)
+    assert await legacy_shards.shards_for(source) == 2
+    report = await import_log(source)
+    assert report.counts() == EXPECTED and report.unreadable == []
+    assert (report.added, report.already_there) == (EXPECTED["rows"], 0)
+    # The same rows as the file, each once: the file's import adds none.
+    assert (await import_log(LEGACY / "enrichment_log.csv")).added == 0
+    assert await _scratch_tables() == []
+
+
+async def test_a_tables_shards_read_their_own_rows_at_one_snapshot(legacy_table_loaded: str) -> None:
+    source = TableSource(legacy_table_loaded, LEGACY_TABLE)
+    async with source.pinned() as pinned:
+        connection = await asyncpg.connect(legacy_table_loaded)
+        try:  # a row written (and committed) after the import began is not one of its rows
+            await connection.execute(
+                f'INSERT INTO {LEGACY_TABLE} ("id", "entityType", "operation", "createdAt") '
+                f"VALUES ('0-new', 'ALBUM', 'album:create', now())"
+            )
+        finally:
+            await connection.close()
+        parts = [[row.line async for row in pinned.rows(shard=(k, 3))] for k in range(3)]
+    assert [len(part) for part in parts] == [1351, 1351, 1350]
+    assert sum(parts, []) == list(range(1, SAMPLE_ROWS + 1))  # numbered by their place in the table
 
 
 def legacy_shards_source(name: str) -> legacy_shards.LegacySource:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from app.cli import main
@@ -17,37 +15,11 @@ from app.llamalog.legacy_import import import_log
 from app.llamalog.legacy_table import TableSource, without_password
 from app.llamalog.tables import LlamaLog
 from tests.conftest import TEST_DB
+from tests.llamalog.legacy_files import LEGACY_TABLE as TABLE
 
 pytestmark = pytest.mark.skipif(TEST_DB != "postgres", reason="reads a Postgres table")
 
 LEGACY = Path(__file__).resolve().parents[1] / "fixtures" / "legacy"
-TABLE = "legacy_enrichment_log"
-# The legacy table as the old app (Prisma) declared it; the sample CSV is its \copy output.
-DDL = f"""
-CREATE TABLE {TABLE} (
-  "id" text PRIMARY KEY, "entityType" text NOT NULL, "entityId" text, "albumId" text, "artistId" text,
-  "trackId" text, "operation" text NOT NULL, "sources" text[], "status" text, "fieldsEnriched" text[],
-  "dataQualityBefore" text, "dataQualityAfter" text, "errorMessage" text, "errorCode" text,
-  "retryCount" integer, "durationMs" integer, "apiCallCount" integer, "metadata" jsonb, "jobId" text,
-  "parentJobId" text, "isRootJob" boolean, "triggeredBy" text, "userId" text,
-  "createdAt" timestamptz NOT NULL
-)"""
-
-
-@pytest.fixture
-async def legacy_table_loaded() -> AsyncIterator[str]:
-    dsn = os.environ["DATABASE_URL"]
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(f"DROP TABLE IF EXISTS {TABLE}")
-        await connection.execute(DDL)
-        await connection.copy_to_table(TABLE, source=LEGACY / "enrichment_log.csv", format="csv", header=True)
-        yield dsn
-    finally:
-        await connection.execute(f"DROP TABLE IF EXISTS {TABLE}")
-        await connection.close()
-
-
 async def test_a_table_imports_as_the_file_does(
     legacy_table_loaded: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
