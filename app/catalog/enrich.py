@@ -280,8 +280,14 @@ async def _adopt_mbid(album_id: uuid.UUID, artist: ArtistInput) -> None:
         changes: FieldChanges = {"musicbrainz_id": {"before": None, "after": artist.musicbrainz_id}}
         if artist.sort_name != row["sort_name"]:  # every change on the record, so a revert can undo it
             changes["sort_name"] = {"before": row["sort_name"], "after": artist.sort_name}
+        # A write like any other (the artist is locked): a person's edit begun before it now conflicts.
         await Artist.update(
-            {Artist.musicbrainz_id: artist.musicbrainz_id, Artist.sort_name: artist.sort_name}
+            {
+                Artist.musicbrainz_id: artist.musicbrainz_id,
+                Artist.sort_name: artist.sort_name,
+                Artist.version: Artist.version + 1,
+                Artist.updated_at: dt.datetime.now(dt.UTC),
+            }
         ).where(Artist.id == row["id"])
         await record(
             entity_type="ARTIST",

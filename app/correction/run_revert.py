@@ -323,6 +323,7 @@ async def _restore_artists(rows: list[dict[str, Any]], run_id: uuid.UUID, outcom
                 continue
             updates: ColumnUpdates = {getattr(Artist, k): v["after"] for k, v in restore.items()}
             updates[Artist.version] = artist["version"] + 1
+            updates[Artist.updated_at] = dt.datetime.now(dt.UTC)
             await Artist.update(updates).where(Artist.id == artist_id)
             await _record_revert(
                 "ARTIST",

@@ -141,6 +141,33 @@ async def test_reverting_an_enrichment_takes_off_the_artist_it_credited_and_remo
     assert len(unlinked) == 1 and unlinked[0]["album_id"] == created.id
 
 
+async def test_reverting_an_enrichment_gives_the_artist_its_fields_back_as_a_new_version(
+    upstream: Any,
+) -> None:
+    """The enrichment filled fields of the album's existing artist (its MBID, its sort name), and the
+    revert puts them back: each a write like any other, with a new version and a new updated_at."""
+    created, sync = await job_album(title="Kat Moda", artist="Jeff Mills")
+    await Album.update({Album.musicbrainz_id: KAT_MODA}).where(Album.id == created.id)
+    artist = await Artist.select().where(Artist.name == "Jeff Mills").first()
+    assert artist is not None
+    enrichment = sync.child()
+    with job_scope(enrichment):
+        await enrich_album(created.id)
+    enriched = await Artist.select().where(Artist.id == artist["id"]).first()
+    assert enriched is not None
+    assert enriched["version"] == artist["version"] + 1 and enriched["updated_at"] > artist["updated_at"]
+    filled = {k for k in enriched if k not in ("version", "updated_at") and enriched[k] != artist[k]}
+    assert "musicbrainz_id" in filled
+    with job_scope(JobContext.new_root(triggered_by="user")):
+        outcome = await revert_run(uuid.UUID(enrichment.job_id))
+    assert (outcome.artists_restored, outcome.conflicts) == (1, [])
+    restored = await Artist.select().where(Artist.id == artist["id"]).first()
+    assert restored is not None
+    assert {k: restored[k] for k in filled} == {k: artist[k] for k in filled}
+    assert restored["version"] == enriched["version"] + 1
+    assert restored["updated_at"] > enriched["updated_at"]
+
+
 async def test_an_existing_artist_credited_on_a_track_is_linked_on_the_record(upstream: Any) -> None:
     created = await manual_album(title="+", artist="Ed Sheeran", release_date="2011")
     (artist,) = await Artist.select(Artist.id).where(Artist.name == "Ed Sheeran")
