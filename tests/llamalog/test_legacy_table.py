@@ -4,7 +4,6 @@ as the file does (expected.json), through a server-side cursor; a second import 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,8 @@ from tests.llamalog.legacy_files import LEGACY_TABLE as TABLE
 pytestmark = pytest.mark.skipif(TEST_DB != "postgres", reason="reads a Postgres table")
 
 LEGACY = Path(__file__).resolve().parents[1] / "fixtures" / "legacy"
+
+
 async def test_a_table_imports_as_the_file_does(
     legacy_table_loaded: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
