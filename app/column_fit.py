@@ -47,7 +47,7 @@ def fit(column: Column, value: str | None) -> str | None:
 
 def fit_key(column: Column, value: str) -> str:
     """A lookup key cut to its column: a digest of the whole keeps two long keys apart."""
-    if len(value) <= _sure_length(column) and _UNSTORABLE.search(value) is None:
+    if _as_is(value, _sure_length(column)):
         return value  # the common case, without a byte count
     value = storable(value)
     if fits(column, value):
@@ -75,9 +75,14 @@ def _sure_length(column: Column) -> int:
     return 1 << 62
 
 
+def _as_is(value: str, sure: int) -> bool:
+    """Whether `value` is short and storable enough to go in unchanged (see _sure_length)."""
+    return len(value) <= sure and _UNSTORABLE.search(value) is None
+
+
 def _quick_fit(column: Column, sure: int, value: str) -> str:
     """fit(): the common case (short and storable, so unchanged) without its byte count."""
-    if len(value) <= sure and _UNSTORABLE.search(value) is None:
+    if _as_is(value, sure):
         return value
     return fit(column, value)  # type: ignore[return-value]  # a str in, a str out
 
@@ -115,10 +120,8 @@ def fit_values_changed(table: type[Table], values: dict[str, Any]) -> tuple[dict
             column = table._meta.get_column_by_name(name)
             sure = _sure_length(column)
         if isinstance(value, str):
-            if len(value) <= sure and _UNSTORABLE.search(value) is None:
-                continue  # the common case: short and storable, so unchanged (see _quick_fit)
-            fitted[name] = fit(column, value)
-            if fitted[name] != value:
+            fitted[name] = new = _quick_fit(column, sure, value)
+            if new is not value and new != value:
                 changed.append(name)
         elif isinstance(value, (list, tuple)) and isinstance(column, Array):
             if _all_sure(value, sure):

@@ -79,15 +79,14 @@ def import_key(row: LegacyRow) -> str:
 
 
 def to_values(
-    row: LegacyRow, entity_map: Mapping[str, str], import_job: uuid.UUID | str, kept: Counter[str]
+    row: LegacyRow, entity_map: Mapping[str, str], import_job: str, kept: Counter[str]
 ) -> dict[str, Any]:
     """llama_log column values for a legacy row (all but its root); every original value also in
     metadata.legacy."""
-    entity_map = entity_map or _NO_MAP
     original = row._asdict()  # the fields in their order, less the line number
     del original["line"]
     original["created_at"] = row.created_at.isoformat()
-    legacy = {"system": SYSTEM, "import_job": str(import_job), **original}
+    legacy = {"system": SYSTEM, "import_job": import_job, **original}
     sources = [s for s in row.sources if s in SOURCES]
     if len(sources) != len(row.sources):
         kept["sources"] += 1
@@ -128,9 +127,6 @@ def to_values(
     values["parent_job_id"] = _job(row.parent_job_id)
     values["import_key"] = fit_key(LlamaLog.import_key, import_key(row))
     return values
-
-
-_NO_MAP: Mapping[str, str] = {}
 
 
 def _entity(legacy_id: str | None, entity_map: Mapping[str, str]) -> uuid.UUID | None:
