@@ -50,6 +50,10 @@ EDGES = "legacy_edge"
 ROOTS = "legacy_root"
 KEYS = "legacy_keys"
 LATER = "legacy_later"  # the staged rows a row of the same key and time comes before (Postgres, new months)
+# A staged row's root (`s`, joined to ROOTS as `r`): the walk's end for a start it walked from, else
+# the start itself (no parent link), whose id is on the row as its job id or, without one, its parent's.
+ROOT_KEY = "CASE WHEN r.start_key IS NULL THEN s.start_key ELSE r.root_key END"
+ROOT_ID = "CASE WHEN r.start_key IS NULL THEN COALESCE(s.job_id, s.parent_job_id) ELSE r.root_id END"
 MONTHS = "legacy_months"  # the partitioned table the new months are filled through (Postgres)
 
 
@@ -195,17 +199,17 @@ class _Stage:
             if self.postgres
             else "instr(w.path, ',' || e.parent_key || ',') > 0"
         )
-        # One row per step; a looped row or one MAX_PARENT_STEPS + 1 steps up is the walk's end
-        # (a loop is found before the limit is, as find_root does), else the job with no parent.
-        # A start's id is the same on each of its rows (its legacy id's stable UUID): one row each, by
-        # hashing (Postgres has no MIN of a uuid, so of its text).
-        start_id = "COALESCE(job_id, parent_job_id)"
-        start_id = f"MIN(CAST({start_id} AS TEXT))::uuid" if self.postgres else f"MIN({start_id})"
+        # Only a start with a parent link is walked (a third of them in a large import): one without
+        # is its own root, and the rows take it from their own keys (see ROOT_KEY and _new_rows).
+        # Every job key with a link is a start (its rows' start is their job key), so the walk begins
+        # at the links, one step up already. One row per step; a looped row or one MAX_PARENT_STEPS + 1
+        # steps up is the walk's end (a loop is found before the limit is, as find_root does), else
+        # the job with no parent.
         await self.execute(
             f"INSERT INTO {ROOTS} (start_key, root_key, root_id, cause) "
             f"WITH RECURSIVE walk(start_key, cur_key, cur_id, depth, path, looped) AS ("
-            f"  SELECT start_key, start_key, {start_id}, 0, ',' || start_key || ',', 0 FROM {KEYS} "
-            f"  WHERE start_key IS NOT NULL GROUP BY start_key "
+            f"  SELECT job_key, parent_key, parent_id, 1, ',' || job_key || ',' || parent_key || ',', "
+            f"    CASE WHEN parent_key = job_key THEN 1 ELSE 0 END FROM {EDGES} "
             f"  UNION ALL "
             f"  SELECT w.start_key, e.parent_key, e.parent_id, w.depth + 1, w.path || e.parent_key || ',', "
             f"    CASE WHEN {seen} THEN 1 ELSE 0 END "
@@ -227,8 +231,8 @@ class _Stage:
         ((loops, too_deep, root_rows),) = await self.fetch(
             f"SELECT COUNT(CASE WHEN r.cause = '{LOOP}' THEN 1 END), "
             f"COUNT(CASE WHEN r.cause = '{TOO_DEEP}' THEN 1 END), "
-            f"COUNT(CASE WHEN r.root_key = s.job_key THEN 1 END) "
-            f"FROM {KEYS} s JOIN {ROOTS} r ON r.start_key = s.start_key"
+            f"COUNT(CASE WHEN {ROOT_KEY} = s.job_key THEN 1 END) "
+            f"FROM {KEYS} s LEFT JOIN {ROOTS} r ON r.start_key = s.start_key"
         )
         report.rows_in_a_parent_loop = int(loops)
         report.rows_deeper_than_10_levels = int(too_deep)
@@ -238,9 +242,11 @@ class _Stage:
         ((jobs,),) = await self.fetch(
             f"SELECT COUNT(*) FROM (SELECT job_key FROM {KEYS} WHERE job_key IS NOT NULL GROUP BY job_key) j"
         )
+        # The roots walked to, and the starts that are their own (no parent link, so not walked).
         ((roots,),) = await self.fetch(
             f"SELECT COUNT(*) FROM (SELECT root_key FROM {ROOTS} WHERE root_key IS NOT NULL "
-            f"GROUP BY root_key) r"
+            f"UNION SELECT start_key FROM {KEYS} s WHERE start_key IS NOT NULL "
+            f"AND NOT EXISTS (SELECT 1 FROM {EDGES} e WHERE e.job_key = s.start_key)) r"
         )
         report.root_rows, report.distinct_job_ids, report.distinct_roots = (
             int(root_rows),
@@ -252,8 +258,8 @@ class _Stage:
         """The llama_log values of the staged rows `where` picks, each with its root, new keys only."""
         picked = ", ".join(f"s.{name}" for name in VALUE_COLUMNS)
         return (
-            f"SELECT {picked}, r.root_id AS root_job_id, "
-            f"CASE WHEN r.root_key IS NOT NULL AND r.root_key = s.job_key THEN TRUE ELSE FALSE END "
+            f"SELECT {picked}, {ROOT_ID} AS root_job_id, "
+            f"CASE WHEN {ROOT_KEY} = s.job_key THEN TRUE ELSE FALSE END "
             f"AS is_root_job FROM {self.stage} s LEFT JOIN {ROOTS} r ON r.start_key = s.start_key "
             # A row is there when its key is, whatever its time says (a CSV and a JSON Lines export
             # of the same rows may write times a little apart): on Postgres's partitioned llama_log
