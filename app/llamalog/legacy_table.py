@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from app.llamalog.legacy_records import LegacyRow, RowError, Unreadable, to_row
+from app.llamalog.legacy_records import LegacyRow, RowError, Unreadable, parse_json, to_row
 
 BATCH = 5000
 # `table` or `schema.table`: a name, never SQL.
@@ -47,7 +47,7 @@ def _raw(record: Mapping[str, object]) -> dict[str, Any]:
     metadata = raw.get("metadata")
     if isinstance(metadata, str) and metadata:  # json/jsonb come back as text
         try:
-            raw["metadata"] = json.loads(metadata)
+            raw["metadata"] = parse_json(metadata)
         except json.JSONDecodeError:
             raw["metadata"] = RowError
     return raw
