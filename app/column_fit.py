@@ -91,9 +91,13 @@ def _all_sure(items: list[Any] | tuple[Any, ...], sure: int) -> bool:
     """Whether every item is a string short and storable enough to be left as it is (in C: a bulk
     import fits two lists a row)."""
     try:
-        return max(map(len, items), default=0) <= sure and _UNSTORABLE.search("".join(items)) is None
+        joined = "".join(items)
     except TypeError:  # an item that is not a string
         return False
+    if _UNSTORABLE.search(joined) is not None:
+        return False
+    # All of them no longer than `sure` together: then each is (most lists, one pass fewer).
+    return len(joined) <= sure or max(map(len, items)) <= sure
 
 
 # Values fit_values leaves as they are whatever their column (it fits strings and lists of them).
