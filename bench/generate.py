@@ -95,6 +95,12 @@ async def drop_database(database_url: str) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+async def empty_database(database_url: str) -> None:
+    """A new, empty Postgres database (dropped first if it was there): no tables, no migrations."""
+    await drop_database(database_url)
+    await _on_server(database_url, "CREATE DATABASE {}")
+
+
 async def _on_server(database_url: str, *statements: str) -> None:
     """Run statements naming the database (as `{}`) from the server's `postgres` database."""
     import asyncpg

@@ -4,7 +4,10 @@
 
 The shared legacy sample (tests/fixtures/legacy) is replicated with fresh ids (every id, job id and
 parent link suffixed per copy, so each copy is the same trees again) into a scratch legacy table, then:
-- `llama import-log <dsn> --table …` runs as its own process: seconds and its peak RSS;
+- `llama import-log <dsn> --table …` runs as its own process: seconds and its peak RSS. The legacy
+  table lives in a database of its own (`<database>_legacy`), so the import can be timed `--imports`
+  times (default 3), each into a fresh empty log: a single import's time moved by ±6 % from run to
+  run here, so the median is the figure, with every run listed;
 - the real app is served (uvicorn) and `/api/logs/export?format=csv` is read to the end: rows/s and
   the server's RSS growth while it streams;
 - `llama audit` (the same checks, in this process) over the log: seconds.
@@ -28,7 +31,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.generate import ADMIN_PASSWORD, fresh_database
+from bench.generate import ADMIN_PASSWORD, drop_database, empty_database, fresh_database
 from bench.servers import Server, serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,12 +173,40 @@ async def run_audit() -> dict[str, Any]:
     }
 
 
-def run(rows: int) -> dict[str, Any]:
+async def _checkpoint(dsn: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("CHECKPOINT")
+    finally:
+        await conn.close()
+
+
+def run_imports(dsn: str, legacy_dsn: str, imports: int) -> dict[str, Any]:
+    """The import `imports` times, each into a fresh empty log: the median run's figures, every run's
+    seconds, the largest peak RSS."""
+    runs = []
+    for _ in range(imports):
+        asyncio.run(fresh_database(dsn))
+        asyncio.run(_checkpoint(dsn))  # none of the last run's writes left for this one to flush
+        runs.append(run_import(legacy_dsn))
+    median = sorted(runs, key=lambda r: r["import_s"])[len(runs) // 2]
+    return {
+        **median,
+        "import_runs_s": [r["import_s"] for r in runs],
+        "import_peak_rss_mb": max(r["import_peak_rss_mb"] for r in runs),
+    }
+
+
+def run(rows: int, imports: int) -> dict[str, Any]:
     dsn = os.environ["DATABASE_URL"]
+    legacy_dsn = f"{dsn}_legacy"
     os.environ["LLAMALOG_CONSOLE"] = "0"
-    asyncio.run(fresh_database(dsn))
-    legacy_rows = asyncio.run(build_legacy_table(dsn, rows))
-    figures: dict[str, Any] = {"rows": legacy_rows, **run_import(dsn)}
+    asyncio.run(empty_database(legacy_dsn))
+    try:
+        legacy_rows = asyncio.run(build_legacy_table(legacy_dsn, rows))
+        figures: dict[str, Any] = {"rows": legacy_rows, **run_imports(dsn, legacy_dsn, imports)}
+    finally:
+        asyncio.run(drop_database(legacy_dsn))
     with serve(
         "history", "app.main:create_app", {"SCHEDULER_ENABLED": "0", "EMBEDDED_WORKER": "0"}
     ) as server:
@@ -198,7 +229,16 @@ def run(rows: int) -> dict[str, Any]:
         "table": [
             {
                 "benchmark": f"llama import-log from a Postgres table ({n})",
-                "measured": f"{figures['import_s']} s, peak RSS {figures['import_peak_rss_mb']} MB",
+                "measured": (
+                    f"{figures['import_s']} s"
+                    + (
+                        f" (median of {len(figures['import_runs_s'])} runs: "
+                        f"{', '.join(map(str, figures['import_runs_s']))} s)"
+                        if len(figures["import_runs_s"]) > 1
+                        else ""
+                    )
+                    + f", peak RSS {figures['import_peak_rss_mb']} MB"
+                ),
                 "target": f"≤ {TARGETS['import_s']:g} s, flat memory",
                 "met": met["import"],
             },
@@ -226,8 +266,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--imports", type=int, default=3, help="times the import is timed (the median)")
     args = parser.parse_args()
-    print(json.dumps(run(args.rows)))
+    print(json.dumps(run(args.rows, args.imports)))
 
 
 if __name__ == "__main__":
