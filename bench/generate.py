@@ -116,10 +116,10 @@ async def _on_server(database_url: str, *statements: str) -> None:
 
 async def fresh_database(database_url: str) -> None:
     """An empty, migrated database with the admin user (Postgres: dropped and recreated)."""
-    await drop_database(database_url)
     if database_url.startswith(("postgres://", "postgresql://")):
-        await _on_server(database_url, "CREATE DATABASE {}")
+        await empty_database(database_url)
     else:
+        await drop_database(database_url)
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     await _prepare(database_url)
 

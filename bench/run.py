@@ -149,8 +149,10 @@ def plan(smoke: bool) -> tuple[list[Step], set[str]]:
         )
     if pg:  # history in and out: import of legacy rows, their export, the audit (Postgres only)
         history_db = f"{PG_BASE}/llama_bench_history_{run_id}"
-        rows = ["--rows", "8000", "--imports", "1", "--rest", "0"] if smoke else ["--rows", "1000000"]
-        steps.append(("history", "bench.history", rows, {"DATABASE_URL": history_db}, 300 if smoke else 3600))
+        history_args = ["--rows", "8000", "--imports", "1", "--rest", "0"] if smoke else ["--rows", "1000000"]
+        steps.append(
+            ("history", "bench.history", history_args, {"DATABASE_URL": history_db}, 300 if smoke else 3600)
+        )
     scratch = {work_db, jobs_db} | ({scale_db} if pg and smoke else set())
     scratch |= (
         {f"{PG_BASE}/llama_bench_history_{run_id}", f"{PG_BASE}/llama_bench_history_{run_id}_legacy"}
